@@ -1,0 +1,42 @@
+"""Failure classes shared by every connector and job.
+
+Connectors classify each failure once, at their boundary, into one of these
+classes; jobs decide what to do with each class (STYLE.md rule 4).
+"""
+
+from __future__ import annotations
+
+
+class ArsyncError(Exception):
+    """Base of every error arsync raises on purpose."""
+
+
+class ConfigError(ArsyncError):
+    """Bad or missing configuration: fail fast and tell the operator what to fix.
+
+    The message always names the key and where it came from (file or variable).
+    """
+
+
+class TransientError(ArsyncError):
+    """A failure worth retrying: network, timeout, busy server, expired session."""
+
+
+class LogonError(ArsyncError):
+    """Credentials refused or the user is locked: never retried (retries lock users)."""
+
+
+class AuthorizationError(ArsyncError):
+    """The user may log on but may not read this: never retried."""
+
+
+class DataError(ArsyncError):
+    """Business or data problem (bad row, unknown word): no retry, becomes a visible exception row."""
+
+
+class LayoutDriftError(ArsyncError):
+    """A portal page no longer looks as declared: fail that portal loudly, never return partial data."""
+
+
+class SchemaError(DataError):
+    """A frame crossing a boundary does not match its declared schema."""

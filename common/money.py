@@ -1,0 +1,49 @@
+"""Money as integer minor units beside an ISO currency code; Decimal only while parsing.
+
+SAP keeps the decimals of odd currencies in TCURX; ISO 4217 says the same for the
+currencies we meet.  ``DECIMALS`` is the fallback when no TCURX was read.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from .errors import DataError
+
+#: ISO 4217 minor-unit digits for currencies that differ from 2, plus the common 2s.
+DECIMALS: dict[str, int] = {
+    "CNY": 2, "USD": 2, "EUR": 2, "HKD": 2, "GBP": 2, "SGD": 2, "TWD": 2, "CHF": 2, "AUD": 2,
+    "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0,
+    "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3,
+}
+
+
+def decimals(currency: str, table: dict[str, int] | None = None) -> int:
+    """Digits after the point for ``currency``; an unknown currency is a data error."""
+    cur = currency.strip().upper()
+    if table is not None and cur in table:
+        return table[cur]
+    try:
+        return DECIMALS[cur]
+    except KeyError:
+        raise DataError(f"unknown currency {currency!r}") from None
+
+
+def to_minor(amount: Decimal | str | int, currency: str, table: dict[str, int] | None = None) -> int:
+    """External (major-unit) amount → integer minor units, rounding half up."""
+    d = decimals(currency, table)
+    q = Decimal(amount).scaleb(d).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(q)
+
+
+def to_major(minor: int, currency: str, table: dict[str, int] | None = None) -> Decimal:
+    """Integer minor units → Decimal in the major unit (``123456`` CNY → ``1234.56``)."""
+    d = decimals(currency, table)
+    return Decimal(int(minor)).scaleb(-d)
+
+
+def format_major(minor: int, currency: str) -> str:
+    """Minor units as the plain decimal text people read in CSV/XLSX (``1234.56``)."""
+    d = decimals(currency)
+    v = to_major(minor, currency)
+    return f"{v:.{d}f}"

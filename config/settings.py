@@ -1,0 +1,284 @@
+"""Typed settings and the loader that layers defaults → file → environment → flags.
+
+Each value remembers where it came from, so ``arsync config show`` can say so and a bad
+value is reported with its key and its source (file or variable) — never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+from arsync.common.errors import ConfigError
+
+DEFAULTS = Path(__file__).with_name("defaults.toml")
+ENV_PREFIX = "ARSYNC_"
+SECRET_KEYS = {"passwd", "password", "key", "token", "secret"}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RetrySettings(_Section):
+    attempts: int = Field(4, ge=1, le=20)
+    initial: float = Field(0.5, ge=0)
+    maximum: float = Field(8.0, ge=0)
+    deadline: float = Field(120.0, gt=0)
+
+
+class SapSettings(_Section):
+    backend: Literal["sandbox", "pyrfc"] = "sandbox"
+    strategy: Literal["bapi", "table"] = "bapi"
+    company_codes: list[str] = []
+    customers: list[str] = []
+    parallel: int = Field(4, ge=1, le=64)
+    cleared_days: int = Field(90, ge=0)
+    noted_items: bool = False
+    credit_control_area: str = "1000"
+    connection: dict[str, str] = {}
+    passwd: SecretStr | None = None
+    retry: RetrySettings = RetrySettings()
+    collectors: dict[str, str] = {}
+    segments: dict[str, str] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _password_apart(cls, data: Any) -> Any:
+        # The password arrives as sap.connection.passwd (ARSYNC_SAP__CONNECTION__PASSWD) but is
+        # held apart, as a secret, so that the connection dict can be shown and logged.
+        if isinstance(data, dict) and isinstance(data.get("connection"), dict):
+            conn = dict(data["connection"])
+            for k in list(conn):
+                if k.lower() == "passwd":
+                    data = {**data, "passwd": conn.pop(k)}
+            data = {**data, "connection": {k: str(v) for k, v in conn.items()}}
+        return data
+
+
+class SandboxSettings(_Section):
+    seed: int = 20261123
+    size: Literal["small", "medium", "large"] = "small"
+    epoch: date = date(2025, 5, 1)
+    as_of: date | None = None
+    latency_ms: int = Field(0, ge=0)
+
+
+class PortalSettings(_Section):
+    definitions_dir: str = ""
+    concurrency: int = Field(4, ge=1, le=64)
+    browser_executable: str = ""
+    headless: bool = True
+    timeout_ms: int = Field(15000, ge=100)
+    session_dir: str = "~/.local/share/arsync/sessions"
+    retry: RetrySettings = RetrySettings(attempts=3, maximum=5.0)
+
+
+class ReconcileSettings(_Section):
+    amount_tolerance: int = Field(1, ge=0)
+    stuck_days: int = Field(30, ge=1)
+    date_window_days: int = Field(45, ge=0)
+    aging_limits: list[int] = [0, 30, 60, 90, 180, 365]
+
+    @model_validator(mode="after")
+    def _ascending(self) -> "ReconcileSettings":
+        if self.aging_limits != sorted(set(self.aging_limits)):
+            raise ValueError("aging_limits must be strictly ascending day counts")
+        return self
+
+
+class ReportSettings(_Section):
+    language: Literal["zh", "en", "both"] = "both"
+    keep_versions: int = Field(5, ge=0)
+
+
+class RunSettings(_Section):
+    store_url: str = ""
+    out_dir: str = "out"
+
+
+class Settings(BaseSettings):
+    """The effective configuration.  ``provenance`` maps dotted keys to their source."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid", frozen=True, env_prefix=ENV_PREFIX, env_nested_delimiter="__",
+        case_sensitive=False,
+    )
+
+    sap: SapSettings = SapSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+    portals: PortalSettings = PortalSettings()
+    reconcile: ReconcileSettings = ReconcileSettings()
+    reports: ReportSettings = ReportSettings()
+    runs: RunSettings = RunSettings()
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):
+        # The loader below does the layering itself (it must know where each value came from).
+        return (init_settings,)
+
+
+def load_settings(
+    path: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Build the effective settings; raise :class:`ConfigError` naming key and source on error."""
+    environ = dict(os.environ if environ is None else environ)
+    merged: dict[str, Any] = {}
+    prov: dict[str, str] = {}
+
+    _merge(merged, prov, _read_toml(DEFAULTS), "default")
+    path = path or environ.get(f"{ENV_PREFIX}CONFIG") or None
+    if path:
+        p = Path(path).expanduser()
+        if not p.is_file():
+            raise ConfigError(f"configuration file {p} not found (from {'--config' if path else 'ARSYNC_CONFIG'})")
+        data = _read_toml(p)
+        _refuse_secrets(data, f"file {p}")
+        _merge(merged, prov, data, f"file {p}")
+    env_data, env_names = _read_env(environ)
+    _merge(merged, prov, env_data, "env", env_names)
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        _merge(merged, prov, _nest(dotted, value), "flag")
+
+    try:
+        s = Settings(**merged)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, prov)) from None
+    object.__setattr__(s, "__provenance__", prov)
+    return s
+
+
+def provenance(settings: Settings) -> dict[str, str]:
+    return getattr(settings, "__provenance__", {})
+
+
+def settings_report(settings: Settings) -> list[tuple[str, str, str]]:
+    """(key, shown value, source) for every leaf; secrets shown as ``***``."""
+    prov = provenance(settings)
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(prefix: str, obj: Any) -> None:
+        if isinstance(obj, BaseModel):
+            for name in type(obj).model_fields:
+                walk(f"{prefix}{name}.", getattr(obj, name))
+            return
+        if isinstance(obj, dict) and obj:
+            for k, v in obj.items():
+                walk(f"{prefix}{k}.", v)
+            return
+        key = prefix[:-1]
+        if isinstance(obj, SecretStr) or key.rsplit(".", 1)[-1].lower() in SECRET_KEYS:
+            shown = "***" if obj else "(not set)"
+        else:
+            shown = repr(obj) if not isinstance(obj, str) else obj
+        rows.append((key, shown, _source_of(key, prov)))
+
+    walk("", settings)
+    return rows
+
+
+def _source_of(key: str, prov: dict[str, str]) -> str:
+    if key in prov:
+        return prov[key]
+    if key == "sap.passwd" and "sap.connection.passwd" in prov:
+        return prov["sap.connection.passwd"]
+    parts = key.split(".")
+    while parts:
+        parts.pop()
+        if ".".join(parts) in prov:
+            return prov[".".join(parts)]
+    return "default"
+
+
+def _read_toml(p: Path) -> dict[str, Any]:
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot be read: {exc.strerror}") from None
+
+
+def _read_env(environ: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    src = EnvSettingsSource(
+        Settings, env_prefix=ENV_PREFIX, env_nested_delimiter="__", case_sensitive=False,
+    )
+    # EnvSettingsSource reads os.environ; hand it the mapping we were given instead.
+    src.env_vars = {k.lower(): v for k, v in environ.items()}
+    try:
+        data = src()
+    except Exception as exc:  # pydantic-settings wraps JSON errors for list/dict fields
+        raise ConfigError(f"environment: {exc} (lists are JSON, e.g. ARSYNC_SAP__COMPANY_CODES='[\"1000\"]')") from None
+    names: dict[str, str] = {}
+    for k in environ:
+        if k.upper().startswith(ENV_PREFIX) and k.upper() != f"{ENV_PREFIX}CONFIG":
+            names[k[len(ENV_PREFIX):].lower().replace("__", ".")] = k
+    return data, names
+
+
+def _refuse_secrets(data: dict[str, Any], where: str) -> None:
+    conn = data.get("sap", {}).get("connection", {}) if isinstance(data.get("sap"), dict) else {}
+    if isinstance(conn, dict) and any(k.lower() == "passwd" for k in conn):
+        raise ConfigError(
+            f"{where}: key sap.connection.passwd — passwords do not belong in files; "
+            "set ARSYNC_SAP__CONNECTION__PASSWD or the keyring entry arsync / sap:<user>"
+        )
+
+
+def _nest(dotted: str, value: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    cur = out
+    parts = dotted.split(".")
+    for p in parts[:-1]:
+        cur = cur.setdefault(p, {})
+    cur[parts[-1]] = value
+    return out
+
+
+def _merge(dst: dict, prov: dict, src: dict, source: str, env_names: dict[str, str] | None = None,
+           prefix: str = "") -> None:
+    for k, v in src.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and isinstance(dst.get(k), dict):
+            _merge(dst[k], prov, v, source, env_names, key + ".")
+            continue
+        if isinstance(v, dict) and v and k not in ("collectors", "segments", "connection"):
+            dst[k] = {}
+            _merge(dst[k], prov, v, source, env_names, key + ".")
+            continue
+        dst[k] = v
+        if isinstance(v, dict):
+            for sub in v:
+                prov[f"{key}.{sub}"] = _label(f"{key}.{sub}", source, env_names)
+        prov[key] = _label(key, source, env_names)
+
+
+def _label(key: str, source: str, env_names: dict[str, str] | None) -> str:
+    if source == "env" and env_names:
+        return f"env {env_names.get(key, ENV_PREFIX + key.upper().replace('.', '__'))}"
+    return source
+
+
+def _explain(exc: ValidationError, prov: dict[str, str]) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        src = _source_of(key, prov)
+        got = err.get("input")
+        shown = "***" if key.rsplit(".", 1)[-1].lower() in SECRET_KEYS else repr(got)
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{key} (from {src}): unknown key")
+        else:
+            lines.append(f"{key} (from {src}): {err['msg']}; got {shown}")
+    return "bad configuration:\n  " + "\n  ".join(lines)

@@ -1,0 +1,1 @@
+"""Per-family hooks: what a portal declaration cannot say in data."""

@@ -1,0 +1,1 @@
+"""Portal simulators served on loopback."""
