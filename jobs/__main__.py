@@ -1,0 +1,3 @@
+from arsync.jobs.cli import main
+
+main()

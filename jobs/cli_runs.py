@@ -1,0 +1,1 @@
+"""`arsync nightly`, `arsync reconcile` and `arsync runs` (filled in below)."""

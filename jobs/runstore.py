@@ -1,0 +1,201 @@
+"""The run store: one row per run and per stage, and the lock that keeps runs from overlapping.
+
+SQLAlchemy Core over any URL (a SQLite file by default, PostgreSQL in production).  Stage
+outputs themselves live as files in the run's folder; the store says which stages finished,
+so a failed run can resume from the first stage that did not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from arsync.common.errors import ArsyncError
+
+meta = sa.MetaData()
+
+runs = sa.Table(
+    "runs", meta,
+    sa.Column("run_id", sa.String(40), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),       # nightly | reconcile
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("scope", sa.Text, nullable=False, default="{}"),  # JSON: narrowed customers, ...
+    sa.Column("status", sa.String(12), nullable=False),     # running | ok | failed | partial
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("folder", sa.Text, nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("resumed_from", sa.String(40)),
+)
+
+stages = sa.Table(
+    "stages", meta,
+    sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("stage", sa.String(30), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),     # running | ok | failed | partial
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("seconds", sa.Float),
+    sa.Column("counts", sa.Text, nullable=False, default="{}"),
+    sa.Column("error", sa.Text),
+)
+
+locks = sa.Table(
+    "locks", meta,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("run_id", sa.String(40), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("acquired_at", sa.DateTime, nullable=False),
+)
+
+
+class RunLocked(ArsyncError):
+    """Another run holds the lock."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    kind: str
+    as_of: date
+    scope: dict[str, Any]
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    folder: str
+    error: str | None
+    stages: tuple[dict[str, Any], ...]
+
+    def finished_stages(self) -> list[str]:
+        return [s["stage"] for s in self.stages if s["status"] in ("ok", "partial")]
+
+
+class RunStore:
+    """Runs, stages and the run lock in one database."""
+
+    def __init__(self, url: str):
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sa.create_engine(url, future=True)
+        meta.create_all(self.engine)
+
+    @classmethod
+    def for_settings(cls, settings) -> "RunStore":
+        url = settings.runs.store_url or f"sqlite:///{Path(settings.runs.out_dir).resolve() / 'runs.sqlite'}"
+        return cls(url)
+
+    # -- lock --------------------------------------------------------------------------------
+    def acquire(self, run_id: str, name: str = "pipeline") -> None:
+        """Take the lock or raise :class:`RunLocked`; a lock left by a dead local process is taken over."""
+        row = dict(name=name, run_id=run_id, host=socket.gethostname(), pid=os.getpid(),
+                   acquired_at=datetime.now())
+        with self.engine.begin() as c:
+            try:
+                c.execute(locks.insert().values(**row))
+                return
+            except IntegrityError:
+                pass
+        with self.engine.begin() as c:
+            held = c.execute(sa.select(locks).where(locks.c.name == name)).mappings().first()
+            if held and held["host"] == row["host"] and not _alive(held["pid"]):
+                c.execute(locks.update().where(locks.c.name == name)
+                          .where(locks.c.run_id == held["run_id"]).values(**row))
+                return
+        if held is None:
+            return self.acquire(run_id, name)
+        raise RunLocked(
+            f"run {held['run_id']} holds the lock since {held['acquired_at']:%Y-%m-%d %H:%M:%S} "
+            f"(host {held['host']}, pid {held['pid']}); wait for it to finish"
+        )
+
+    def release(self, run_id: str, name: str = "pipeline") -> None:
+        with self.engine.begin() as c:
+            c.execute(locks.delete().where(locks.c.name == name).where(locks.c.run_id == run_id))
+
+    # -- runs and stages ---------------------------------------------------------------------
+    def start_run(self, run_id: str, kind: str, as_of: date, scope: dict, folder: str,
+                  resumed_from: str | None = None) -> None:
+        with self.engine.begin() as c:
+            c.execute(runs.insert().values(
+                run_id=run_id, kind=kind, as_of=as_of, scope=json.dumps(scope, sort_keys=True),
+                status="running", started_at=datetime.now(), folder=folder, resumed_from=resumed_from))
+
+    def finish_run(self, run_id: str, status: str, error: str | None = None) -> None:
+        with self.engine.begin() as c:
+            c.execute(runs.update().where(runs.c.run_id == run_id).values(
+                status=status, finished_at=datetime.now(), error=error))
+
+    def start_stage(self, run_id: str, stage: str, seq: int) -> None:
+        with self.engine.begin() as c:
+            c.execute(stages.delete().where(stages.c.run_id == run_id).where(stages.c.stage == stage))
+            c.execute(stages.insert().values(run_id=run_id, stage=stage, seq=seq, status="running",
+                                             started_at=datetime.now(), counts="{}"))
+
+    def finish_stage(self, run_id: str, stage: str, status: str, seconds: float,
+                     counts: dict | None = None, error: str | None = None) -> None:
+        with self.engine.begin() as c:
+            c.execute(stages.update().where(stages.c.run_id == run_id).where(stages.c.stage == stage)
+                      .values(status=status, finished_at=datetime.now(), seconds=seconds,
+                              counts=json.dumps(counts or {}, sort_keys=True, default=str), error=error))
+
+    def get(self, run_id: str) -> RunInfo | None:
+        with self.engine.connect() as c:
+            r = c.execute(sa.select(runs).where(runs.c.run_id == run_id)).mappings().first()
+            if r is None:
+                return None
+            st = c.execute(sa.select(stages).where(stages.c.run_id == run_id)
+                           .order_by(stages.c.seq)).mappings().all()
+        return _info(r, st)
+
+    def recent(self, limit: int = 20, kind: str | None = None) -> list[RunInfo]:
+        q = sa.select(runs).order_by(runs.c.started_at.desc(), runs.c.run_id.desc()).limit(limit)
+        if kind:
+            q = q.where(runs.c.kind == kind)
+        with self.engine.connect() as c:
+            rows = c.execute(q).mappings().all()
+            out = []
+            for r in rows:
+                st = c.execute(sa.select(stages).where(stages.c.run_id == r["run_id"])
+                               .order_by(stages.c.seq)).mappings().all()
+                out.append(_info(r, st))
+        return out
+
+    def last_unfinished(self, kind: str) -> RunInfo | None:
+        """The newest run of ``kind`` if it failed or died while running: what --resume continues.
+
+        A run that finished (ok, or partial with a failed portal) leaves nothing to resume.
+        """
+        recent = self.recent(1, kind)
+        if recent and recent[0].status in ("failed", "running"):
+            return recent[0]
+        return None
+
+
+def _info(r, st) -> RunInfo:
+    return RunInfo(
+        run_id=r["run_id"], kind=r["kind"], as_of=r["as_of"], scope=json.loads(r["scope"] or "{}"),
+        status=r["status"], started_at=r["started_at"], finished_at=r["finished_at"],
+        folder=r["folder"], error=r["error"],
+        stages=tuple({**dict(s), "counts": json.loads(s["counts"] or "{}")} for s in st),
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
