@@ -76,3 +76,146 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     df.to_parquet(tmp, index=False)
     tmp.replace(path)
+
+
+# --- stages ------------------------------------------------------------------------------------
+
+def _narrow(df: pd.DataFrame, scope, customers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows of ``df`` inside the run's scope (customer, collector, company code)."""
+    if not scope.narrowed or df.empty:
+        return df
+    keep = pd.Series(True, index=df.index)
+    if scope.customers and "customer" in df:
+        keep &= df["customer"].isin([c.zfill(10) if c.isdigit() else c for c in scope.customers])
+    if scope.company_codes and "company_code" in df:
+        keep &= df["company_code"].isin(scope.company_codes)
+    if scope.collectors and "customer" in df and customers is not None:
+        mine = customers.loc[customers["collector"].isin(scope.collectors), "customer"]
+        keep &= df["customer"].isin(mine)
+    return df[keep].reset_index(drop=True)
+
+
+def stage_sap(ctx: StageContext):
+    from arsync.connectors.portals import customer_portals
+    from arsync.connectors.sap import pull
+
+    s = ctx.settings
+    codes = list(ctx.scope.company_codes) or (s.sap.company_codes or None)
+
+    def progress(done, total, what):
+        if total and (done == total or done % max(1, total // 10) == 0):
+            ctx.echo(f"  sap: {done}/{total} {what}")
+
+    res = pull(s, key_date=ctx.as_of, company_codes=codes, progress=progress,
+               portal_map=customer_portals(s))
+    customers = res.customers
+    ctx.frames["customers"] = customers
+    ctx.frames["open_items"] = _narrow(res.open_items, ctx.scope, customers)
+    ctx.frames["cleared_items"] = _narrow(res.cleared_items, ctx.scope, customers)
+    counts = {"open_items": len(ctx.frames["open_items"]),
+              "cleared_items": len(ctx.frames["cleared_items"]),
+              "customers": len(customers)}
+    counts.update({f"rfc_calls": sum(res.stats.get("calls", {}).values())} if hasattr(res, "stats") else {})
+    return counts, "ok"
+
+
+def stage_portals(ctx: StageContext):
+    """Fetch every portal the scoped customers pay through; a failed portal keeps its last
+    known records (marked stale) and makes the stage 'partial', never a failure of the run."""
+    from arsync.connectors.portals import fetch_records
+
+    s = ctx.settings
+    open_items = ctx.frames["open_items"]
+    customers = ctx.frames["customers"]
+    wanted = sorted({p for ps in customers.loc[customers["customer"].isin(open_items["customer"]), "portals"]
+                     for p in ps.split(";") if p})
+    res = fetch_records(s, portals=wanted or None, open_items=open_items,
+                        evidence_dir=ctx.folder / "evidence", echo=ctx.echo)
+    fresh = res.records
+    failed = {o.portal for o in res.outcomes if o.status != "ok"}
+    ok_portals = {o.portal for o in res.outcomes if o.status == "ok"} - failed
+
+    last_path = ctx.state_dir / "portal_records.parquet"
+    last = PORTAL_RECORDS.coerce(pd.read_parquet(last_path)) if last_path.exists() else PORTAL_RECORDS.empty()
+    stale = last[last["portal"].isin(failed)]
+    fresh = fresh[~fresh["portal"].isin(failed)]
+    ctx.stale_portals = {p: (stale.loc[stale["portal"] == p, "fetched_at"].max()
+                             if (stale["portal"] == p).any() else pd.NaT) for p in failed}
+    records = pd.concat([fresh, stale], ignore_index=True) if len(stale) else fresh
+    ctx.frames["portal_records"] = PORTAL_RECORDS.validate(records, "portal stage")
+    ctx.frames["portal_outcomes"] = pd.DataFrame(
+        [{"portal": o.portal, "account": o.account, "status": o.status, "reason": o.reason,
+          "records": o.records, "evidence": o.evidence} for o in res.outcomes])
+    # Remember what was read fine, for the next run that cannot reach a portal.
+    keep = last[~last["portal"].isin(ok_portals)]
+    PORTAL_RECORDS.validate(pd.concat([keep, fresh], ignore_index=True), "last known").to_parquet(last_path, index=False)
+
+    for o in res.outcomes:
+        if o.status != "ok":
+            ctx.echo(f"  portal {o.portal} / {o.account}: {o.status.upper()} {o.reason}"
+                     + (f" (evidence: {o.evidence})" if o.evidence else ""))
+    counts = {"portal_records": len(records), "accounts": len(res.outcomes),
+              "failed_accounts": sum(o.status != "ok" for o in res.outcomes)}
+    return counts, ("partial" if failed else "ok")
+
+
+def stage_reconcile(ctx: StageContext):
+    from arsync.jobs.reconcile import reconcile
+
+    wl = reconcile(ctx.frames["open_items"], ctx.frames["cleared_items"], ctx.frames["customers"],
+                   ctx.frames["portal_records"], as_of=ctx.as_of, settings=ctx.settings.reconcile,
+                   stale_portals=ctx.stale_portals or None)
+    ctx.frames["worklist"] = wl
+    counts = wl["finding"].value_counts().sort_index().to_dict()
+    return {"items": len(wl), **counts}, "ok"
+
+
+def stage_worksheets(ctx: StageContext):
+    """Refresh the affected collectors' workbooks.  A narrowed run merges its rows into the last
+    full worklist, so the collector's other customers are neither dropped nor moved to Closed."""
+    from arsync.reports.worksheets import refresh_worksheets
+
+    wl = ctx.frames["worklist"]
+    full_path = ctx.state_dir / "worklist.parquet"
+    collectors = None
+    if ctx.scope.narrowed:
+        collectors = sorted(set(wl["collector"]))
+        if full_path.exists():
+            prev = WORKLIST.coerce(pd.read_parquet(full_path))
+            in_scope = _narrow(prev, ctx.scope, ctx.frames["customers"]).index
+            prev = prev.drop(index=in_scope)
+            wl = pd.concat([prev[prev["collector"].isin(collectors)], wl], ignore_index=True)
+            full = pd.concat([prev, ctx.frames["worklist"]], ignore_index=True)
+        else:
+            full = wl
+    else:
+        full = wl
+    full = full.sort_values(list(WORKLIST.key)).reset_index(drop=True)
+    full.to_parquet(full_path, index=False)
+
+    out = ctx.out / "worksheets"
+    results = refresh_worksheets(wl, out, as_of=ctx.as_of, settings=ctx.settings.reports,
+                                 collectors=collectors, cleared=ctx.frames.get("cleared_items"))
+    ctx.worksheet_results = results
+    ctx.summary["worksheets_dir"] = str(out)
+    warnings = [w for r in results for w in getattr(r, "warnings", [])]
+    for w in warnings:
+        ctx.echo(f"  worksheet: {w}")
+    return {"workbooks": len(results), "warnings": len(warnings)}, "ok"
+
+
+def stage_summary(ctx: StageContext):
+    from arsync.common.money import format_major
+
+    wl = ctx.frames["worklist"]
+    lines = [f"as of {ctx.as_of}: {len(wl)} open items"]
+    by = (wl.groupby(["finding", "currency"])["amount"].agg(["size", "sum"]).reset_index()
+          .sort_values(["finding", "currency"]))
+    for r in by.itertuples():
+        lines.append(f"  {r.finding:<17} {r._3:>6} items  {format_major(r._4, r.currency):>18} {r.currency}")
+    if ctx.stale_portals:
+        lines.append("  stale portals: " + ", ".join(sorted(ctx.stale_portals)))
+    ctx.summary["lines"] = lines
+    ctx.summary["findings"] = wl["finding"].value_counts().to_dict()
+    (ctx.folder / "summary.txt").write_text("\n".join(lines) + "\n")
+    return {"items": len(wl)}, "ok"
