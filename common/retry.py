@@ -37,7 +37,7 @@ class RetryPolicy:
 
         r = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.attempts) | tenacity.stop_after_delay(self.deadline),
-            wait=tenacity.wait_exponential_jitter(initial=self.initial, max=self.maximum, jitter=self.jitter),
+            wait=tenacity.wait_exponential_jitter(multiplier=self.initial, max=self.maximum, jitter=self.jitter),
             retry=tenacity.retry_if_exception(transient),
             before_sleep=_log,
             sleep=self.sleep,

@@ -1,0 +1,107 @@
+"""Conversions from SAP's external and internal formats to arsync's types (reference §2.4, §7).
+
+Everything here is pure and vectorised where it matters; a value that cannot be read raises
+:class:`DataError` naming the field and the value.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+import pandas as pd
+
+from arsync.common.errors import DataError
+from arsync.common.money import decimals, to_minor
+
+INITIAL_DATES = ("", "00000000")
+
+
+def alpha(value: str, width: int = 10) -> str:
+    """SAP's ALPHA input conversion: digits-only IDs zero-padded, others left as written."""
+    v = value.strip()
+    if v.isdigit():
+        if len(v) > width:
+            raise DataError(f"ID {value!r} is longer than {width} digits")
+        return v.zfill(width)
+    return v
+
+
+def alpha_series(s: pd.Series, width: int = 10) -> pd.Series:
+    t = s.astype(str).str.strip()
+    digits = t.str.fullmatch(r"\d+")
+    return t.where(~digits, t.str.zfill(width))
+
+
+def dats(text: str, what: str = "date") -> date | None:
+    """DATS text ('YYYYMMDD') to a date; initial ('' / '00000000' / blanks) is None."""
+    t = (text or "").strip()
+    if t in INITIAL_DATES:
+        return None
+    try:
+        if len(t) != 8 or not t.isdigit():
+            raise ValueError(t)
+        return date(int(t[:4]), int(t[4:6]), int(t[6:8]))
+    except ValueError:
+        raise DataError(f"{what}: {text!r} is not a SAP date (YYYYMMDD)") from None
+
+
+def dats_series(s: pd.Series, what: str) -> pd.Series:
+    """Vectorised :func:`dats` → datetime64[ns] with NaT for initial dates."""
+    t = s.astype(str).str.strip()
+    t = t.where(~t.isin(INITIAL_DATES), None)
+    out = pd.to_datetime(t, format="%Y%m%d", errors="coerce")
+    bad = out.isna() & t.notna()
+    if bad.any():
+        raise DataError(f"{what}: {t[bad].iloc[0]!r} is not a SAP date (YYYYMMDD)")
+    return out.astype("datetime64[ns]")
+
+
+def wa_number(text: str, what: str) -> Decimal:
+    """RFC_READ_TABLE number text: right-aligned, trailing minus, '*' in front on overflow."""
+    t = text.strip()
+    if "*" in t:
+        raise DataError(f"{what}: value {text.strip()!r} overflowed its column in RFC_READ_TABLE "
+                        "(read it with the BAPI strategy)")
+    neg = t.endswith("-")
+    if neg:
+        t = t[:-1].strip()
+    try:
+        d = Decimal(t or "0")
+    except InvalidOperation:
+        raise DataError(f"{what}: {text!r} is not a number") from None
+    return -d if neg else d
+
+
+def internal_to_minor(value: Decimal, currency: str, table: dict[str, int] | None = None) -> int:
+    """Table CURR value (internal, 2 decimals) → minor units: external = internal × 10^(2 − dec)."""
+    d = decimals(currency, table)
+    return to_minor(value.scaleb(2 - d), currency, table)
+
+
+def external_to_minor(value: Decimal, currency: str, table: dict[str, int] | None = None) -> int:
+    """BAPI amount (external format, e.g. JPY 1000 is 1000) → minor units."""
+    return to_minor(value, currency, table)
+
+
+def sign(shkzg: pd.Series, what: str) -> np.ndarray:
+    """+1 for S (debit: owed to us), −1 for H (credit)."""
+    bad = ~shkzg.isin(["S", "H"])
+    if bad.any():
+        raise DataError(f"{what}: debit/credit indicator {shkzg[bad].iloc[0]!r} is neither S nor H")
+    return np.where(shkzg.to_numpy() == "S", 1, -1).astype(np.int64)
+
+
+def net_due(baseline: pd.Series, doc_date: pd.Series, zbd1t: pd.Series, zbd2t: pd.Series,
+            zbd3t: pd.Series, shkzg: pd.Series, rebzg: pd.Series) -> pd.Series:
+    """Net due date (reference §2.4): baseline (or document date) + net days, else discount days.
+
+    A credit item without an invoice reference is due on its baseline date.  A credit that
+    references an invoice keeps its own terms here (SAP would take the invoice's due date).
+    """
+    base = baseline.where(baseline.notna(), doc_date)
+    d3, d2, d1 = (x.astype(np.int64) for x in (zbd3t, zbd2t, zbd1t))
+    days = np.where(d3 != 0, d3, np.where(d2 != 0, d2, d1))
+    days = np.where((shkzg.to_numpy() == "H") & (rebzg.str.strip().to_numpy() == ""), 0, days)
+    return (base + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")

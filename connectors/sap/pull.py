@@ -1,0 +1,221 @@
+"""``pull``: open items at a key date, recently cleared items and customers, by either strategy.
+
+Master data (T001, TCURX, KNB1, KNA1, KNKK) comes through RFC_READ_TABLE for both strategies;
+with the BAPI strategy a site that forbids RFC_READ_TABLE still gets its items (customers from
+``sap.customers``), with the master data it could not read left empty and a warning logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import product
+from typing import Callable
+
+import pandas as pd
+
+from arsync.common.errors import AuthorizationError, ConfigError
+from arsync.connectors.sap import readers
+from arsync.connectors.sap.assemble import empty_raw, open_and_cleared
+from arsync.connectors.sap.bapi import read_customer
+from arsync.connectors.sap.connection import CallStats, RfcClient, connection_opener, retry_policy
+from arsync.connectors.sap.convert import alpha
+from arsync.connectors.sap.customers import customers_frame
+from arsync.connectors.sap.table import TableReader
+
+log = logging.getLogger("arsync.sap")
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class SapPull:
+    open_items: pd.DataFrame
+    cleared_items: pd.DataFrame
+    customers: pd.DataFrame
+    stats: dict = field(default_factory=dict)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {"open_items": self.open_items, "cleared_items": self.cleared_items,
+                "customers": self.customers}
+
+
+class _Decimals(dict):
+    """TCURX: currencies it does not list have 2 decimals."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __missing__(self, key: str) -> int:
+        return 2
+
+
+class _Clients:
+    """One RfcClient (one connection) per thread, reused for all of that thread's calls."""
+
+    def __init__(self, make: Callable[[], RfcClient]):
+        self._make, self._local, self._lock, self.all = make, threading.local(), threading.Lock(), []
+
+    def get(self) -> RfcClient:
+        c = getattr(self._local, "client", None)
+        if c is None:
+            c = self._local.client = self._make()
+            with self._lock:
+                self.all.append(c)
+        return c
+
+    def close(self) -> None:
+        for c in self.all:
+            c.close()
+
+
+def pull(settings, *, key_date: date | None = None, company_codes: list[str] | None = None,
+         strategy: str | None = None, progress: Progress | None = None,
+         portal_map: dict[str, list[str]] | None = None, system=None,
+         sleep: Callable[[float], None] | None = None, chunk: int = 500) -> SapPull:
+    """Read SAP.  ``system`` (a sandbox SAP) and ``sleep`` (retry waits) are for tests and benches."""
+    t0 = time.perf_counter()
+    s = settings.sap
+    strategy = strategy or s.strategy
+    if strategy not in ("bapi", "table"):
+        raise ConfigError(f"sap strategy {strategy!r}: use 'bapi' or 'table'")
+    key_date = key_date or date.today()
+    cleared_from = key_date - timedelta(days=s.cleared_days)
+    progress = progress or (lambda done, total, what: None)
+    opener, secret = connection_opener(settings, system=system)
+    stats = CallStats()
+    policy = retry_policy(settings, sleep)
+    clients = _Clients(lambda: RfcClient(opener, policy, stats, secret))
+    reader = TableReader()
+    try:
+        main = clients.get()
+
+        def optional(fn, what):
+            try:
+                return fn()
+            except (AuthorizationError, ConfigError) as exc:
+                if strategy == "table":
+                    raise
+                log.warning("%s could not be read, continuing without: %s", what, exc)
+                return None
+
+        t001 = optional(lambda: readers.t001(reader, main), "T001")
+        tcurx = optional(lambda: readers.tcurx(reader, main), "TCURX")
+        decimals = _Decimals(tcurx) if tcurx is not None else {}
+        known = t001["BUKRS"].tolist() if t001 is not None else []
+        codes = sorted(company_codes or s.company_codes or known)
+        if not codes:
+            raise ConfigError("no company codes: pass --company-code or set sap.company_codes")
+        pairs, knb1 = _pairs(reader, main, codes, s, optional)
+        progress(0, 1, "master data")
+        if strategy == "bapi":
+            raw_open, raw_cleared = _bapi(clients, pairs, key_date, cleared_from, s, decimals, progress)
+        else:
+            raw_open, raw_cleared = _table(clients, reader, pairs, key_date, cleared_from, t001,
+                                           decimals, s.parallel, chunk, progress)
+        open_items, cleared_items = open_and_cleared(raw_open, raw_cleared, noted=s.noted_items,
+                                                     where=f"SAP {strategy}")
+        customers = _customers(reader, main, knb1, t001, s, settings, portal_map, optional, chunk)
+    finally:
+        clients.close()
+    seconds = time.perf_counter() - t0
+    return SapPull(open_items, cleared_items, customers, {
+        "strategy": strategy, "key_date": key_date.isoformat(), "company_codes": codes,
+        "calls": dict(sorted(stats.calls.items())), "failed_calls": dict(stats.failures),
+        "rfc_calls": sum(stats.calls.values()), "connections": len(clients.all),
+        "seconds": round(seconds, 3),
+    })
+
+
+def _pairs(reader, main, codes, s, optional):
+    wanted = sorted({alpha(c) for c in s.customers})
+    knb1 = optional(lambda: readers.knb1(reader, main, codes), "KNB1")
+    if knb1 is None:
+        if not wanted:
+            raise ConfigError("KNB1 cannot be read (RFC_READ_TABLE not allowed?): list the customers "
+                              "to read in sap.customers")
+        knb1 = pd.DataFrame(list(product(wanted, codes)), columns=["KUNNR", "BUKRS"]).assign(BUSAB="")
+    elif wanted:
+        knb1 = knb1[knb1["KUNNR"].isin(wanted)]
+    knb1 = knb1.sort_values(["BUKRS", "KUNNR"]).reset_index(drop=True)
+    return list(zip(knb1["BUKRS"], knb1["KUNNR"])), knb1
+
+
+def _run(tasks, fn, parallel: int, progress: Progress, what: str) -> list:
+    out: list = [None] * len(tasks)
+    if parallel <= 1 or len(tasks) <= 1:
+        for i, t in enumerate(tasks):
+            out[i] = fn(t)
+            progress(i + 1, len(tasks), what)
+        return out
+    with ThreadPoolExecutor(parallel, thread_name_prefix="sap") as ex:
+        futs = {ex.submit(fn, t): i for i, t in enumerate(tasks)}
+        try:
+            for n, f in enumerate(as_completed(futs), 1):
+                out[futs[f]] = f.result()
+                progress(n, len(tasks), what)
+        except BaseException:
+            for f in futs:
+                f.cancel()
+            raise
+    return out
+
+
+def _bapi(clients, pairs, key_date, cleared_from, s, decimals, progress):
+    def one(pair):
+        bukrs, kunnr = pair
+        return read_customer(clients.get(), bukrs, kunnr, key_date, cleared_from, s.noted_items, decimals)
+
+    res = _run(pairs, one, s.parallel, progress, "customers (BAPI)")
+    return (pd.concat([r[0] for r in res] or [empty_raw()], ignore_index=True),
+            pd.concat([r[1] for r in res] or [empty_raw()], ignore_index=True))
+
+
+def _ranges(kunnrs: list[str], chunk: int) -> list[tuple[str, str]]:
+    ks = sorted(set(kunnrs))
+    return [(ks[i], ks[min(i + chunk, len(ks)) - 1]) for i in range(0, len(ks), chunk)]
+
+
+def _table(clients, reader, pairs, key_date, cleared_from, t001, decimals, parallel, chunk, progress):
+    by_code: dict[str, list[str]] = {}
+    for bukrs, kunnr in pairs:
+        by_code.setdefault(bukrs, []).append(kunnr)
+    parts = [(b, lo, hi) for b, ks in sorted(by_code.items()) for lo, hi in _ranges(ks, chunk)]
+    wanted = set(pairs)
+
+    def one(part):
+        b, lo, hi = part
+        o, c = readers.items_partition(reader, clients.get(), b, lo, hi, key_date, cleared_from)
+        keep = lambda df: df[[p in wanted for p in zip(df["BUKRS"], df["KUNNR"])]]  # noqa: E731
+        return keep(o), keep(c)
+
+    res = _run(parts, one, parallel, progress, "partitions (RFC_READ_TABLE)")
+    text_open = pd.concat([r[0] for r in res], ignore_index=True) if res else None
+    text_cleared = pd.concat([r[1] for r in res], ignore_index=True) if res else None
+    if text_open is None:
+        return empty_raw(), empty_raw()
+    both = pd.concat([text_open, text_cleared], ignore_index=True)
+    refs = [readers.long_refs(reader, clients.get(), b, sorted(set(g["GJAHR"])))
+            for b, g in both.groupby("BUKRS")]
+    refs_df = pd.concat(refs, ignore_index=True) if refs else pd.DataFrame()
+    local = dict(zip(t001["BUKRS"], t001["WAERS"]))
+    return (readers.finish_items(text_open, local, refs_df, decimals, "open items"),
+            readers.finish_items(text_cleared, local, refs_df, decimals, "cleared items"))
+
+
+def _customers(reader, main, knb1, t001, s, settings, portal_map, optional, chunk):
+    ranges = _ranges(knb1["KUNNR"].tolist(), chunk)
+    kna1 = optional(lambda: pd.concat([readers.kna1(reader, main, lo, hi) for lo, hi in ranges]
+                                      or [pd.DataFrame(columns=["KUNNR"])], ignore_index=True), "KNA1")
+    area = s.credit_control_area
+    knkk = optional(lambda: pd.concat([readers.knkk(reader, main, area, lo, hi) for lo, hi in ranges]
+                                      or [pd.DataFrame(columns=["KUNNR"])], ignore_index=True), "KNKK")
+    cur = ""
+    if t001 is not None:
+        # T014-WAERS is not read: take the currency of the lowest company code in the area
+        hit = t001[t001["KKBER"] == area].sort_values("BUKRS")
+        cur = hit["WAERS"].iloc[0] if len(hit) else ""
+    return customers_frame(knb1, kna1, knkk, cur, settings, portal_map)

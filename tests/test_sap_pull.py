@@ -1,0 +1,137 @@
+"""End to end: pull() over the sandbox SAP with both strategies, failures and their classes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from arsync.common.errors import AuthorizationError, DataError, LogonError, TransientError
+from arsync.config.settings import load_settings
+from arsync.connectors.sap import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, pull
+from arsync.sandbox._rfc_tinyworld import tiny_world
+from arsync.sandbox.sap import SandboxSap
+
+KEY = date(2026, 11, 10)
+
+
+def settings(**overrides):
+    return load_settings(environ={}, overrides=overrides)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return tiny_world(extra=25)
+
+
+def both(world, st, **kw):
+    out = {}
+    for strategy in ("bapi", "table"):
+        out[strategy] = pull(st, key_date=KEY, strategy=strategy, system=SandboxSap(world, seed=3), **kw)
+    return out["bapi"], out["table"]
+
+
+def assert_same(a, b):
+    for name in ("open_items", "cleared_items", "customers"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+
+
+def test_strategies_identical_on_tiny_world_and_the_expected_values(tiny):
+    a, b = both(tiny, settings(), chunk=7, portal_map={"0000001000": ["gov-zj"]})
+    assert_same(a, b)
+    assert b.stats["calls"] == {"RFC_READ_TABLE": b.stats["rfc_calls"]}
+    assert a.stats["calls"]["BAPI_AR_ACC_GETOPENITEMS"] == a.stats["calls"]["BAPI_AR_ACC_GETBALANCEDITEMS"]
+    OPEN_ITEMS.validate(a.open_items), CLEARED_ITEMS.validate(a.cleared_items), CUSTOMERS.validate(a.customers)
+    o = a.open_items.set_index("document_no")
+    assert o.loc["0090000005", ["amount", "currency"]].tolist() == [1000000, "JPY"]  # external yen
+    assert o.loc["0090000005", "due_date"].date() == date(2026, 10, 5) + pd.Timedelta(days=30)
+    assert o.loc["1400000002", "amount"] == -3000000 and o.loc["1400000002", "invoice_ref"] == "0090000003"
+    assert o.loc["0190000001", "due_date"] == o.loc["0190000001", "baseline_date"]  # credit, no REBZG
+    assert o.loc["0090000006", "reference"] == "26442000000000999999"  # cleared after key date: open
+    assert o.loc["0090000001", "reference"] == "12345678"
+    assert o.loc["1400000004", "special_gl"] == "A"
+    assert "0090000004" not in o.index  # noted item left out by default
+    assert "0090000007" not in o.index  # posted after the key date
+    c = a.cleared_items.set_index("document_no")
+    assert c.loc["0090000002", ["reference", "clearing_doc"]].tolist() == ["26442000000000123456", "1400000001"]
+    cu = a.customers.set_index("customer")
+    assert cu.loc["0000001001", ["segment", "collector", "credit_blocked", "credit_exposure"]].tolist() == [
+        "hospital", "C2", True, 8800100]
+    assert cu.loc["0000001000", "portals"] == "gov-zj" and cu.loc["0000001001", "portals"] == ""
+
+
+def test_noted_items_on_request_and_collector_mapping(tiny):
+    st = settings(**{"sap.noted_items": True, "sap.collectors": {"C2": "王丽"}})
+    a, b = both(tiny, st)
+    assert_same(a, b)
+    assert "0090000004" in set(a.open_items["document_no"])
+    assert a.customers.set_index("customer").loc["0000001001", "collector"] == "王丽"
+
+
+def test_strategies_identical_on_small_world():
+    world_mod = pytest.importorskip("arsync.sandbox.world")
+    world = world_mod.World(size="small")
+    a, b = both(world, settings())
+    assert_same(a, b)
+    assert len(a.open_items) > 500 and len(a.customers) > 20
+    assert a.stats["rfc_calls"] > 2 * b.stats["rfc_calls"]
+
+
+def test_communication_errors_are_retried_and_counted(tiny, caplog):
+    system = SandboxSap(tiny, comm_error_rate=0.2, seed=11)
+    waits: list[float] = []
+    with caplog.at_level(logging.WARNING, logger="arsync.retry"):
+        p = pull(settings(**{"sap.parallel": 1}), key_date=KEY, strategy="bapi", system=system,
+                 sleep=waits.append)
+    retries = [r for r in caplog.records if "retrying" in r.getMessage()]
+    assert system.injected_errors > 3
+    assert len(retries) == len(waits) == system.injected_errors == sum(p.stats["failed_calls"].values())
+    ref = pull(settings(), key_date=KEY, strategy="bapi", system=SandboxSap(tiny))
+    assert_same(p, ref)
+
+
+def test_retries_give_up_after_the_configured_attempts(tiny):
+    system = SandboxSap(tiny, comm_errors_first=100)
+    waits: list[float] = []
+    with pytest.raises(TransientError, match="RFC_READ_TABLE.*CommunicationError"):
+        pull(settings(**{"sap.retry.attempts": 3}), key_date=KEY, system=system, sleep=waits.append)
+    assert system.injected_errors == 3 and len(waits) == 2
+
+
+def test_logon_error_is_not_retried(tiny):
+    system = SandboxSap(tiny, logon_error=True)
+    waits: list[float] = []
+    with pytest.raises(LogonError, match="RFC_LOGON_FAILURE.*not retried"):
+        pull(settings(), key_date=KEY, system=system, sleep=waits.append)
+    assert system.logons == 1 and waits == [] and sum(system.calls.values()) == 0
+
+
+def test_data_buffer_exceeded_is_handled_by_narrower_field_groups(tiny, caplog):
+    narrow = SandboxSap(tiny, buffer_limit=120)
+    with caplog.at_level(logging.WARNING, logger="arsync.sap"):
+        p = pull(settings(), key_date=KEY, strategy="table", system=narrow)
+    assert any("DATA_BUFFER_EXCEEDED" in r.getMessage() for r in caplog.records)
+    assert_same(p, pull(settings(), key_date=KEY, strategy="table", system=SandboxSap(tiny)))
+
+
+def test_bapi_strategy_without_rfc_read_table(tiny, caplog):
+    system = SandboxSap(tiny, forbidden=("RFC_READ_TABLE",))
+    st = settings(**{"sap.customers": ["1000", "1002"], "sap.company_codes": ["1000", "3000"]})
+    with caplog.at_level(logging.WARNING, logger="arsync.sap"):
+        p = pull(st, key_date=KEY, strategy="bapi", system=system)
+    assert set(p.open_items["customer"]) == {"0000001000", "0000001002"}
+    assert set(p.open_items["company_code"]) == {"1000", "3000"}
+    assert p.customers["name"].tolist() == ["", ""]  # master data unreadable: left empty, logged
+    assert any("KNA1 could not be read" in r.getMessage() for r in caplog.records)
+    with pytest.raises(AuthorizationError, match="RFC_READ_TABLE.*RFC_NO_AUTHORITY"):
+        pull(st, key_date=KEY, strategy="table", system=system)
+
+
+def test_bapi_error_names_function_customer_and_message(tiny):
+    st = settings(**{"sap.customers": ["9999999"], "sap.company_codes": ["1000"]})
+    system = SandboxSap(tiny, forbidden=("RFC_READ_TABLE",))
+    with pytest.raises(DataError, match=r"BAPI_AR_ACC_GETOPENITEMS \(customer 0009999999 in company "
+                                        r"code 1000\): FN502 Customer 0009999999 does not exist"):
+        pull(st, key_date=KEY, strategy="bapi", system=system)
