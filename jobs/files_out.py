@@ -83,8 +83,7 @@ def _xlsx(df: pd.DataFrame, scales: dict[str, int], path: str, sheet: str) -> No
     ws.title = sheet[:31]
     ws.append(list(df.columns))
     for row in df.itertuples(index=False):
-        ws.append([None if (v is None or (isinstance(v, float) and pd.isna(v))) else
-                   (v.item() if hasattr(v, "item") else v) for v in row])
+        ws.append([_cell(v) for v in row])
     for j, col in enumerate(df.columns, 1):
         if col in scales:
             fmt = "#,##0" + ("." + "0" * scales[col] if scales[col] else "")
@@ -98,6 +97,13 @@ def _xlsx(df: pd.DataFrame, scales: dict[str, int], path: str, sheet: str) -> No
                         c.number_format = "@"
     ws.freeze_panes = "A2"
     wb.save(path)
+
+
+def _cell(v):
+    """A frame value as openpyxl takes it: NA/NaN/NaT → empty, numpy scalars → Python."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return None
+    return v.item() if hasattr(v, "item") else v
 
 
 def _parquet(df: pd.DataFrame, scales: dict[str, int], path: str) -> None:

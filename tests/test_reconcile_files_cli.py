@@ -1,0 +1,78 @@
+"""`arsync reconcile --from-files`: files written by arsync itself (and edited by a person) reconcile
+to the same findings as the frames, and bad rows are named, never silently dropped."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from arsync.jobs.cli import _register, cli
+from arsync.jobs.files_out import write_frames
+from arsync.jobs.reconcile import reconcile
+from arsync.sandbox.world import World
+from arsync.sandbox.world_frames import world_frames
+
+AS_OF = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    _register()
+    frames = world_frames(World.tiny(as_of=AS_OF))
+    d = tmp_path_factory.mktemp("in")
+    write_frames({k: frames[k] for k in ("open_items", "cleared_items", "customers", "portal_records")}, d, "csv")
+    return d, frames
+
+
+def test_files_reconcile_like_the_frames(inputs, tmp_path):
+    d, frames = inputs
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["reconcile", "--from-files", str(d), "--out", str(out),
+                                 "--as-of", AS_OF.isoformat()])
+    assert r.exit_code == 0, r.output
+    expected = reconcile(frames["open_items"], frames["cleared_items"], frames["customers"],
+                         frames["portal_records"], as_of=AS_OF)
+    got = pd.read_csv(out / "worklist.csv", dtype=str, keep_default_na=False)
+    assert len(got) == len(expected)
+    assert sorted(got["finding"]) == sorted(expected["finding"])
+    for finding, n in expected["finding"].value_counts().items():
+        assert f"{finding}" in r.output and str(n) in r.output
+    sheet = CalamineWorkbook.from_path(str(out / "worklist.xlsx")).get_sheet_by_index(0).to_python()
+    assert len(sheet) == len(expected) + 1
+    assert not (out / "errors.csv").exists()
+
+
+def test_bad_rows_are_reported_with_file_row_and_column(inputs, tmp_path):
+    d, _ = inputs
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for p in d.iterdir():
+        (bad / p.name).write_bytes(p.read_bytes())
+    rows = list(csv.reader((bad / "open_items.csv").open(encoding="utf-8-sig")))
+    header = rows[0]
+    rows[3][header.index("due_date")] = "31.02.2026"
+    rows[5][header.index("currency")] = "XXQ"
+    with (bad / "open_items.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+
+    runner = CliRunner()
+    lenient = runner.invoke(cli, ["reconcile", "--from-files", str(bad), "--out", str(tmp_path / "o1"),
+                                  "--as-of", AS_OF.isoformat()])
+    assert lenient.exit_code == 0, lenient.output
+    errors = pd.read_csv(tmp_path / "o1" / "errors.csv", dtype=str, keep_default_na=False)
+    assert {"file", "row", "column"} <= set(errors.columns)
+    assert set(zip(errors["row"], errors["column"])) >= {("4", "due_date"), ("6", "currency")}
+    got = pd.read_csv(tmp_path / "o1" / "worklist.csv", dtype=str)
+    assert len(got) == len(rows) - 1 - 2
+
+    strict = runner.invoke(cli, ["reconcile", "--from-files", str(bad), "--out", str(tmp_path / "o2"),
+                                 "--as-of", AS_OF.isoformat(), "--strict"])
+    assert strict.exit_code == 1
+    assert "open_items.csv" in strict.output and "due_date" in strict.output
+    assert "Traceback" not in strict.output
+    assert not (tmp_path / "o2" / "worklist.csv").exists()
