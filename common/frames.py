@@ -70,7 +70,7 @@ class Schema:
             raise SchemaError(f"{self.name}: missing column(s) {', '.join(missing)}")
         out = {}
         for col in self.columns:
-            out[col.name] = _cast(df[col.name], col, self.name)
+            out[col.name] = _cast(df[col.name].reset_index(drop=True), col, self.name)
         return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
 
     def validate(self, df: pd.DataFrame, where: str = "") -> pd.DataFrame:
@@ -89,6 +89,10 @@ class Schema:
             s = df[col.name]
             ok = _dtype_ok(s, col.kind)
             if not ok:
+                if col.kind == "str" and s.dtype == object:
+                    bad = s[s.map(type).ne(str)]
+                    raise SchemaError(f"{self.name}{at}: column {col.name} must hold text; "
+                                      f"row {bad.index[0]} holds {bad.iloc[0]!r}")
                 raise SchemaError(
                     f"{self.name}{at}: column {col.name} has dtype {s.dtype}, expected {col.kind}"
                 )
@@ -104,7 +108,8 @@ def _dtype_ok(s: pd.Series, kind: str) -> bool:
     if kind == "str":
         if s.dtype != object:
             return False
-        return bool(s.map(type).eq(str).all()) if len(s) else True
+        # infer_dtype scans in C; "string" means every value is a str (no NaN, no numbers).
+        return pd.api.types.infer_dtype(s, skipna=False) == "string" if len(s) else True
     if kind == "int":
         return s.dtype == np.int64
     if kind == "int?":

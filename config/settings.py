@@ -85,6 +85,7 @@ class ReconcileSettings(_Section):
     stuck_days: int = Field(30, ge=1)
     date_window_days: int = Field(45, ge=0)
     aging_limits: list[int] = [0, 30, 60, 90, 180, 365]
+    priority_amount: int = Field(10_000_000, ge=0)
 
     @model_validator(mode="after")
     def _ascending(self) -> "ReconcileSettings":

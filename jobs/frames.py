@@ -8,7 +8,7 @@ from arsync.connectors.sap.frames import ITEM_KEY, OPEN_ITEMS
 
 FINDINGS = (
     "PAID_NOT_APPLIED", "REJECTED", "AMOUNT_MISMATCH", "AMBIGUOUS", "NOT_SUBMITTED",
-    "STALE", "IN_PROCESS", "NO_PORTAL",
+    "STALE", "IN_PROCESS", "NO_PORTAL", "UNAPPLIED_CREDIT",
 )
 
 NEXT_ACTIONS = {
@@ -20,6 +20,7 @@ NEXT_ACTIONS = {
     "AMBIGUOUS": "a person decides",
     "STALE": "retry or check by hand",
     "NO_PORTAL": "ordinary collection by phone / e-mail / WeChat",
+    "UNAPPLIED_CREDIT": "apply it to the invoice it belongs to / refund",
 }
 
 AGING_BUCKETS = ("not due", "1-30", "31-60", "61-90", "91-180", "181-365", ">365")
