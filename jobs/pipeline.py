@@ -87,8 +87,11 @@ def run(settings, *, kind: str = "nightly", as_of: date | None = None, scope: Sc
             folder.mkdir(parents=True, exist_ok=True)
             store.start_run(run_id, kind, as_of, scope.as_dict(), str(folder))
         else:
-            echo(f"resuming run {run_id} (as of {as_of}); finished stages: {', '.join(sorted(done)) or 'none'}")
+            echo(f"resuming run {run_id} (as of {as_of}); finished stages: {', '.join(x for x in STAGES if x in done) or 'none'}")
             store.finish_run(run_id, "running")
+        if settings.sap.backend == "sandbox" or settings.sandbox.as_of is None:
+            # The sandbox world is seen on the run's date, by SAP and the portals alike.
+            settings = settings.model_copy(update={"sandbox": settings.sandbox.model_copy(update={"as_of": as_of})})
         ctx = st.StageContext(settings=settings, as_of=as_of, scope=scope, folder=folder, out=out,
                               echo=echo)
         status = "ok"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
@@ -95,8 +96,29 @@ def _narrow(df: pd.DataFrame, scope, customers: pd.DataFrame | None = None) -> p
     return df[keep].reset_index(drop=True)
 
 
+def customer_portals(settings) -> dict[str, list[str]]:
+    """SAP customer → the portals it pays through, from the portal declarations (the sandbox
+    ones take their customers from the world)."""
+    from arsync.connectors.portals import load_definitions
+    from arsync.connectors.portals.definitions import SANDBOX
+
+    out: dict[str, list[str]] = {}
+    world = None
+    for pid, p in sorted(load_definitions(extra_dir=settings.portals.definitions_dir).items()):
+        if p.customers == SANDBOX:
+            if world is None:
+                from arsync.connectors.portals.backend import make_world
+                world = make_world(settings)
+            pc = world.portal_customers
+            custs = pc.loc[pc["portal"] == pid, "customer"].astype(str)
+        else:
+            custs = p.customers or []
+        for c in custs:
+            out.setdefault(c, []).append(pid)
+    return out
+
+
 def stage_sap(ctx: StageContext):
-    from arsync.connectors.portals import customer_portals
     from arsync.connectors.sap import pull
 
     s = ctx.settings
@@ -122,18 +144,28 @@ def stage_sap(ctx: StageContext):
 def stage_portals(ctx: StageContext):
     """Fetch every portal the scoped customers pay through; a failed portal keeps its last
     known records (marked stale) and makes the stage 'partial', never a failure of the run."""
-    from arsync.connectors.portals import fetch_records
+    from arsync.connectors.portals import fetch
 
     s = ctx.settings
     open_items = ctx.frames["open_items"]
     customers = ctx.frames["customers"]
     wanted = sorted({p for ps in customers.loc[customers["customer"].isin(open_items["customer"]), "portals"]
                      for p in ps.split(";") if p})
-    res = fetch_records(s, portals=wanted or None, open_items=open_items,
-                        evidence_dir=ctx.folder / "evidence", echo=ctx.echo)
-    fresh = res.records
-    failed = {o.portal for o in res.outcomes if o.status != "ok"}
-    ok_portals = {o.portal for o in res.outcomes if o.status == "ok"} - failed
+    if not wanted:
+        res = None
+        fresh, outcomes = PORTAL_RECORDS.empty(), []
+    else:
+        debit = open_items[(open_items["amount"] > 0) & (open_items["reference"] != "")]
+        numbers = {c: sorted(set(g)) for c, g in debit.groupby("customer")["reference"]}
+
+        def progress(o):
+            ctx.echo(f"  portal {o.portal} / {o.account}: {o.outcome} ({o.records} records, {o.seconds:.1f}s)")
+
+        res = fetch(s, portals=wanted, out_dir=ctx.folder / "evidence", invoice_numbers=numbers,
+                    today=ctx.as_of, progress=progress)
+        fresh, outcomes = res.records, res.outcomes
+    failed = {o.portal for o in outcomes if o.outcome != "ok"}
+    ok_portals = {o.portal for o in outcomes} - failed
 
     last_path = ctx.state_dir / "portal_records.parquet"
     last = PORTAL_RECORDS.coerce(pd.read_parquet(last_path)) if last_path.exists() else PORTAL_RECORDS.empty()
@@ -144,18 +176,19 @@ def stage_portals(ctx: StageContext):
     records = pd.concat([fresh, stale], ignore_index=True) if len(stale) else fresh
     ctx.frames["portal_records"] = PORTAL_RECORDS.validate(records, "portal stage")
     ctx.frames["portal_outcomes"] = pd.DataFrame(
-        [{"portal": o.portal, "account": o.account, "status": o.status, "reason": o.reason,
-          "records": o.records, "evidence": o.evidence} for o in res.outcomes])
+        [{"portal": o.portal, "account": o.account, "outcome": o.outcome, "reason": o.reason,
+          "records": o.records, "evidence": o.evidence} for o in outcomes],
+        columns=["portal", "account", "outcome", "reason", "records", "evidence"])
     # Remember what was read fine, for the next run that cannot reach a portal.
     keep = last[~last["portal"].isin(ok_portals)]
     PORTAL_RECORDS.validate(pd.concat([keep, fresh], ignore_index=True), "last known").to_parquet(last_path, index=False)
 
-    for o in res.outcomes:
-        if o.status != "ok":
-            ctx.echo(f"  portal {o.portal} / {o.account}: {o.status.upper()} {o.reason}"
+    for o in outcomes:
+        if o.outcome != "ok":
+            ctx.echo(f"  portal {o.portal} / {o.account}: {o.outcome.upper()} {o.reason}"
                      + (f" (evidence: {o.evidence})" if o.evidence else ""))
-    counts = {"portal_records": len(records), "accounts": len(res.outcomes),
-              "failed_accounts": sum(o.status != "ok" for o in res.outcomes)}
+    counts = {"portal_records": len(records), "accounts": len(outcomes),
+              "failed_accounts": sum(o.outcome != "ok" for o in outcomes)}
     return counts, ("partial" if failed else "ok")
 
 
@@ -209,10 +242,11 @@ def stage_summary(ctx: StageContext):
 
     wl = ctx.frames["worklist"]
     lines = [f"as of {ctx.as_of}: {len(wl)} open items"]
-    by = (wl.groupby(["finding", "currency"])["amount"].agg(["size", "sum"]).reset_index()
+    by = (wl.groupby(["finding", "currency"])["amount"].agg(items="size", total="sum").reset_index()
           .sort_values(["finding", "currency"]))
     for r in by.itertuples():
-        lines.append(f"  {r.finding:<17} {r._3:>6} items  {format_major(r._4, r.currency):>18} {r.currency}")
+        total = f"{Decimal(format_major(r.total, r.currency)):,}"
+        lines.append(f"  {r.finding:<17} {r.items:>6} items  {total:>18} {r.currency}")
     if ctx.stale_portals:
         lines.append("  stale portals: " + ", ".join(sorted(ctx.stale_portals)))
     ctx.summary["lines"] = lines
