@@ -81,11 +81,11 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
 
 # --- stages ------------------------------------------------------------------------------------
 
-def _narrow(df: pd.DataFrame, scope, customers: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Rows of ``df`` inside the run's scope (customer, collector, company code)."""
-    if not scope.narrowed or df.empty:
-        return df
+def _in_scope(df: pd.DataFrame, scope, customers: pd.DataFrame | None = None) -> pd.Series:
+    """Which rows of ``df`` fall inside the run's scope (customer, collector, company code)."""
     keep = pd.Series(True, index=df.index)
+    if not scope.narrowed or df.empty:
+        return keep
     if scope.customers and "customer" in df:
         keep &= df["customer"].isin([c.zfill(10) if c.isdigit() else c for c in scope.customers])
     if scope.company_codes and "company_code" in df:
@@ -93,7 +93,11 @@ def _narrow(df: pd.DataFrame, scope, customers: pd.DataFrame | None = None) -> p
     if scope.collectors and "customer" in df and customers is not None:
         mine = customers.loc[customers["collector"].isin(scope.collectors), "customer"]
         keep &= df["customer"].isin(mine)
-    return df[keep].reset_index(drop=True)
+    return keep
+
+
+def _narrow(df: pd.DataFrame, scope, customers: pd.DataFrame | None = None) -> pd.DataFrame:
+    return df[_in_scope(df, scope, customers)].reset_index(drop=True)
 
 
 def customer_portals(settings) -> dict[str, list[str]]:
@@ -161,7 +165,7 @@ def stage_portals(ctx: StageContext):
         def progress(o):
             ctx.echo(f"  portal {o.portal} / {o.account}: {o.outcome} ({o.records} records, {o.seconds:.1f}s)")
 
-        res = fetch(s, portals=wanted, out_dir=ctx.folder / "evidence", invoice_numbers=numbers,
+        res = fetch(s, portals=wanted, out_dir=ctx.folder, invoice_numbers=numbers,
                     today=ctx.as_of, progress=progress)
         fresh, outcomes = res.records, res.outcomes
     failed = {o.portal for o in outcomes if o.outcome != "ok"}
@@ -212,11 +216,10 @@ def stage_worksheets(ctx: StageContext):
     full_path = ctx.state_dir / "worklist.parquet"
     collectors = None
     if ctx.scope.narrowed:
-        collectors = sorted(set(wl["collector"]))
+        collectors = sorted(set(wl["collector"]) | set(ctx.scope.collectors))
         if full_path.exists():
             prev = WORKLIST.coerce(pd.read_parquet(full_path))
-            in_scope = _narrow(prev, ctx.scope, ctx.frames["customers"]).index
-            prev = prev.drop(index=in_scope)
+            prev = prev[~_in_scope(prev, ctx.scope, ctx.frames["customers"])]
             wl = pd.concat([prev[prev["collector"].isin(collectors)], wl], ignore_index=True)
             full = pd.concat([prev, ctx.frames["worklist"]], ignore_index=True)
         else:

@@ -1,0 +1,164 @@
+"""The nightly pipeline end to end on the sandbox: SAP over RFC, the portals in a real headless
+Chromium, reconciliation, worksheets and the run store — including a killed run resumed, a
+portal that cannot be read, a week later, and an on-demand run narrowed to one customer."""
+
+from __future__ import annotations
+
+import socket
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+
+from arsync.config import load_settings
+from arsync.jobs.frames import WORKLIST
+from arsync.jobs.pipeline import Scope, StageFailed, run
+from arsync.jobs.runstore import RunStore
+from arsync.sandbox.world import World
+
+pytestmark = pytest.mark.browser
+
+AS_OF = date(2026, 11, 23)
+
+
+def settings_for(out, **over):
+    base = {"sandbox.size": "tiny", "runs.out_dir": str(out), "portals.retry.attempts": 2,
+            "portals.retry.initial": 0.0, "portals.retry.maximum": 0.0}
+    return load_settings(environ={}, overrides={**base, **over})
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (taken, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def worklist_of(result) -> pd.DataFrame:
+    return WORKLIST.coerce(pd.read_parquet(result.folder / "reconcile" / "worklist.parquet"))
+
+
+def open_rows(path) -> list[list]:
+    wb = CalamineWorkbook.from_path(str(path))
+    name = next(n for n in wb.sheet_names if "Open" in n or "未清" in n)
+    return wb.get_sheet_by_name(name).to_python()
+
+
+@pytest.fixture(scope="module")
+def nightly(tmp_path_factory):
+    out = tmp_path_factory.mktemp("nightly")
+    lines: list[str] = []
+    res = run(settings_for(out), as_of=AS_OF, echo=lines.append)
+    return out, res, lines
+
+
+def test_nightly_run_records_every_stage_and_agrees_with_the_world(nightly):
+    out, res, lines = nightly
+    assert res.status == "ok"
+    info = RunStore(f"sqlite:///{out / 'runs.sqlite'}").get(res.run_id)
+    assert [s["stage"] for s in info.stages] == ["sap", "portals", "reconcile", "worksheets", "summary"]
+    assert all(s["status"] == "ok" for s in info.stages)
+    assert info.stages[0]["counts"]["open_items"] > 100
+
+    wl = worklist_of(res)
+    truth = World.tiny(as_of=AS_OF).truth
+    key = ["company_code", "fiscal_year", "document_no", "line_item"]
+    both = wl.merge(truth, on=key, suffixes=("", "_true"))
+    assert len(both) == len(truth)                     # every item the collector chases is there
+    for finding in ("NOT_SUBMITTED", "REJECTED", "NO_PORTAL", "PAID_NOT_APPLIED"):
+        found, true = both["finding"] == finding, both["finding_true"] == finding
+        assert (found & true).sum() >= 0.97 * true.sum(), finding      # recall
+        assert (found & true).sum() >= 0.97 * found.sum(), finding     # precision
+    assert any("open items" in line for line in res.summary["lines"])
+
+
+def test_every_collector_gets_a_workbook_with_exactly_their_items(nightly):
+    out, res, _ = nightly
+    wl = worklist_of(res)
+    for collector, items in wl.groupby("collector"):
+        rows = open_rows(out / "worksheets" / f"{collector}.xlsx")
+        keyed = [r for r in rows[1:] if any(str(c).strip() for c in r)]
+        assert len(keyed) == len(items), collector
+
+
+def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(nightly, tmp_path):
+    _, reference, _ = nightly
+    s = settings_for(tmp_path)
+    with pytest.raises(StageFailed, match="simulated crash after stage portals"):
+        run(s, as_of=AS_OF, echo=lambda _: None, fail_after="portals")
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    crashed = store.last_unfinished("nightly")
+    assert crashed.status == "running" and crashed.finished_stages() == ["sap", "portals"]
+
+    lines: list[str] = []
+    res = run(s, resume=True, echo=lines.append)
+    assert res.run_id == crashed.run_id and res.status == "ok"
+    assert "[sap] done earlier; outputs reloaded" in lines
+    assert "[portals] done earlier; outputs reloaded" in lines
+    pd.testing.assert_frame_equal(
+        worklist_of(res).drop(columns=["status_age_days"]),
+        worklist_of(reference).drop(columns=["status_age_days"]))
+    assert len(store.recent(10)) == 1                   # resumed, not a second run
+    with pytest.raises(StageFailed, match="nothing to resume"):
+        run(s, resume=True, echo=lambda _: None)
+
+
+def test_a_portal_that_cannot_be_read_goes_stale_and_stops_nothing(nightly, tmp_path):
+    out, first, _ = nightly
+    # The same output folder: the last known records of the first run are there.
+    broken = tmp_path / "defs"
+    broken.mkdir()
+    (broken / "hosp-sh.yaml").write_text(
+        "kind: portal\nid: hosp-sh\nfamily: hospital\nname: down for maintenance\n"
+        f"base_url: http://127.0.0.1:{closed_port()}/\naccounts: sandbox\ncustomers: sandbox\nbuyers: sandbox\n")
+    lines: list[str] = []
+    res = run(settings_for(out, **{"portals.definitions_dir": str(broken)}), as_of=AS_OF,
+              echo=lines.append)
+    assert res.status == "partial"
+    assert any("hosp-sh" in line and ("FAILED" in line or "STALE" in line) for line in lines)
+    wl, before = worklist_of(res), worklist_of(first)
+    stale = wl[wl["finding"] == "STALE"]
+    assert len(stale) > 0 and set(stale["portal"]) == {"hosp-sh"}
+    # Stale items keep the last known status; the other portals' items are as fresh as before.
+    was = before.set_index(list(WORKLIST.key)).loc[stale.set_index(list(WORKLIST.key)).index]
+    assert list(stale["status"]) == list(was["status"])
+    others = wl[wl["portal"].ne("hosp-sh") & wl["portal"].ne("")]
+    assert (others["finding"] != "STALE").all()
+
+
+def test_a_week_later_the_world_has_moved_and_worksheets_follow(nightly, tmp_path):
+    s = settings_for(tmp_path)
+    first = run(s, as_of=AS_OF, echo=lambda _: None)
+    later = run(s, as_of=AS_OF + timedelta(days=7), echo=lambda _: None)
+    a, b = worklist_of(first), worklist_of(later)
+    key = list(WORKLIST.key)
+    gone = a.merge(b[key], on=key, how="left", indicator=True).query("_merge == 'left_only'")
+    assert len(gone) > 0                                 # some items were cleared in SAP
+    moved = a.merge(b, on=key, suffixes=("", "_b"))
+    assert (moved["status"] != moved["status_b"]).any()  # some moved along their portal process
+    closed_total = 0
+    for p in (tmp_path / "worksheets").glob("*.xlsx"):
+        wb = CalamineWorkbook.from_path(str(p))
+        name = next(n for n in wb.sheet_names if "Closed" in n or "已关闭" in n or "已结" in n)
+        closed_total += sum(1 for r in wb.get_sheet_by_name(name).to_python()[1:] if any(r))
+    assert closed_total >= len(gone)
+
+
+def test_on_demand_run_for_one_customer_refreshes_only_that_workbook(nightly, tmp_path):
+    s = settings_for(tmp_path)
+    full = run(s, as_of=AS_OF, echo=lambda _: None)
+    wl = worklist_of(full)
+    target = wl.loc[wl["finding"] == "NOT_SUBMITTED", "customer"].iloc[0]
+    mine = wl.loc[wl["customer"] == target, "collector"].iloc[0]
+    books = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "worksheets").glob("*.xlsx")}
+    before_rows = len(open_rows(tmp_path / "worksheets" / f"{mine}.xlsx"))
+
+    res = run(s, kind="reconcile", as_of=AS_OF, scope=Scope(customers=(target,)), echo=lambda _: None)
+    narrowed = worklist_of(res)
+    assert set(narrowed["customer"]) == {target}
+    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "worksheets").glob("*.xlsx")}
+    assert after[f"{mine}.xlsx"] != books[f"{mine}.xlsx"]
+    assert all(after[n] == t for n, t in books.items() if n != f"{mine}.xlsx")
+    # The collector's other customers stay on the Open items sheet.
+    assert len(open_rows(tmp_path / "worksheets" / f"{mine}.xlsx")) == before_rows
