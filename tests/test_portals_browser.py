@@ -1,0 +1,197 @@
+"""The portal runner end to end: real headless Chromium against the simulators (one browser per session)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest_portals import make_world, tiny_world  # noqa: E402
+
+from arsync.config import load_settings  # noqa: E402
+from arsync.connectors.portals import backend, fetch_async, load_definitions  # noqa: E402
+from arsync.connectors.portals.browser import launch  # noqa: E402
+from arsync.connectors.portals.login import login_async  # noqa: E402
+from arsync.connectors.portals.solvers import SandboxSolver  # noqa: E402
+from arsync.sandbox.portals import Faults, start_simulators  # noqa: E402
+
+pytestmark = pytest.mark.browser
+TODAY = date(2026, 11, 23)
+ALL = ["gov-gd", "gov-zj", "hosp-sh", "hosp-gd", "uni-bj", "uni-sh"]
+
+
+@pytest.fixture(scope="session")
+def pw():
+    """One event loop and one Chromium for the whole session."""
+    loop = asyncio.new_event_loop()
+    cm = launch(load_settings())
+    browser = loop.run_until_complete(cm.__aenter__())
+    yield loop, browser
+    loop.run_until_complete(cm.__aexit__(None, None, None))
+    loop.close()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(overrides={
+        "portals.session_dir": str(tmp_path / "sessions"), "portals.timeout_ms": 10000,
+        "portals.retry.initial": 0.01, "portals.retry.maximum": 0.05, "portals.retry.attempts": 4})
+
+
+@pytest.fixture
+def sandbox():
+    """Start simulators for a world with faults; bind the bundled definitions to them."""
+    handles = []
+
+    def make(world=None, faults=None, ids=ALL):
+        world = world if world is not None else tiny_world()
+        h = start_simulators(world, faults=faults)
+        handles.append(h)
+        defs = load_definitions()
+        return backend.bind([defs[i] for i in ids], world, h), h, backend.invoice_numbers(world)
+
+    yield make
+    for h in handles:
+        h.close()
+
+
+def run(pw, settings, portals, out, **kw):
+    loop, browser = pw
+    return loop.run_until_complete(fetch_async(settings, portals, out_dir=out, browser=browser, today=TODAY, **kw))
+
+
+def _compare(world, recs: pd.DataFrame, search_portals=("uni-bj", "uni-sh")) -> pd.DataFrame:
+    truth = world.portal_records
+    m = recs.merge(truth, on=["portal", "account", "record_id"], how="outer", suffixes=("", "_w"), indicator=True)
+    listed = ~m["portal"].isin(search_portals)
+    assert (m.loc[listed, "_merge"] == "both").all(), m.loc[listed & (m["_merge"] != "both"), ["portal", "record_id"]]
+    assert (m.loc[~listed, "_merge"] != "left_only").all()     # a search finds only real records
+    both = m[m["_merge"] == "both"]
+    assert (both["status"] == both["status_w"]).all(), both.loc[both["status"] != both["status_w"],
+                                                                 ["portal", "record_id", "status", "status_w"]]
+    assert (both["amount"].astype("int64") == both["amount_w"]).all()
+    assert (both["invoice_no"] == both["invoice_no_w"].str.strip()).all()   # verbatim, noise included
+    assert (both["customer"] == both["customer_w"]).all()
+    return both
+
+
+def test_all_three_families_agree_with_the_world(pw, settings, sandbox, tmp_path):
+    world = make_world()
+    defs, h, numbers = sandbox(world=world)
+    numbers = {c: ns[:12] for c, ns in numbers.items()}       # one search per number: keep it quick
+    res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
+    assert [o.outcome for o in res.outcomes] == ["ok"] * len(res.outcomes), res.outcomes
+    both = _compare(world, res.records)
+    assert set(both["portal"]) == set(ALL)
+    gov = both[both["portal"].str.startswith("gov")]
+    assert gov["record_id"].str.fullmatch(r"\d{19}").all()   # exact 19-digit ids, never via JS numbers
+    hosp = both[both["portal"].str.startswith("hosp")]
+    # 待付款 means ACCEPTED in 订单状态 and APPROVED in 结算状态
+    assert set(hosp.loc[hosp["status_column"] == "订单状态", "status"]) >= {"ACCEPTED"}
+    assert "APPROVED" in set(hosp.loc[(hosp["status_column"] == "结算状态") & (hosp["status_text"] == "待付款"), "status"])
+    assert (gov.loc[gov["status_text"] == "待申请", "action_by"] == "SUPPLIER").all()
+    paid = both[both["status"] == "PAID"]
+    assert paid["paid_date"].notna().all()
+    ev = [Path(p) for p in res.records["evidence"].unique()]
+    assert ev and all(p.is_file() for p in ev)
+    assert all(Path(o.evidence).is_file() for o in res.outcomes)
+
+
+def test_fault_knobs_are_survived(pw, settings, sandbox, tmp_path):
+    faults = {
+        "gov-gd": Faults(error_rate=0.5, seed=3), "gov-zj": Faults(expire_after=1, latency_ms=20),
+        "hosp-sh": Faults(rate_limit_every=2), "hosp-gd": Faults(captcha_fail_once=True, error_rate=0.5, seed=1),
+        "uni-bj": Faults(expire_after=4), "uni-sh": Faults(captcha_fail_once=True, rate_limit_every=5),
+    }
+    world = tiny_world(per_account={"government": 130, "hospital": 230, "university": 14})  # several pages
+    defs, h, numbers = sandbox(world=world, faults=faults)
+    res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
+    assert [o.outcome for o in res.outcomes] == ["ok"] * 6, res.outcomes
+    _compare(world, res.records)
+    by = {o.portal: o for o in res.outcomes}
+    assert h.sims["gov-gd"].stats["errors"] > 0 and h.sims["hosp-gd"].stats["errors"] > 0
+    assert h.sims["hosp-sh"].stats["limited"] > 0 and h.sims["uni-sh"].stats["limited"] > 0
+    assert by["gov-zj"].attempts == 2 and sum(h.sims["gov-zj"].logins.values()) == 2    # re-login
+    assert by["uni-bj"].attempts == 2
+    assert len(h.sims["hosp-gd"].refused_once) == 1 and by["hosp-gd"].attempts == 1     # solved again in place
+
+
+def test_an_unreadable_portal_is_reported_with_evidence_and_stops_nothing(pw, settings, sandbox, tmp_path):
+    defs, h, numbers = sandbox(faults={"gov-gd": Faults(error_rate=1.0)}, ids=["gov-gd", "hosp-sh"])
+    res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
+    by = {o.portal: o for o in res.outcomes}
+    assert by["gov-gd"].outcome == "stale" and "HTTP 500" in by["gov-gd"].reason
+    assert Path(by["gov-gd"].evidence).is_file() and Path(by["gov-gd"].evidence).with_suffix(".png").is_file()
+    assert by["hosp-sh"].outcome == "ok"
+    assert set(res.records["portal"]) == {"hosp-sh"}
+
+
+@pytest.mark.parametrize("pid", ["gov-gd", "hosp-sh", "uni-bj"])
+def test_redesigned_layout_fails_loudly(pw, settings, sandbox, tmp_path, pid):
+    defs, h, numbers = sandbox(faults={pid: Faults(redesigned=True)}, ids=[pid])
+    res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
+    (o,) = res.outcomes
+    assert o.outcome == "failed" and o.reason.startswith("LayoutDriftError") and o.attempts == 1
+    assert "missing" in o.reason and Path(o.evidence).is_file()
+    assert res.records.empty                    # never a partial result
+
+
+def test_unknown_status_word_is_drift(pw, settings, sandbox, tmp_path):
+    (gov,), h, _ = sandbox(ids=["gov-gd"])
+    spec = gov.spec
+    cols = [c.model_copy(update={"words": {k: v for k, v in c.words.items() if k != "支付中"}}) for c in spec.status]
+    gov = gov.model_copy(update={"spec": spec.model_copy(update={"status": cols})})
+    res = run(pw, settings, [gov], tmp_path / "run")
+    (o,) = res.outcomes
+    assert o.outcome == "failed" and "'支付中'" in o.reason and "支付状态" in o.reason
+    assert res.records.empty
+
+
+def test_session_is_reused_and_an_expired_one_needs_login(pw, settings, sandbox, tmp_path):
+    (gov,), h, _ = sandbox(ids=["gov-gd"])
+    acc = gov.accounts[0]
+    loop, browser = pw
+    loop.run_until_complete(login_async(settings, gov, acc, browser=browser, visible=False, solver=SandboxSolver()))
+    manual = gov.model_copy(update={"accounts": [acc.model_copy(update={"login": "manual"})]})
+    first = run(pw, settings, [manual], tmp_path / "a")
+    assert first.outcomes[0].outcome == "ok" and not first.outcomes[0].logged_in
+    assert sum(h.sims["gov-gd"].logins.values()) == 1
+    urllib.request.urlopen(h.url("gov-gd") + "_test/expire").read()     # the portal forgets every session
+    second = run(pw, settings, [manual], tmp_path / "b")
+    (o,) = second.outcomes
+    assert o.outcome == "needs_login" and "arsync portals login gov-gd/" in o.reason and o.attempts == 1
+    assert second.records.empty
+    auto = run(pw, settings, [gov], tmp_path / "c")                     # an auto account logs in again
+    assert auto.outcomes[0].outcome == "ok" and auto.outcomes[0].logged_in
+
+
+def test_password_never_in_logs_evidence_or_file_names(pw, settings, sandbox, tmp_path, caplog):
+    world = tiny_world()
+    defs, h, numbers = sandbox(world=world, faults={"hosp-sh": Faults(error_rate=1.0)},
+                               ids=["gov-gd", "hosp-sh", "uni-bj"])
+    passwords = [a.password.reveal() for p in defs for a in p.accounts]
+    wrong = defs[0].model_copy(update={"id": "gov-gd", "accounts": [
+        defs[0].accounts[0].model_copy(update={"password": type(defs[0].accounts[0].password)(passwords[0] + "x")})]})
+    caplog.set_level(logging.DEBUG)
+    res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
+    fresh = settings.model_copy(update={"portals": settings.portals.model_copy(
+        update={"session_dir": str(tmp_path / "sessions2")})})           # no saved session to fall back on
+    bad = run(pw, fresh, [wrong], tmp_path / "run2")
+    assert bad.outcomes[0].outcome == "failed" and "LogonError" in bad.outcomes[0].reason
+    assert bad.outcomes[0].attempts == 1                     # a refused login is never retried
+    secrets = passwords + [passwords[0] + "x"]
+    texts = [caplog.text, repr(res.outcomes), repr(bad.outcomes), repr(defs), res.records.to_csv()]
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) > 10
+    for s in secrets:
+        assert all(s not in t for t in texts)
+        for p in files:
+            assert s not in str(p)
+            assert s.encode() not in p.read_bytes(), p
