@@ -16,8 +16,8 @@ from .core import PortalSim, day, esc, page, yuan
 
 WORDS = {"SUBMITTED": "已提交", "ACCEPTED": "已受理", "UNDER_REVIEW": "审核中", "APPROVED": "已审核",
          "PAYING": "支付中", "PAID": "已支付", "REJECTED": "退单", "CANCELLED": "已撤回"}
-LABELS = ["预约单号", "报销单位", "发票号码", "报销金额", "当前状态", "状态日期", "预计支付日期",
-          "支付日期", "银行流水号", "退回原因"]
+LABELS = ["预约单号", "报销单位", "发票号码", "报销金额", "已支付金额", "当前状态", "状态日期",
+          "预计支付日期", "支付日期", "银行流水号", "退回原因"]
 RENAMED = {"预约单号": "单据编号", "当前状态": "办理进度"}
 
 
@@ -87,7 +87,8 @@ class UniSim(PortalSim):
         return web.Response(text=page("支付查询", body), content_type="text/html")
 
     def _detail(self, r: dict) -> str:
-        values = [r["record_id"], r["buyer"], r["invoice_no"], f"{yuan(r['amount'])}元", WORDS[r["status"]],
+        paid = f"{yuan(r['paid_amount'])}元" if r["paid_amount"] else "--"
+        values = [r["record_id"], r["buyer"], r["invoice_no"], f"{yuan(r['amount'])}元", paid, WORDS[r["status"]],
                   _iso(r["status_date"]), _iso(r["expected_pay_date"]), _iso(r["paid_on"]),
                   r["payment_ref"], r["reason"]]
         labels = [RENAMED.get(x, x) for x in LABELS] if self.faults.redesigned else LABELS
