@@ -49,6 +49,7 @@ def reconcile(
     cust_portals = cu.set_index("customer")["portals"].str.replace(r"\s+", "", regex=True)
     pairs = cust_portals.str.split(";").explode()
     pairs = pairs.loc[pairs.fillna("").ne("")].rename("portal").reset_index()
+    pairs["name"] = pairs["customer"].map(cu.drop_duplicates("customer").set_index("customer")["name"])
 
     items = _match.prepare_items(oi, ci)
     rkeys = _match.record_keys(recs)

@@ -1,14 +1,14 @@
-"""BAPI_AR_ACC_GETOPENITEMS / GETBALANCEDITEMS over the sandbox tables, pre-indexed per
-(company code, customer) so that one call costs only that customer's rows."""
+"""BAPI_AR_ACC_GETOPENITEMS / GETBALANCEDITEMS over the sandbox tables, indexed per
+(company code, customer) so that one call costs only the rows it returns."""
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
-Q4 = Decimal("0.0001")
 INITIAL = "00000000"
 
 # BAPI3007_2 field → (source column of BSID/BSAD, kind): C char, D date, A amount (doc. currency),
@@ -38,19 +38,66 @@ def bapireturn(type_: str = "", code: str = "", message: str = "", *v: str) -> d
 
 
 class ArBapis:
-    def __init__(self, tables: dict[str, pd.DataFrame], decimals: dict[str, int]):
-        items = pd.concat([tables["BSID"], tables["BSAD"]], ignore_index=True)
-        bkpf = tables["BKPF"].set_index(["BUKRS", "BELNR", "GJAHR"])["XBLNR_ALT"]
-        key = pd.MultiIndex.from_frame(items[["BUKRS", "BELNR", "GJAHR"]])
-        items["XBLNR_ALT"] = bkpf.reindex(key).fillna("").to_numpy(dtype=object)
-        t001 = tables["T001"].set_index("BUKRS")["WAERS"]
-        items["HWAER"] = items["BUKRS"].map(t001).fillna("").to_numpy(dtype=object)
-        self.cols = {c: items[c].to_numpy() for c in items.columns}
-        self.groups = {k: np.asarray(v) for k, v in items.groupby(["BUKRS", "KUNNR"]).indices.items()}
+    """The two BAPIs.  Items of BSID ∪ BSAD are grouped per (company code, customer) on first use,
+    each output column is prepared once for all items (DATS '' when initial, DEC days as Decimal),
+    and a call only takes its rows: its cost is that of the rows it returns."""
+
+    def __init__(self, tables: dict, decimals: dict[str, int]):
+        self.tables, self.decimals = tables, decimals
         self.customers = set(tables["KNA1"]["KUNNR"])
         self.knb1 = set(zip(tables["KNB1"]["KUNNR"], tables["KNB1"]["BUKRS"]))
-        self.company_codes = set(t001.index)
-        self.decimals = decimals
+        self.company_codes = set(tables["T001"]["BUKRS"])
+        self._lock = threading.RLock()
+        self._cols: dict[str, np.ndarray] = {}
+        self._groups: dict[tuple[str, str], np.ndarray] | None = None
+
+    def col(self, name: str) -> np.ndarray:
+        """A column of BSID ∪ BSAD (plus BKPF's XBLNR_ALT and T001's HWAER), in output form."""
+        a = self._cols.get(name)
+        if a is None:
+            with self._lock:
+                a = self._cols.get(name)
+                if a is None:
+                    a = self._cols[name] = self._build(name)
+        return a
+
+    def _build(self, name: str) -> np.ndarray:
+        t = self.tables
+        if name == "XBLNR_ALT":
+            bkpf = t["BKPF"]
+            ref = pd.Series(bkpf["XBLNR_ALT"], index=pd.MultiIndex.from_arrays(
+                [bkpf["BUKRS"], bkpf["BELNR"], bkpf["GJAHR"]]))
+            key = pd.MultiIndex.from_arrays([self.col("BUKRS"), self.col("BELNR"), self.col("GJAHR")])
+            return ref.reindex(key).fillna("").to_numpy(dtype=object)
+        if name == "HWAER":
+            t001 = dict(zip(t["T001"]["BUKRS"], t["T001"]["WAERS"]))
+            return pd.Series(self.col("BUKRS")).map(t001).fillna("").to_numpy(dtype=object)
+        if name.startswith("out:"):
+            return self._output(name[4:])
+        return np.concatenate([t["BSID"][name], t["BSAD"][name]])
+
+    def _output(self, field: str) -> np.ndarray:
+        src, kind = MAP[field]
+        v = self.col(src)
+        if kind == "D":
+            return np.where(v == INITIAL, "", v).astype(object)
+        if kind == "K":
+            codes, uniq = pd.factorize(v)
+            return np.array([Decimal(int(x)) for x in uniq] + [Decimal(0)], dtype=object)[codes]
+        if kind in "AL":  # the amounts stay ints here: Decimals are made per call, for its rows
+            cur = pd.Series(self.col("WAERS" if kind == "A" else "HWAER"))
+            dec = cur.map(lambda k: self.decimals.get(k, 2)).to_numpy(dtype=np.int64)
+            if (dec > 4).any() or (dec < 0).any():
+                raise ValueError(f"sandbox: currency decimals {sorted(set(dec))} out of 0..4")
+            return v.astype(np.int64) * 10 ** (4 - dec)  # external value × 10⁴ (4 decimals out)
+        return v
+
+    def groups(self) -> dict[tuple[str, str], np.ndarray]:
+        with self._lock:
+            if self._groups is None:
+                keys = pd.DataFrame({"B": self.col("BUKRS"), "K": self.col("KUNNR")})
+                self._groups = {k: np.asarray(v) for k, v in keys.groupby(["B", "K"]).indices.items()}
+            return self._groups
 
     def _check(self, bukrs: str, kunnr: str) -> dict | None:
         if bukrs not in self.company_codes:
@@ -62,17 +109,19 @@ class ArBapis:
                               kunnr, bukrs)
         return None
 
+    def _rows(self, bukrs: str, kunnr: str) -> np.ndarray:
+        return self.groups().get((bukrs, kunnr), _NONE)
+
     def open_items(self, p: dict) -> dict:
         bukrs, kunnr, key = p.get("COMPANYCODE", ""), p.get("CUSTOMER", ""), p.get("KEYDATE") or INITIAL
         err = self._check(bukrs, kunnr)
         if err:
             return {"RETURN": err, "LINEITEMS": []}
-        idx = self.groups.get((bukrs, kunnr), np.empty(0, dtype=np.int64))
-        c = self.cols
-        augdt = c["AUGDT"][idx]
-        m = (c["BUDAT"][idx] <= key) & ((augdt == INITIAL) | (augdt > key))
+        idx = self._rows(bukrs, kunnr)
+        augdt = self.col("AUGDT")[idx]
+        m = (self.col("BUDAT")[idx] <= key) & ((augdt == INITIAL) | (augdt > key))
         if p.get("NOTEDITEMS", "") != "X":
-            m &= c["BSTAT"][idx] != "S"
+            m &= self.col("BSTAT")[idx] != "S"
         return self._result(idx[m])
 
     def balanced_items(self, p: dict) -> dict:
@@ -81,8 +130,8 @@ class ArBapis:
         err = self._check(bukrs, kunnr)
         if err:
             return {"RETURN": err, "LINEITEMS": []}
-        idx = self.groups.get((bukrs, kunnr), np.empty(0, dtype=np.int64))
-        augdt = self.cols["AUGDT"][idx]
+        idx = self._rows(bukrs, kunnr)
+        augdt = self.col("AUGDT")[idx]
         m = (augdt != INITIAL) & (augdt >= lo) & (augdt <= hi)
         return self._result(idx[m])
 
@@ -92,18 +141,17 @@ class ArBapis:
         return {"RETURN": bapireturn(), "LINEITEMS": self._lineitems(idx)}
 
     def _lineitems(self, idx: np.ndarray) -> list[dict]:
-        c, dec = self.cols, self.decimals
-        cols: dict[str, list] = {}
-        for name, (src, kind) in MAP.items():
-            v = c[src][idx]
-            if kind == "D":
-                cols[name] = ["" if d == INITIAL else d for d in v]
-            elif kind in "AL":
-                cur = c["WAERS" if kind == "A" else "HWAER"][idx]
-                cols[name] = [Decimal(int(h)).scaleb(-dec.get(k, 2)).quantize(Q4) for h, k in zip(v, cur)]
-            elif kind == "K":
-                cols[name] = [Decimal(int(x)) for x in v]
-            else:
-                cols[name] = list(v)
-        names = list(cols)
-        return [dict(zip(names, row)) for row in zip(*cols.values())]
+        """Fresh dicts per call, as pyrfc gives them: amounts Decimal with 4 places (CURR23,4)."""
+        cols = []
+        for name, (_, kind) in MAP.items():
+            v = self.col("out:" + name)[idx]
+            cols.append([_dec4(x) for x in v.tolist()] if kind in "AL" else v.tolist())
+        names = list(MAP)
+        return [dict(zip(names, row)) for row in zip(*cols)]
+
+
+_NONE = np.empty(0, dtype=np.int64)
+
+
+def _dec4(scaled: int) -> Decimal:
+    return Decimal(scaled).scaleb(-4)

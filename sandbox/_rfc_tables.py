@@ -1,12 +1,17 @@
 """The sandbox SAP's tables in SAP's internal format, and RFC_READ_TABLE over them.
 
-Each table is a DataFrame of *internal values*: CHAR right-stripped str, NUMC zero-padded str,
-DATS 'YYYYMMDD' ('00000000' when initial), CURR/DEC as int scaled by 10**decimals (for CURR13,2
-that is hundredths, which equals the world's minor units for every currency: JPY 1000 is stored
-as 10.00).  Rows are rendered into fixed-width WA text only when read.
+Each table holds *internal values*: CHAR right-stripped str, NUMC zero-padded str, DATS
+'YYYYMMDD' ('00000000' when initial), CURR/DEC as int scaled by 10**decimals (for CURR13,2 that
+is hundredths, which equals the world's minor units for every currency: JPY 1000 is stored as
+10.00).  A column is converted from the world's frame on first use — most of BSID's 90 fields
+are never read — and each distinct value is converted once (factorize, convert the uniques,
+take), so building the system costs next to nothing.  Rows become fixed-width WA text only
+when read, rendered as one code-point matrix per call.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pandas as pd
@@ -14,14 +19,10 @@ import pandas as pd
 from arsync.sandbox._rfc_ddic import TABLES, Field, layout
 
 MANDT = "100"
+_SPACE = ord(" ")
 
 
-def _dats(s: pd.Series) -> pd.Series:
-    d = pd.to_datetime(s)
-    return d.dt.strftime("%Y%m%d").where(d.notna(), "00000000").astype(object)
-
-
-def _initial(f: Field, n: int):
+def _initial(f: Field, n: int) -> np.ndarray:
     if f.type in "Pb":
         return np.zeros(n, dtype=np.int64)
     if f.type == "D":
@@ -31,31 +32,75 @@ def _initial(f: Field, n: int):
     return np.full(n, "", dtype=object)
 
 
-def build_table(name: str, src: pd.DataFrame, extra: dict[str, object] | None = None) -> pd.DataFrame:
-    """Internal-value frame for ``name`` from a world frame whose columns carry SAP's names."""
-    n = len(src)
-    cols: dict[str, object] = {}
-    extra = extra or {}
-    for f in TABLES[name]:
-        if f.name == "MANDT":
-            cols[f.name] = np.full(n, MANDT, dtype=object)
-            continue
-        s = extra.get(f.name, src[f.name] if f.name in src.columns else None)
+def convert(f: Field, s: pd.Series) -> np.ndarray:
+    """A world column → internal values of field ``f`` (missing values → the initial value)."""
+    if f.type in "Pb":
+        return s.fillna(0).astype(np.int64).to_numpy()
+    codes, uniq = pd.factorize(s)  # NA → code -1, which takes the appended initial value
+    if f.type == "D":
+        d = pd.to_datetime(pd.Series(uniq, dtype=object if not len(uniq) else None))
+        u = d.dt.strftime("%Y%m%d").where(d.notna(), "00000000").tolist() if len(uniq) else []
+        init = "00000000"
+    elif f.type == "N":
+        u = [(str(v).strip() or "0").zfill(f.length) for v in uniq]
+        init = "0".zfill(f.length)
+    else:
+        u = [str(v).rstrip()[: f.length] for v in uniq]
+        init = ""
+    return np.array(u + [init], dtype=object)[codes]
+
+
+class Table:
+    """Column name → internal-value array, converted lazily; rows may be a cut of a shared source."""
+
+    def __init__(self, name: str, src: pd.DataFrame, extra: dict | None = None,
+                 rows: np.ndarray | None = None, shared: dict | None = None):
+        self.name, self.fields = name, layout(name)
+        self._src, self._extra, self._rows = src, extra or {}, rows
+        self._shared = shared if shared is not None else {}
+        self._n = len(src) if rows is None else len(rows)
+        self._cols: dict[str, np.ndarray] = {}
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.fields)
+
+    def __getitem__(self, col: str) -> np.ndarray:
+        a = self._cols.get(col)
+        if a is None:
+            with self._lock:
+                a = self._cols.get(col)
+                if a is None:
+                    a = self._cols[col] = self._build(col)
+        return a
+
+    def _build(self, col: str) -> np.ndarray:
+        f = self.fields[col]
+        if col == "MANDT":
+            return np.full(self._n, MANDT, dtype=object)
+        s = self._extra.get(col, self._src[col] if col in self._src.columns else None)
         if s is None:
-            cols[f.name] = _initial(f, n)
-            continue
-        s = pd.Series(s, index=src.index) if not isinstance(s, pd.Series) else s
-        if f.type == "D":
-            cols[f.name] = _dats(s).to_numpy()
-        elif f.type in "Pb":
-            cols[f.name] = s.fillna(0).astype(np.int64).to_numpy()
-        elif f.type == "N":
-            t = s.fillna("").astype(str).str.strip().replace("", "0")
-            cols[f.name] = t.str.zfill(f.length).to_numpy(dtype=object)
-        else:
-            t = s.fillna("").astype(str).str.rstrip().str.slice(0, f.length)
-            cols[f.name] = t.to_numpy(dtype=object)
-    return pd.DataFrame(cols, index=pd.RangeIndex(n))
+            return _initial(f, self._n)
+        if self._rows is None:
+            return convert(f, pd.Series(s) if not isinstance(s, pd.Series) else s)
+        full = self._shared.get(col)
+        if full is None:
+            full = self._shared[col] = convert(f, s)
+        return full[self._rows]
+
+    def frame(self, cols: list[str] | None = None) -> pd.DataFrame:
+        return pd.DataFrame({c: self[c] for c in cols or self.columns})
+
+
+def build_table(name: str, src: pd.DataFrame, extra: dict[str, object] | None = None) -> Table:
+    """Internal-value table ``name`` over a world frame whose columns carry SAP's names."""
+    return Table(name, src.reset_index(drop=True),
+                 {k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else pd.Series(v))
+                  for k, v in (extra or {}).items()})
 
 
 def render(values: np.ndarray, f: Field) -> list[str]:
@@ -79,12 +124,51 @@ def render(values: np.ndarray, f: Field) -> list[str]:
     return out
 
 
-def read_table(df: pd.DataFrame, name: str, idx: np.ndarray, fields: list[str],
+def _text(values: np.ndarray, f: Field) -> np.ndarray:
+    """One column as fixed-width ``<U{length}`` text, vectorised (same output as :func:`render`)."""
+    w = f.length
+    if f.type not in "Pb":  # CHAR: the cast cuts at the width; NUL padding reads as blank
+        return np.asarray(values, dtype=f"<U{w}")
+    v = np.asarray(values).astype(np.int64)
+    if f.type == "b":
+        text = np.strings.rjust(v.astype(str), w)
+    else:
+        digits = np.strings.zfill(np.abs(v).astype(str), f.decimals + 1)
+        if f.decimals:
+            n = np.strings.str_len(digits)
+            digits = (np.strings.slice(digits, 0, n - f.decimals) + "."
+                      + np.strings.slice(digits, n - f.decimals, n))
+        text = np.strings.rjust(digits + np.where(v < 0, "-", " "), w)
+    if (np.strings.str_len(text) > w).any():  # overflow marks: leave them to render()
+        return np.array(render(v, f), dtype=f"<U{w}")
+    return text.astype(f"<U{w}")
+
+
+def _codepoints(values: np.ndarray, f: Field) -> np.ndarray:
+    """(rows, width) uint32 code points of one rendered column."""
+    text = _text(values, f)
+    cp = text.view(np.uint32).reshape(len(text), f.length)
+    return np.where(cp == 0, _SPACE, cp)
+
+
+def read_table(df: Table, name: str, idx: np.ndarray, fields: list[str],
                delimiter: str) -> list[dict]:
     """DATA rows (``{'WA': ...}``, trailing blanks stripped as pyrfc does) for rows ``idx``."""
     lay = layout(name)
-    parts = [render(df[f].to_numpy()[idx], lay[f]) for f in fields]
-    return [{"WA": delimiter.join(t).rstrip()} for t in zip(*parts)]
+    if not len(idx):
+        return []
+    parts: list[np.ndarray] = []
+    for i, f in enumerate(fields):
+        if i and delimiter:
+            parts.append(np.full((len(idx), len(delimiter)), ord(delimiter), dtype=np.uint32)
+                         if len(delimiter) == 1 else
+                         np.tile(np.array([ord(ch) for ch in delimiter], dtype=np.uint32), (len(idx), 1)))
+        parts.append(_codepoints(np.asarray(df[f])[idx], lay[f]))
+    m = np.ascontiguousarray(np.hstack(parts))
+    blank = np.logical_and.accumulate(m[:, ::-1] == _SPACE, axis=1)[:, ::-1]
+    m[blank] = 0  # trailing NULs vanish when numpy hands out the str: that is pyrfc's rstrip
+    wa = m.view(f"<U{m.shape[1]}").ravel().tolist()
+    return [{"WA": w} for w in wa]
 
 
 def fields_out(name: str, fields: list[str], delimiter: str) -> list[dict]:
@@ -103,22 +187,22 @@ def width(name: str, fields: list[str], delimiter: str) -> int:
     return sum(lay[f].length for f in fields) + len(delimiter) * max(0, len(fields) - 1)
 
 
-def tables_from_world(world) -> dict[str, pd.DataFrame]:
-    """BSID, BSAD, BKPF, KNA1, KNB1, KNKK, T001, TCURX built from the world's frames."""
-    led = world.ledger
-    open_ = led["AUGDT"].isna()
-    docs = led.drop_duplicates(["BUKRS", "BELNR", "GJAHR"])
+def tables_from_world(world) -> dict[str, Table]:
+    """BSID, BSAD, BKPF, KNA1, KNB1, KNKK, T001, TCURX over the world's frames (converted lazily)."""
+    led = world.ledger.reset_index(drop=True)
+    open_ = led["AUGDT"].isna().to_numpy()
+    shared: dict[str, np.ndarray] = {}  # BSID and BSAD are cuts of one ledger: convert it once
+    docs = led.drop_duplicates(["BUKRS", "BELNR", "GJAHR"]).reset_index(drop=True)
     cur = pd.DataFrame(
         {"CURRKEY": list(world.currency_decimals), "CURRDEC": list(world.currency_decimals.values())}
     )
     return {
-        "BSID": build_table("BSID", led[open_].reset_index(drop=True)),
-        "BSAD": build_table("BSAD", led[~open_].reset_index(drop=True)),
-        "BKPF": build_table("BKPF", docs.reset_index(drop=True),
-                            {"XBLNR_ALT": docs["XBLNR_LONG"].reset_index(drop=True)}),
-        "KNA1": build_table("KNA1", world.kna1.reset_index(drop=True)),
-        "KNB1": build_table("KNB1", world.knb1.reset_index(drop=True)),
-        "KNKK": build_table("KNKK", world.knkk.reset_index(drop=True)),
-        "T001": build_table("T001", world.company_codes.reset_index(drop=True)),
+        "BSID": Table("BSID", led, rows=np.flatnonzero(open_), shared=shared),
+        "BSAD": Table("BSAD", led, rows=np.flatnonzero(~open_), shared=shared),
+        "BKPF": build_table("BKPF", docs, {"XBLNR_ALT": docs["XBLNR_LONG"]}),
+        "KNA1": build_table("KNA1", world.kna1),
+        "KNB1": build_table("KNB1", world.knb1),
+        "KNKK": build_table("KNKK", world.knkk),
+        "T001": build_table("T001", world.company_codes),
         "TCURX": build_table("TCURX", cur),
     }

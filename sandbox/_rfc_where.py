@@ -100,7 +100,7 @@ class _Parser:
         f = self.fields.get(name)
         if f is None:
             raise OptionError(f"unknown field {name}")
-        col = self.df[name].to_numpy()
+        col = np.asarray(self.df[name])
         neg = False
         if self.peek() == ("word", "NOT"):
             self.take()
@@ -145,8 +145,8 @@ def _internal(text: str, f: Field):
         raise OptionError(f"{f.name}: {text!r} is not a number") from None
 
 
-def where_mask(lines: list[str], df: pd.DataFrame, fields: dict[str, Field]) -> np.ndarray:
-    """Boolean mask of the rows of ``df`` (internal values) that satisfy the OPTIONS rows."""
+def where_mask(lines: list[str], df, fields: dict[str, Field]) -> np.ndarray:
+    """Boolean mask of the rows of ``df`` (a table or frame of internal values) that satisfy the OPTIONS rows."""
     toks = tokenize(lines)
     if not toks:
         return np.ones(len(df), dtype=bool)

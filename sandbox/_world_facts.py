@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 from arsync.sandbox._world_docs import build_lines, displayed_numbers, invoice_numbers, zpad
+from arsync.sandbox import _world_noise as noise
 from arsync.sandbox._world_master import Customers, make_customers
 from arsync.sandbox._world_month import CM, INV, NOTE, _year_of, gen_month
 from arsync.sandbox._world_records import build_records
@@ -51,12 +52,14 @@ def facts(seed: int, size: str, epoch: np.datetime64, months: int) -> Facts:
     ni = nc = nd = 0
     for m in range(months):
         g = gen_month(seed, m, epoch, cust)
+        noise.draw(seed, m, g)
         xblnr, xlong = invoice_numbers(g)
         canon = np.where(xlong != "", xlong, xblnr).astype(object)
         disp = displayed_numbers(g, xblnr, xlong)
         inv = dict(g["inv"], xblnr=xblnr, xlong=xlong)
         ln = build_lines(g)
         rc = build_records(g, m, cust, disp, canon)
+        noise.records(seed, m, g, rc)
         invs.append(inv)
         claims.append(dict(g["claim"]))
         lines.append({k: v for k, v in ln.items() if k != "n_docs"})

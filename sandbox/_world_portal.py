@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from arsync.connectors.portals.frames import STATUSES
+from arsync.sandbox import _world_noise as noise
 from arsync.sandbox._world_docs import zpad
 from arsync.sandbox._world_facts import Facts
 from arsync.sandbox._world_master import COMPANY_CODES, PORTALS
@@ -93,14 +94,22 @@ def portal_records(f: Facts, as_of: np.datetime64, belnr: np.ndarray, gjahr: np.
     ymd = np.nan_to_num(pdt.year * 10000 + pdt.month * 100 + pdt.day).astype(np.int64)
     pay_ref = np.where(np.isnat(paying), "", "ZF" + zpad(ymd, 8) + zpad(idx % 1_000_000, 6)).astype(object)
     live = ~np.isin(s["status"], ["REJECTED", "CANCELLED"])
+    buyer = noise.buyer_names(pd.Series(kunnr).map(bmap).fillna("").to_numpy(dtype=object),
+                              r["portal"][idx], r["variant"][idx])
+    # the customer the shown buyer name maps to, as the runner maps it: '' for a variant name
+    bm = buyers.drop_duplicates(["portal", "buyer"], keep="last")  # a dict per portal: the last wins
+    hit = pd.MultiIndex.from_arrays([bm["portal"], bm["buyer"]]).get_indexer(
+        pd.MultiIndex.from_arrays([portal, buyer]))
+    mapped = np.where(hit >= 0, bm["customer"].to_numpy(dtype=object)[np.maximum(hit, 0)], "")
+    order_no = np.where(real, inv["order_no"][first], "").astype(object)
     df = frame({
         "portal": portal,
         "account": np.array([f"acct-{a + 1:02d}" for a in range(n_acc)], dtype=object)[r["account"][idx]],
         "record_id": r["record_id"][idx],
-        "buyer": pd.Series(kunnr).map(bmap).fillna("").to_numpy(dtype=object),
-        "customer": kunnr,
+        "buyer": buyer,
+        "customer": mapped.astype(object),
         "invoice_no": r["invoice_no"][idx],
-        "order_no": np.where(real, inv["order_no"][first], "").astype(object),
+        "order_no": noise.order_spelling(order_no, r["ostyle"][idx]),
         "contract_no": ("HT" + zpad(year, 4) + "-" + pd.Series(kunnr).str[-6:].to_numpy(dtype=object)),
         "amount": r["amount"][idx].astype(np.int64),
         "paid_amount": np.where(np.isnat(paid), 0, r["paid_amount"][idx]).astype(np.int64),
@@ -141,12 +150,14 @@ def truth(f: Facts, as_of: np.datetime64, led: pd.DataFrame, kind: np.ndarray,
     amount_off = np.abs(r["amount"][lv] - want) > 1
     paid_off = np.abs(r["paid_amount"][lv] - want) > 1
     resid = kind[rows] == RESID
+    # an ambiguous split: two order-only records of one order, equal amounts, in step
+    ambig = claim["ambig"][cl]
     finding = np.select(
-        [credit[rows], ~on_portal, (live < 0) | (status == "CANCELLED"), status == "REJECTED", resid,
+        [credit[rows], ~on_portal, (live < 0) | (status == "CANCELLED"), ambig, status == "REJECTED", resid,
          (status == "PAID") & paid_off, status == "PAID", amount_off],
-        ["UNAPPLIED_CREDIT", "NO_PORTAL", "NOT_SUBMITTED", "REJECTED", "AMOUNT_MISMATCH",
+        ["UNAPPLIED_CREDIT", "NO_PORTAL", "NOT_SUBMITTED", "AMBIGUOUS", "REJECTED", "AMOUNT_MISMATCH",
          "AMOUNT_MISMATCH", "PAID_NOT_APPLIED", "AMOUNT_MISMATCH"], "IN_PROCESS")
-    show = (live >= 0) & (finding != "UNAPPLIED_CREDIT") & (finding != "NO_PORTAL")
+    show = (live >= 0) & ~np.isin(finding, ["UNAPPLIED_CREDIT", "NO_PORTAL", "AMBIGUOUS"])
     sub = led.iloc[rows]
     return pd.DataFrame({
         "company_code": sub["BUKRS"].to_numpy(), "fiscal_year": sub["GJAHR"].to_numpy(),

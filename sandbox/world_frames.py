@@ -69,9 +69,15 @@ def customers(world) -> pd.DataFrame:
 
 
 def portal_records(world) -> pd.DataFrame:
+    """What the portal runner outputs: the buyer mapped to a customer through
+    ``world.portal_customers`` exactly as the runner maps it ('' for a name the map does not
+    know), the status as its own text, read at 06:00 on the as-of date."""
     r = world.portal_records
+    buyers = world.portal_customers.drop_duplicates(["portal", "buyer"], keep="last")
+    mapped = r[["portal", "buyer"]].merge(buyers, on=["portal", "buyer"], how="left")["customer"]
     fetched = pd.Timestamp(world.as_of) + pd.Timedelta(hours=6)
-    df = r.assign(status_text=r["status"], status_column="", action_by="",
+    df = r.assign(customer=mapped.fillna("").to_numpy(dtype=object), status_text=r["status"],
+                  status_column="", action_by="",
                   paid_date=r["paid_on"], fetched_at=fetched, evidence="")
     return PORTAL_RECORDS.validate(PORTAL_RECORDS.coerce(df), "world portal records")
 

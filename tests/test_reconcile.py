@@ -170,6 +170,60 @@ def test_order_or_contract_number_when_the_portal_has_no_invoice_number_yet(fiel
     assert (r.finding, r.match_rule, r.match_confidence) == ("IN_PROCESS", "order_no", 0.8)
 
 
+@pytest.mark.parametrize("shown", ["HT-PO-2026-001", "po_2026 001", "PO2026001"])
+def test_order_number_written_differently_or_with_a_prefix_still_matches(shown):
+    r = one([item()], [rec(invoice_no="", order_no=shown)])
+    assert (r.finding, r.match_rule) == ("IN_PROCESS", "order_no")
+
+
+def test_order_number_that_only_shares_its_digits_is_no_match():
+    r = one([item()], [rec(invoice_no="", order_no="PX-2026-001", status_date="2026-11-20")])
+    assert r.finding == "NOT_SUBMITTED"
+
+
+def test_order_only_resubmission_wins_over_the_rejected_record():
+    recs = [rec(invoice_no="", order_no="PO-2026-001", status="REJECTED", reason="缺少验收单"),
+            rec(invoice_no="", order_no="PO-2026-001", record_id="JS000000000002", status_date="2026-10-01")]
+    r = one([item()], recs)
+    assert (r.finding, r.record_id) == ("IN_PROCESS", "JS000000000002")
+
+
+def test_one_order_split_into_two_equal_records_is_ambiguous():
+    items = [item(), item(document_no="0090000002", reference="23456789")]
+    recs = [rec(invoice_no="", order_no="PO-2026-001", status="PAID", paid_amount=123456, paid_date="2026-11-10"),
+            rec(invoice_no="", order_no="po2026001", record_id="JS000000000002", status="PAID",
+                paid_amount=123456, paid_date="2026-11-10")]
+    wl = run(items, recs)
+    assert list(wl.finding) == ["AMBIGUOUS", "AMBIGUOUS"] and list(wl.record_id) == ["", ""]
+    assert wl.reason.iloc[0].startswith("2 candidate records: hosp-sh/JS000000000001, hosp-sh/JS000000000002")
+
+
+def test_two_records_of_one_order_are_told_apart_by_amount():
+    items = [item(), item(document_no="0090000002", reference="23456789", amount=50000)]
+    recs = [rec(invoice_no="", order_no="PO-2026-001", amount=50000),
+            rec(invoice_no="", order_no="PO-2026-001", record_id="JS000000000002")]
+    wl = run(items, recs)
+    assert list(wl.finding) == ["IN_PROCESS", "IN_PROCESS"]
+    assert list(wl.record_id) == ["JS000000000002", "JS000000000001"]
+
+
+def test_mapped_record_beats_an_unmapped_one_with_the_same_number():
+    recs = [rec(), rec(customer="", buyer="上海市某某医院（本部）", record_id="JS000000000002",
+                       status="PAID", status_date="2026-11-20", paid_amount=123456)]
+    r = one([item()], recs)
+    assert (r.finding, r.record_id, r.match_confidence) == ("IN_PROCESS", "JS000000000001", 1.0)
+
+
+def test_unmapped_record_of_another_buyer_is_a_decoy():
+    r = one([item()], [rec(customer="", buyer="另一家医院（本部）")])
+    assert r.finding == "NOT_SUBMITTED"
+
+
+def test_unmapped_record_whose_buyer_is_a_variant_of_the_name_matches():
+    r = one([item()], [rec(customer="", buyer="上海某某医院(东院)")])
+    assert (r.finding, r.match_rule) == ("IN_PROCESS", "invoice_no")
+
+
 def test_order_number_is_not_used_when_the_record_names_other_invoices():
     r = one([item()], [rec(invoice_no="99999999", order_no="PO-2026-001")])
     assert r.finding == "NOT_SUBMITTED"

@@ -276,6 +276,7 @@ def test_truth_covers_every_finding_and_every_open_item(world):
         "AMOUNT_MISMATCH",
         "IN_PROCESS",
         "UNAPPLIED_CREDIT",
+        "AMBIGUOUS",
     }
     open_ = led[led["AUGDT"].isna() & (led["BSTAT"] != "S")]
     assert (
@@ -328,9 +329,74 @@ def test_portal_records_carry_the_noise_a_matcher_must_survive(world):
     keys = set(led["BUKRS"] + "/" + led["GJAHR"] + "/" + led["BELNR"] + "/" + led["BUZEI"])
     assert covered.isin(keys).all()
     buyers = world.portal_customers
-    assert set(rec["customer"]) <= set(buyers["customer"])
+    assert set(rec["customer"]) <= set(buyers["customer"]) | {""}
     full = buyers["customer"].map(world.kna1.set_index("KUNNR").eval("NAME1 + NAME2"))
     assert (buyers["buyer"] != full).any()  # portals spell some buyers differently
+
+
+def _owner(world) -> pd.Series:
+    """The true customer of each record: the KUNNR of the first SAP item it covers."""
+    led = world.ledger
+    kunnr = dict(zip(led["BUKRS"] + "/" + led["GJAHR"] + "/" + led["BELNR"] + "/" + led["BUZEI"], led["KUNNR"]))
+    return world.portal_records["invoices"].str.split(";").str[0].map(kunnr).fillna("")
+
+
+def test_records_without_invoice_number_are_found_by_order_number(world):
+    rec = world.portal_records
+    fam = rec["portal"].map(world.portals.set_index("portal")["family"])
+    bare = rec[rec["invoice_no"] == ""]
+    assert 0.01 < len(bare) / len(rec) < 0.08
+    assert (fam[bare.index] != "university").all()  # a search-only portal could not find them
+    assert (bare["invoices"] != "").all() and (bare["order_no"] != "").all()
+    led = world.ledger
+    zuonr = dict(zip(led["BUKRS"] + "/" + led["GJAHR"] + "/" + led["BELNR"] + "/" + led["BUZEI"], led["ZUONR"]))
+    sap = bare["invoices"].str.split(";").str[0].map(zuonr)
+    canon = bare["order_no"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
+    assert (canon == sap).mean() > 0.5 and (canon == "HT" + sap).any()
+    assert (bare["order_no"] != sap).any() and bare["order_no"].str.contains("[a-z]").any()
+    assert all(c.endswith(s) for c, s in zip(canon, sap))
+
+
+def test_variant_buyer_names_leave_the_customer_unmapped(world):
+    rec = world.portal_records
+    known = set(zip(world.portal_customers["portal"], world.portal_customers["buyer"]))
+    shown = pd.Series(list(zip(rec["portal"], rec["buyer"])), index=rec.index).isin(known)
+    assert ((rec["customer"] == "") == ~shown).all()
+    odd = rec[~shown]
+    assert 0.01 < len(odd) / len(rec) < 0.08
+    real = odd[odd["invoices"] != ""]
+    assert (real["invoice_no"] != "").all()  # the invoice number is the only way in
+    mapped = world.portal_customers.set_index("customer")["buyer"]
+    assert all(b.startswith(m) and b != m for b, m in zip(real["buyer"], _owner(world)[real.index].map(mapped)))
+    assert (odd["invoices"] == "").any()  # a decoy with a variant name too
+
+
+def test_ambiguous_splits_are_in_step_and_found_ambiguous(world):
+    t = world.truth
+    amb = t[t["finding"] == "AMBIGUOUS"]
+    assert len(amb) >= 2 and (amb["record_id"] == "").all()
+    rec = world.portal_records
+    bare = rec[rec["invoice_no"] == ""].assign(owner=_owner(world))
+    order = bare["order_no"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True).str.removeprefix("HT")
+    # two records of one order covering two different invoices (not a rejection and its resubmission)
+    twins = bare.assign(order=order).groupby(["owner", "order"]).filter(lambda g: g["invoices"].nunique() == 2)
+    assert len(twins) >= 2
+    same = twins.groupby(["owner", "order"]).agg(lambda s: s.nunique())
+    assert (same[["amount", "status", "submitted_on", "paid_on"]].max(axis=None) == 1)
+    docs = set(twins["invoices"].str.split(";").explode())
+    keys = set(amb["company_code"] + "/" + amb["fiscal_year"] + "/" + amb["document_no"] + "/" + amb["line_item"])
+    assert keys <= docs
+
+
+def test_noise_is_the_same_on_every_date():
+    early = _fresh(size="small", as_of=D)
+    later = early.at(D + timedelta(days=60))
+    cols = ["buyer", "customer", "invoice_no", "order_no"]
+    m = early.portal_records.merge(later.portal_records, on=["portal", "account", "record_id"],
+                                   suffixes=("", "_2"))
+    assert len(m) == len(early.portal_records)
+    for c in cols:
+        assert (m[c] == m[c + "_2"]).all(), c
 
 
 def test_bad_arguments_fail_clearly():
@@ -344,5 +410,5 @@ def test_bad_arguments_fail_clearly():
 def test_tiny_world_is_small_but_complete():
     w = World.tiny(as_of=D)
     assert len(w.kna1) == 12 and 80 <= len(w.open_items()) <= 600
-    assert w.truth["finding"].nunique() == 7
+    assert w.truth["finding"].nunique() >= 7
     assert w == World(size="tiny", as_of=D) and w != w.at(D + timedelta(days=1))
