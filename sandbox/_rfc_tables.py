@@ -38,8 +38,8 @@ def convert(f: Field, s: pd.Series) -> np.ndarray:
         return s.fillna(0).astype(np.int64).to_numpy()
     codes, uniq = pd.factorize(s)  # NA → code -1, which takes the appended initial value
     if f.type == "D":
-        d = pd.to_datetime(pd.Series(uniq, dtype=object if not len(uniq) else None))
-        u = d.dt.strftime("%Y%m%d").where(d.notna(), "00000000").tolist() if len(uniq) else []
+        d = pd.to_datetime(pd.Series(uniq)) if len(uniq) else pd.Series([], dtype="datetime64[ns]")
+        u = d.dt.strftime("%Y%m%d").where(d.notna(), "00000000").tolist()
         init = "00000000"
     elif f.type == "N":
         u = [(str(v).strip() or "0").zfill(f.length) for v in uniq]
@@ -51,19 +51,30 @@ def convert(f: Field, s: pd.Series) -> np.ndarray:
 
 
 class Table:
-    """Column name → internal-value array, converted lazily; rows may be a cut of a shared source."""
+    """Column name → internal-value array, converted lazily.
 
-    def __init__(self, name: str, src: pd.DataFrame, extra: dict | None = None,
+    ``src`` is the world frame (or a function that makes it, for derived tables such as BKPF),
+    read by position; ``alias`` maps a field to a differently named world column; ``rows`` cuts
+    this table out of a source that another table shares (BSID and BSAD out of the ledger),
+    whose converted columns are kept once in ``shared``.
+    """
+
+    def __init__(self, name: str, src, alias: dict[str, str] | None = None,
                  rows: np.ndarray | None = None, shared: dict | None = None):
         self.name, self.fields = name, layout(name)
-        self._src, self._extra, self._rows = src, extra or {}, rows
+        self._src, self._alias, self._rows = src, alias or {}, rows
         self._shared = shared if shared is not None else {}
-        self._n = len(src) if rows is None else len(rows)
         self._cols: dict[str, np.ndarray] = {}
         self._lock = threading.RLock()
 
+    def _frame(self) -> pd.DataFrame:
+        with self._lock:
+            if callable(self._src):
+                self._src = self._src()
+            return self._src
+
     def __len__(self) -> int:
-        return self._n
+        return len(self._frame()) if self._rows is None else len(self._rows)
 
     @property
     def columns(self) -> list[str]:
@@ -79,28 +90,37 @@ class Table:
         return a
 
     def _build(self, col: str) -> np.ndarray:
-        f = self.fields[col]
+        f, src = self.fields[col], self._frame()
         if col == "MANDT":
-            return np.full(self._n, MANDT, dtype=object)
-        s = self._extra.get(col, self._src[col] if col in self._src.columns else None)
-        if s is None:
-            return _initial(f, self._n)
+            return np.full(len(self), MANDT, dtype=object)
+        name = self._alias.get(col, col)
+        if name not in src.columns:
+            return _initial(f, len(self))
         if self._rows is None:
-            return convert(f, pd.Series(s) if not isinstance(s, pd.Series) else s)
+            return convert(f, src[name])
         full = self._shared.get(col)
         if full is None:
-            full = self._shared[col] = convert(f, s)
+            full = self._shared[col] = convert(f, src[name])
         return full[self._rows]
+
+    def comparable(self, col: str) -> np.ndarray:
+        """The column as fixed-width numpy text (ints as they are): WHERE compares it in C."""
+        key = "<cmp>" + col
+        a = self._cols.get(key)
+        if a is None:
+            v = self[col]
+            a = np.asarray(v, dtype=str) if v.dtype == object else v
+            with self._lock:
+                self._cols[key] = a
+        return a
 
     def frame(self, cols: list[str] | None = None) -> pd.DataFrame:
         return pd.DataFrame({c: self[c] for c in cols or self.columns})
 
 
-def build_table(name: str, src: pd.DataFrame, extra: dict[str, object] | None = None) -> Table:
+def build_table(name: str, src, alias: dict[str, str] | None = None) -> Table:
     """Internal-value table ``name`` over a world frame whose columns carry SAP's names."""
-    return Table(name, src.reset_index(drop=True),
-                 {k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else pd.Series(v))
-                  for k, v in (extra or {}).items()})
+    return Table(name, src, alias)
 
 
 def render(values: np.ndarray, f: Field) -> list[str]:
@@ -189,17 +209,17 @@ def width(name: str, fields: list[str], delimiter: str) -> int:
 
 def tables_from_world(world) -> dict[str, Table]:
     """BSID, BSAD, BKPF, KNA1, KNB1, KNKK, T001, TCURX over the world's frames (converted lazily)."""
-    led = world.ledger.reset_index(drop=True)
+    led = world.ledger
     open_ = led["AUGDT"].isna().to_numpy()
     shared: dict[str, np.ndarray] = {}  # BSID and BSAD are cuts of one ledger: convert it once
-    docs = led.drop_duplicates(["BUKRS", "BELNR", "GJAHR"]).reset_index(drop=True)
     cur = pd.DataFrame(
         {"CURRKEY": list(world.currency_decimals), "CURRDEC": list(world.currency_decimals.values())}
     )
     return {
         "BSID": Table("BSID", led, rows=np.flatnonzero(open_), shared=shared),
         "BSAD": Table("BSAD", led, rows=np.flatnonzero(~open_), shared=shared),
-        "BKPF": build_table("BKPF", docs, {"XBLNR_ALT": docs["XBLNR_LONG"]}),
+        "BKPF": build_table("BKPF", lambda: led.drop_duplicates(["BUKRS", "BELNR", "GJAHR"]),
+                            {"XBLNR_ALT": "XBLNR_LONG"}),
         "KNA1": build_table("KNA1", world.kna1),
         "KNB1": build_table("KNB1", world.knb1),
         "KNKK": build_table("KNKK", world.knkk),

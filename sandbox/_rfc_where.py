@@ -100,7 +100,8 @@ class _Parser:
         f = self.fields.get(name)
         if f is None:
             raise OptionError(f"unknown field {name}")
-        col = np.asarray(self.df[name])
+        cmp = getattr(self.df, "comparable", None)  # sandbox tables keep a numpy-text copy
+        col = cmp(name) if cmp else np.asarray(self.df[name])
         neg = False
         if self.peek() == ("word", "NOT"):
             self.take()
@@ -114,7 +115,8 @@ class _Parser:
                 self.take()
                 vals.append(self.literal(f))
             self.take("op", ")")
-            m = np.isin(col, np.array(vals, dtype=object if f.type in "CND" else np.int64))
+            kind_ = str if col.dtype.kind == "U" else object if f.type in "CND" else np.int64
+            m = np.isin(col, np.array(vals, dtype=kind_))
         elif (kind, op) == ("word", "BETWEEN"):
             self.take()
             lo = self.literal(f)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from arsync.common.errors import SchemaError
 from arsync.common.frames import Schema
 from arsync.connectors.sap.convert import alpha_series, dats_series, net_due, sign
 from arsync.connectors.sap.frames import CLEARED_ITEMS, ITEM_KEY, OPEN_ITEMS
@@ -64,8 +65,15 @@ def items_frame(raw: pd.DataFrame, schema: Schema, *, noted: bool, where: str) -
     if schema is CLEARED_ITEMS:
         df["clearing_date"] = dats_series(raw["AUGDT"], f"{where} CLEAR_DATE/AUGDT")
         df["clearing_doc"] = alpha_series(raw["AUGBL"])
-    df = schema.coerce(df).sort_values(list(ITEM_KEY), kind="stable").reset_index(drop=True)
-    return schema.validate(df, where)
+    return _typed(df, schema, where).sort_values(list(ITEM_KEY), kind="stable").reset_index(drop=True)
+
+
+def _typed(df: pd.DataFrame, schema: Schema, where: str) -> pd.DataFrame:
+    """Validated frame; coerce() maps every text cell in Python, so only a frame that fails runs it."""
+    try:
+        return schema.validate(df, where)
+    except SchemaError:
+        return schema.validate(schema.coerce(df), where)
 
 
 def open_and_cleared(raw_open: pd.DataFrame, raw_cleared: pd.DataFrame, *, noted: bool,

@@ -74,6 +74,29 @@ def wa_number(text: str, what: str) -> Decimal:
     return -d if neg else d
 
 
+def wa_scaled(text, places: int) -> np.ndarray | None:
+    """RFC_READ_TABLE number texts × 10^places as int64, vectorised; None when any is not plain.
+
+    Plain is ``[digits][.digits]`` with at most ``places`` decimals and an optional trailing minus;
+    anything else (overflow '*', more decimals, junk) returns None so that the caller takes the
+    per-value path of :func:`wa_number`, which rounds exactly or names the bad value.
+    """
+    t = np.strings.strip(np.asarray(text, dtype=str))
+    if not t.size:
+        return np.zeros(0, dtype=np.int64)
+    neg = np.strings.endswith(t, "-")
+    t = np.strings.strip(np.strings.rstrip(t, "-"))
+    whole, _, frac = np.strings.partition(t, ".")
+    whole = np.where(whole == "", "0", whole)
+    frac = np.strings.ljust(frac, places, "0") if places else frac
+    ok = (np.strings.isdigit(whole) & (np.strings.str_len(whole) <= 15)
+          & (np.strings.str_len(frac) == places) & (np.strings.isdigit(frac) | (frac == "")))
+    if not ok.all():
+        return None
+    v = whole.astype(np.int64) * 10 ** places + (frac.astype(np.int64) if places else 0)
+    return np.where(neg, -v, v)
+
+
 def internal_to_minor(value: Decimal, currency: str, table: dict[str, int] | None = None) -> int:
     """Table CURR value (internal, 2 decimals) → minor units: external = internal × 10^(2 − dec)."""
     d = decimals(currency, table)

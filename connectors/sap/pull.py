@@ -21,7 +21,7 @@ import pandas as pd
 from arsync.common.errors import AuthorizationError, ConfigError
 from arsync.connectors.sap import readers
 from arsync.connectors.sap.assemble import empty_raw, open_and_cleared
-from arsync.connectors.sap.bapi import read_customer
+from arsync.connectors.sap.bapi import BALANCED, OPEN, fetch_customer, lineitems_raw
 from arsync.connectors.sap.connection import CallStats, RfcClient, connection_opener, retry_policy
 from arsync.connectors.sap.convert import alpha
 from arsync.connectors.sap.customers import customers_frame
@@ -167,11 +167,12 @@ def _run(tasks, fn, parallel: int, progress: Progress, what: str) -> list:
 def _bapi(clients, pairs, key_date, cleared_from, s, decimals, progress):
     def one(pair):
         bukrs, kunnr = pair
-        return read_customer(clients.get(), bukrs, kunnr, key_date, cleared_from, s.noted_items, decimals)
+        return fetch_customer(clients.get(), bukrs, kunnr, key_date, cleared_from, s.noted_items)
 
     res = _run(pairs, one, s.parallel, progress, "customers (BAPI)")
-    return (pd.concat([r[0] for r in res] or [empty_raw()], ignore_index=True),
-            pd.concat([r[1] for r in res] or [empty_raw()], ignore_index=True))
+    # one conversion for all customers: per-call frames would cost more than the calls
+    return (lineitems_raw([i for r in res for i in r[0]], decimals, f"{OPEN} LINEITEMS"),
+            lineitems_raw([i for r in res for i in r[1]], decimals, f"{BALANCED} LINEITEMS"))
 
 
 def _ranges(kunnrs: list[str], chunk: int) -> list[tuple[str, str]]:

@@ -9,7 +9,8 @@ import pandas as pd
 
 from arsync.connectors.sap.assemble import RAW
 from arsync.connectors.sap.connection import RfcClient
-from arsync.connectors.sap.convert import internal_to_minor, wa_number
+from arsync.common.money import decimals as currency_decimals
+from arsync.connectors.sap.convert import internal_to_minor, wa_number, wa_scaled
 from arsync.connectors.sap.table import TableReader, cond_in, lit, options
 
 ITEM_FIELDS = ("BUKRS KUNNR UMSKZ AUGDT AUGBL ZUONR GJAHR BELNR BUZEI BUDAT BLDAT WAERS XBLNR "
@@ -80,8 +81,14 @@ def finish_items(text: pd.DataFrame, local_currency: dict[str, str], refs: pd.Da
     else:
         df["XBLNR_LONG"] = ""
     for col, cur in (("WRBTR", "WAERS"), ("DMBTR", "HWAER")):
-        df[col] = [internal_to_minor(wa_number(v, f"{where} {col} of {b}"), c, decimals)
-                   for v, c, b in zip(df[col], df[cur], df["BELNR"])]
+        for c in pd.unique(df[cur]):
+            currency_decimals(c, decimals)  # an unknown currency is an error, as per value
+        # internal CURR (2 decimals) → minor units: external × 10^dec = internal × 100
+        v = wa_scaled(df[col].to_numpy(), 2)
+        df[col] = v if v is not None else [
+            internal_to_minor(wa_number(v, f"{where} {col} of {b}"), c, decimals)
+            for v, c, b in zip(df[col], df[cur], df["BELNR"])]
     for col in ("ZBD1T", "ZBD2T", "ZBD3T"):
-        df[col] = [int(wa_number(v, f"{where} {col}")) for v in df[col]]
+        v = wa_scaled(df[col].to_numpy(), 0)
+        df[col] = v if v is not None else [int(wa_number(v, f"{where} {col}")) for v in df[col]]
     return df[RAW]

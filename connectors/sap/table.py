@@ -8,6 +8,7 @@ import logging
 import re
 import threading
 
+import numpy as np
 import pandas as pd
 
 from arsync.common.errors import DataError
@@ -123,9 +124,27 @@ class TableReader:
                         FIELDS=[{"FIELDNAME": f} for f in group], OPTIONS=where)
         spec = [(x["FIELDNAME"].strip(), int(x["OFFSET"]), int(x["LENGTH"]), x["TYPE"]) for x in r["FIELDS"]]
         total = max(o + n for _, o, n, _ in spec) if spec else 0
-        rows = [d["WA"].ljust(total) for d in r["DATA"]]  # pyrfc strips trailing blanks: pad first
-        cols = {}
-        for name, off, n, typ in spec:
-            vals = [w[off:off + n] for w in rows]
-            cols[name] = [v.rstrip() for v in vals] if typ == "C" else [v.strip() for v in vals]
+        wa = [d["WA"] for d in r["DATA"]]
+        cols: dict[str, list] = {name: [] for name, *_ in spec}
+        for i in range(0, len(wa), _BLOCK):
+            _cut(wa[i:i + _BLOCK], spec, total, cols)
         return pd.DataFrame(cols, columns=[s[0] for s in spec], dtype=object)
+
+
+_BLOCK = 20_000  # rows cut per step: bounds the code-point matrix to ~40 MB
+
+
+def _cut(wa: list[str], spec, total: int, cols: dict[str, list]) -> None:
+    """Fixed-width WA rows → field texts (CHAR right-stripped, others stripped), vectorised.
+
+    pyrfc strips trailing blanks, so a row may be shorter than the layout: the fixed-width
+    array pads it back (NUL, read as blank)."""
+    if not total:
+        for name, *_ in spec:
+            cols[name].extend([""] * len(wa))
+        return
+    cp = np.array(wa, dtype=f"<U{total}").view(np.uint32).reshape(len(wa), total)
+    for name, off, n, typ in spec:
+        field = np.ascontiguousarray(cp[:, off:off + n]).view(f"<U{n}").ravel()
+        field = np.strings.rstrip(field) if typ == "C" else np.strings.strip(field)
+        cols[name].extend(field.tolist())
