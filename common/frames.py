@@ -126,7 +126,10 @@ def _dtype_ok(s: pd.Series, kind: str) -> bool:
 def _cast(s: pd.Series, col: Column, frame: str) -> pd.Series:
     try:
         if col.kind == "str":
-            return s.astype(object).where(s.notna(), "").map(_as_str).astype(object)
+            s = s.astype(object)
+            if pd.api.types.infer_dtype(s, skipna=False) == "string":
+                return s                       # already text: nothing to convert (the common case)
+            return s.where(s.notna(), "").map(_as_str).astype(object)
         if col.kind == "int":
             if s.isna().any():
                 raise ValueError("empty values")
