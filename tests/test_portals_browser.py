@@ -195,3 +195,21 @@ def test_password_never_in_logs_evidence_or_file_names(pw, settings, sandbox, tm
         for p in files:
             assert s not in str(p)
             assert s.encode() not in p.read_bytes(), p
+
+
+def test_search_by_click_reads_what_the_form_search_reads(pw, settings, sandbox, tmp_path):
+    """Both ways of searching (press 查询 and wait for the page / send the form from the page) agree."""
+    world = tiny_world()
+    (uni,), h, numbers = sandbox(world=world, faults={"uni-bj": Faults(rate_limit_every=4)}, ids=["uni-bj"])
+    numbers = {c: ns[:8] for c, ns in numbers.items()}
+    spec = uni.spec
+    click = uni.model_copy(update={"spec": spec.model_copy(update={"list": spec.list.model_copy(
+        update={"search_by": "click"})})})
+    assert uni.spec.list.search_by == "form"
+    got = {}
+    for name, portal in (("form", uni), ("click", click)):
+        res = run(pw, settings, [portal], tmp_path / name, invoice_numbers=numbers)
+        assert [o.outcome for o in res.outcomes] == ["ok"], res.outcomes
+        got[name] = res.records.drop(columns=["fetched_at", "evidence"]).reset_index(drop=True)
+    assert len(got["form"]) > 0 and h.sims["uni-bj"].stats["limited"] > 0
+    pd.testing.assert_frame_equal(got["form"], got["click"])

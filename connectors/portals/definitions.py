@@ -98,6 +98,11 @@ class ListDef(_M):
     result: str | None = None           # css of the result area
     detail: str | None = None           # css of one detail block (th/td pairs)
     no_record: str | None = None        # css shown when nothing matched
+    # click: type, press 查询 and wait for the new page (works for any search page);
+    # form: send the search form's own request from the page (fetch) and put the answer in
+    # place of the old one, with no navigation: ~20x less browser CPU per search.  Only for a
+    # plain HTML form (GET or url-encoded POST); result, detail and no_record must be CSS.
+    search_by: Literal["click", "form"] = "click"
 
     @model_validator(mode="after")
     def _complete(self) -> "ListDef":

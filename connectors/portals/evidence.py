@@ -1,12 +1,16 @@
-"""Evidence of what was read: JSON/HTML of every page, screenshots at the end and at failures.
+"""Evidence of what was read: JSON/HTML of every page, a screenshot at the end and at failures.
 
-Everything lands in ``<run>/evidence/<portal>/<account>/``; text is scrubbed of the account's
+At the end of a good read the screenshot is of the viewport only, as a low-quality JPEG (the
+HTML/JSON beside it holds every row); a failure gets a full-page PNG, where detail matters.
+A full-page PNG of a 100-row list costs ~5x the browser CPU of the viewport JPEG.  Files are
+written from a worker thread, off the event loop.  Everything lands in ``<run>/evidence/<portal>/<account>/``; text is scrubbed of the account's
 password before it is written, and file names are built from ids and counters only.
 """
 
 from __future__ import annotations
 
 import logging
+import asyncio
 from pathlib import Path
 
 from arsync.common.secrets import Secret, scrub
@@ -23,24 +27,37 @@ class Evidence:
         self._n = 0
 
     def write(self, stem: str, suffix: str, text: str) -> Path:
-        self.dir.mkdir(parents=True, exist_ok=True)
         self._n += 1
-        path = self.dir / f"{self._n:03d}-{stem}{suffix}"
+        return self._write_n(self._n, stem, suffix, text)
+
+    async def awrite(self, stem: str, suffix: str, text: str) -> Path:
+        """``write`` from a worker thread (the counter is taken here, so the order stays)."""
+        self._n += 1
+        n = self._n
+        return await asyncio.to_thread(self._write_n, n, stem, suffix, text)
+
+    def _write_n(self, n: int, stem: str, suffix: str, text: str) -> Path:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        path = self.dir / f"{n:03d}-{stem}{suffix}"
         path.write_text(scrub(text, *self._secrets), encoding="utf-8")
         return path
 
-    async def snapshot(self, page, stem: str) -> Path | None:
-        """Screenshot + HTML of the page (and of its frames); never raises (evidence is best effort)."""
+    async def snapshot(self, page, stem: str, *, failure: bool = False) -> Path | None:
+        """HTML of the page (and of its frames) + a screenshot: full-page PNG on ``failure``, else a
+        viewport JPEG; never raises (evidence is best effort)."""
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
             html = await page.content()
             for fr in page.frames[1:]:
                 try:
                     html += f"\n<!-- frame {fr.url} -->\n" + await fr.content()
                 except Exception:  # a frame detached while we read it
                     pass
-            path = self.write(stem, ".html", html)
-            await page.screenshot(path=str(path.with_suffix(".png")), full_page=True)
+            path = await self.awrite(stem, ".html", html)
+            if failure:
+                shot, suffix = await page.screenshot(full_page=True), ".png"
+            else:
+                shot, suffix = await page.screenshot(type="jpeg", quality=40), ".jpg"
+            await asyncio.to_thread(path.with_suffix(suffix).write_bytes, shot)
             return path
         except Exception as exc:  # the page may be gone (browser closed, navigation)
             log.warning("evidence %s: snapshot failed (%s)", self.dir.name, type(exc).__name__)

@@ -1,4 +1,4 @@
-"""Page objects: the login screen and the three ways a portal hands out its rows.
+"""Page objects: the login screen and two of the three ways a portal hands out its rows (search.py has the third).
 
 Each builds its locators from the family declaration and offers domain verbs that return
 plain values (raw rows with the evidence file they were read from), never locators.
@@ -83,7 +83,9 @@ class LoginPage:
         if ch.kind == "image":
             img = page.locator(ch.image).first
             ref = (await img.get_attribute(ch.ref_attr) or "") if ch.ref_attr else ""
-            return await solver.image_captcha(Challenge(**base, image=await img.screenshot(), ref=ref))
+            # the picture costs an element screenshot (~0.15 s of browser CPU): only for solvers that read it
+            shot = await img.screenshot() if getattr(solver, "needs_image", True) else b""
+            return await solver.image_captcha(Challenge(**base, image=shot, ref=ref))
         await locate(page, ch.send).click()
         if ch.sent:
             await page.locator(ch.sent).filter(has_text=re.compile(r"\S")).wait_for()
@@ -97,8 +99,10 @@ class _Reader:
         self.page, self.portal, self.spec, self.ev, self.policy, self.where = page, portal, portal.spec, ev, policy, where
         self.L = portal.spec.list
 
-    def _check(self, status: int, what: str) -> None:
-        if status in (401, 403) or (status < 400 and self.page.url.split("?")[0].endswith("/" + self.spec.login.url)):
+    def _check(self, status: int, what: str, url: str | None = None) -> None:
+        """``url``: where the answer came from (a fetched search); the page's own URL by default."""
+        url = self.page.url if url is None else url
+        if status in (401, 403) or (status < 400 and url.split("?")[0].endswith("/" + self.spec.login.url)):
             raise SessionEnded(f"{self.where}: session ended ({what})")
         if status == 429 or status >= 500:
             raise PortalHttpError(f"{self.where}: HTTP {status} on {what}")
@@ -160,7 +164,7 @@ class JsonList(_Reader):
             # numbers stay text: 19-digit ids and amounts never pass through a float
             data = json.loads(text, parse_float=str, parse_int=str)
             chunk, total = _dig(data, L.rows, self.where), int(_dig(data, L.total, self.where))
-            path = str(self.ev.write(f"page-{n}", ".json", text))
+            path = str(await self.ev.awrite(f"page-{n}", ".json", text))
             for raw in chunk:
                 check_keys(self.spec, set(raw), f"{self.where} page {n}")
                 rows.append((raw, path))
@@ -204,7 +208,7 @@ class TableList(_Reader):
                 await expect(table.locator("tbody tr")).to_have_count(max(0, min(size, total - (n - 1) * size)))
             cells = await table.locator("tbody tr").evaluate_all(
                 "rs => rs.map(r => Array.from(r.cells, c => c.innerText))")
-            path = str(self.ev.write(f"page-{n}", ".html", await table.evaluate("t => t.outerHTML")))
+            path = str(await self.ev.awrite(f"page-{n}", ".html", await table.evaluate("t => t.outerHTML")))
             for c in cells:
                 if len(c) != len(headers):
                     raise LayoutDriftError(f"{self.where} page {n}: a row has {len(c)} cells for {len(headers)} headers")
@@ -216,48 +220,6 @@ class TableList(_Reader):
             first = lambda: locate(scope, P.next).click()  # noqa: E731
         if not first_page_only:
             self._complete(len(rows), total)
-        return rows
-
-
-class SearchList(_Reader):
-    """No list: one search per invoice number; a detail block per hit, or 无记录."""
-
-    async def read(self, numbers: list[str], *, first_page_only: bool = False, today=None) -> list[Row]:
-        L, page = self.L, self.page
-        rows: list[Row] = []
-        for i, number in enumerate(numbers[:1] if first_page_only else numbers, 1):
-
-            async def once(attempt: int, number=number):
-                box = locate(page, L.search_input)
-                if await box.count() == 0:        # after an error page: back to the search form
-                    await page.goto(self.portal.url(L.url))
-                    self._check(200, "search form")
-                    box = locate(page, L.search_input)
-                await box.fill(number)
-                async with page.expect_navigation() as nav:
-                    await locate(page, L.search_submit).click()
-                resp = await nav.value
-                self._check(resp.status if resp else 200, f"search {i}")
-
-            await _retry.run(self.policy, once, transient=lambda e: isinstance(e, PortalHttpError),
-                             what=f"{self.where} search {i}")
-            result = page.locator(L.result)
-            if await result.count() == 0:
-                raise LayoutDriftError(f"{self.where}: search {i}: no result area {L.result!r} on the page")
-            path = str(self.ev.write(f"search-{i}", ".html", await result.evaluate("e => e.outerHTML")))
-            if await result.locator(L.no_record).count():
-                continue
-            blocks = await result.locator(L.detail).evaluate_all(
-                "ts => ts.map(t => Array.from(t.rows, r => Array.from(r.cells, c => c.innerText)))")
-            if not blocks:
-                raise LayoutDriftError(f"{self.where}: search {i}: neither a result ({L.detail}) nor {L.no_record}")
-            for b in blocks:
-                raw = {normalize_text(c[0]): (c[1] if len(c) > 1 else "") for c in b if c}
-                missing = [h for h in L.headers if h not in raw]
-                if missing:
-                    raise LayoutDriftError(f"{self.where}: expected label(s) missing: {', '.join(missing)}")
-                check_keys(self.spec, set(raw), self.where)
-                rows.append((raw, path))
         return rows
 
 
@@ -276,6 +238,3 @@ async def _check_headers(thead, expected: list[str], where: str) -> list[str]:
         raise LayoutDriftError(f"{where}: expected header(s) missing: {', '.join(missing)}; "
                                f"found: {', '.join(headers)}")
     return headers
-
-
-READERS = {"json": JsonList, "table": TableList, "search": SearchList}

@@ -27,7 +27,8 @@ from . import _retry, records
 from .browser import SHANGHAI, launch
 from .definitions import Account, Portal
 from .evidence import Evidence
-from .pages import READERS, LoginPage, NeedsLogin
+from .pages import LoginPage, NeedsLogin
+from .search import READERS
 from .sessions import SessionStore
 from .solvers import Solver, make_solver
 
@@ -98,23 +99,43 @@ class Runner:
         self.invoice_numbers, self.interactive, self.solver = invoice_numbers, interactive, solver
         self.today, self.progress = today, progress
         self.rows: list[dict] = []
+        self._terms: dict[str, list[str]] = {}
 
     async def run(self, portals: list[Portal], concurrency: int | None = None,
                   first_page_only: bool = False) -> PortalFetch:
         sem = asyncio.Semaphore(concurrency or self.s.concurrency)
+        got: dict[int, list[dict]] = {}
 
-        async def one(p: Portal, a: Account) -> Outcome:
+        async def one(i: int, p: Portal, a: Account) -> Outcome:
             async with sem:
-                o = await self.account(p, a, first_page_only=first_page_only)
+                o = await self.account(p, a, first_page_only=first_page_only, into=got.setdefault(i, []))
             if self.progress:
                 self.progress(o)
             return o
 
-        jobs = [one(p, a) for p in portals for a in p.accounts]     # type: ignore[union-attr]
-        outcomes = list(await asyncio.gather(*jobs))
+        pairs = [(p, a) for p in portals for a in p.accounts]       # type: ignore[union-attr]
+        # longest first (a search account sends one request per number): the slow accounts must
+        # not be left for the end, when the other slots have nothing more to do
+        order = sorted(range(len(pairs)), key=lambda i: -self._cost(pairs[i][0], first_page_only))
+        tasks = {i: asyncio.ensure_future(one(i, *pairs[i])) for i in order}   # semaphore is FIFO
+        outcomes = [await tasks[i] for i in range(len(pairs))]
+        self.rows = [r for i in range(len(pairs)) for r in got.get(i, [])]  # declaration order
         return PortalFetch(records.frame(self.rows), outcomes)
 
-    async def account(self, portal: Portal, acc: Account, *, first_page_only: bool = False) -> Outcome:
+    def _cost(self, portal: Portal, first_page_only: bool) -> int:
+        """Requests one account is expected to need: a login, then pages or one per number."""
+        if portal.spec.list.source != "search" or first_page_only:
+            return 8
+        return 5 + len(self._numbers(portal))
+
+    def _numbers(self, portal: Portal) -> list[str]:
+        if portal.id not in self._terms:
+            self._terms[portal.id] = numbers_for(portal, self.invoice_numbers)
+        return self._terms[portal.id]
+
+    async def account(self, portal: Portal, acc: Account, *, first_page_only: bool = False,
+                      into: list[dict] | None = None) -> Outcome:
+        """Fetch one account; its typed rows go to ``into`` (default: ``self.rows``)."""
         t0, where = time.perf_counter(), f"{portal.id}/{acc.id}"
         out = Outcome(portal.id, acc.id, "failed")
         secret: Secret | None = None
@@ -125,7 +146,7 @@ class Runner:
         except ConfigError as exc:
             secret_error = str(exc)
         ev = Evidence(self.out_dir, portal.id, acc.id, secret)
-        numbers = numbers_for(portal, self.invoice_numbers) if portal.spec.list.source == "search" else []
+        numbers = self._numbers(portal) if portal.spec.list.source == "search" else []
         if portal.spec.list.source == "search" and not numbers:
             out.reason = "no invoice numbers to search (pass invoice_numbers from the open items)"
             return self._done(out, t0)
@@ -157,7 +178,7 @@ class Runner:
                 self.sessions.save(portal.id, acc.id, await context.storage_state())
                 return got
             except BaseException as exc:
-                snap = await ev.snapshot(page, f"failure-{n}-{type(exc).__name__}")
+                snap = await ev.snapshot(page, f"failure-{n}-{type(exc).__name__}", failure=True)
                 out.evidence = str(snap or ev.dir)
                 raise _classify(exc, where, secret) from None
             finally:
@@ -171,7 +192,7 @@ class Runner:
             for raw, path in got:
                 rec = records.to_record(portal, acc.id, raw, evidence=path, fetched_at=now, where=where)
                 typed.setdefault(rec["record_id"], rec)       # a search can find one record twice
-            self.rows.extend(typed.values())
+            (self.rows if into is None else into).extend(typed.values())
             out.outcome, out.records = "ok", len(typed)
         except NeedsLogin as exc:
             out.outcome, out.reason = "needs_login", str(exc)

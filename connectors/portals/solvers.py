@@ -31,6 +31,7 @@ class Challenge:
 
 class Solver(Protocol):
     interactive: bool
+    needs_image: bool           # False: the captcha picture is not taken (the solver reads ``ref``)
 
     async def image_captcha(self, ch: Challenge) -> str: ...
 
@@ -41,6 +42,7 @@ class SandboxSolver:
     """Reads the answer from the simulator (``_test/captcha``, ``_test/sms``)."""
 
     interactive = False
+    needs_image = False
 
     async def image_captcha(self, ch: Challenge) -> str:
         return await asyncio.to_thread(_get, ch.base_url, "_test/captcha", {"id": ch.ref})
@@ -61,6 +63,7 @@ class ManualSolver:
     """A person answers: the captcha picture is written next to the sessions and its path shown."""
 
     interactive = True
+    needs_image = True
 
     def __init__(self, image_dir: Path | None = None, ask=input) -> None:
         self.image_dir = image_dir or Path.cwd()

@@ -1,0 +1,111 @@
+"""The third way a portal hands out rows: no list, one search per invoice number.
+
+The answer is a detail block per hit, or 无记录.  Two ways to search (``list.search_by``):
+``click`` types and presses 查询 like a person and waits for the answer page; ``form`` sends
+the form's own request from inside the page and swaps the answer in, with no navigation —
+a navigation costs ~20x the browser CPU of the fetch, and a portfolio has hundreds of numbers.
+"""
+
+from __future__ import annotations
+
+from arsync.common.errors import LayoutDriftError
+
+from . import _retry
+from .pages import JsonList, PortalHttpError, Row, TableList, _Reader, locate
+from .parse import normalize_text
+from .records import check_keys
+
+# One search, sent the way the search form itself would send it (method, action, every field,
+# the submit button), from inside the page; the answer's result area replaces the old one in
+# the live page (so innerText reads it as rendered and the final evidence shows it).
+FORM_SEARCH = """async (box, a) => {
+  const form = box.form;
+  if (!form) return {error: 'the search input is not inside a form'};
+  box.value = a.number;
+  const body = new URLSearchParams(new FormData(form, a.submit && a.submit.form === form ? a.submit : null));
+  const method = (a.submit && a.submit.getAttribute('formmethod')) || form.method || 'get';
+  const url = new URL((a.submit && a.submit.getAttribute('formaction')) || form.action, location.href);
+  const init = {credentials: 'same-origin'};
+  if (method.toLowerCase() === 'post') { init.method = 'POST'; init.body = body; } else { url.search = body; }
+  let r;
+  try { r = await fetch(url, init); } catch (e) { return {error: 'network: ' + e.message}; }
+  const out = {status: r.status, url: r.url};
+  if (!r.ok || new URL(r.url).pathname.endsWith('/' + a.login)) return out;
+  const got = new DOMParser().parseFromString(await r.text(), 'text/html').querySelector(a.result);
+  if (!got) return {...out, missing: true};
+  const node = document.importNode(got, true), live = document.querySelector(a.result);
+  if (live) live.replaceWith(node); else form.after(node);
+  return {...out, html: node.outerHTML, none: node.querySelector(a.noRecord) !== null,
+          blocks: Array.from(node.querySelectorAll(a.detail),
+                             t => Array.from(t.rows, r => Array.from(r.cells, c => c.innerText)))};
+}"""
+
+
+class SearchList(_Reader):
+    """No list: one search per invoice number; a detail block per hit, or 无记录."""
+
+    async def read(self, numbers: list[str], *, first_page_only: bool = False, today=None) -> list[Row]:
+        L = self.L
+        search = self._by_form if L.search_by == "form" else self._by_click
+        rows: list[Row] = []
+        for i, number in enumerate(numbers[:1] if first_page_only else numbers, 1):
+            found = await _retry.run(self.policy, lambda attempt, n=number, i=i: search(n, i),
+                                     transient=lambda e: isinstance(e, PortalHttpError),
+                                     what=f"{self.where} search {i}")
+            if found is None:
+                raise LayoutDriftError(f"{self.where}: search {i}: no result area {L.result!r} on the page")
+            html, none, blocks = found
+            path = str(await self.ev.awrite(f"search-{i}", ".html", html))
+            if none:
+                continue
+            if not blocks:
+                raise LayoutDriftError(f"{self.where}: search {i}: neither a result ({L.detail}) nor {L.no_record}")
+            for b in blocks:
+                raw = {normalize_text(c[0]): (c[1] if len(c) > 1 else "") for c in b if c}
+                missing = [h for h in L.headers if h not in raw]
+                if missing:
+                    raise LayoutDriftError(f"{self.where}: expected label(s) missing: {', '.join(missing)}")
+                check_keys(self.spec, set(raw), self.where)
+                rows.append((raw, path))
+        return rows
+
+    async def _by_click(self, number: str, i: int):
+        """Type, press 查询, wait for the answer page: (result html, 无记录?, detail blocks) or None."""
+        L, page = self.L, self.page
+        box = locate(page, L.search_input)
+        if await box.count() == 0:        # after an error page: back to the search form
+            await page.goto(self.portal.url(L.url))
+            self._check(200, "search form")
+            box = locate(page, L.search_input)
+        await box.fill(number)
+        async with page.expect_navigation() as nav:
+            await locate(page, L.search_submit).click()
+        resp = await nav.value
+        self._check(resp.status if resp else 200, f"search {i}")
+        return await page.evaluate(_READ_RESULT, {"result": L.result, "noRecord": L.no_record, "detail": L.detail})
+
+    async def _by_form(self, number: str, i: int):
+        """The form's own request, sent from the page: one round trip, no navigation."""
+        L = self.L
+        if getattr(self, "_box", None) is None:
+            self._box = await locate(self.page, L.search_input).element_handle()
+            self._submit = await locate(self.page, L.search_submit).element_handle()
+        got = await self._box.evaluate(FORM_SEARCH, {
+            "number": number, "submit": self._submit, "login": self.spec.login.url, "result": L.result,
+            "noRecord": L.no_record, "detail": L.detail})
+        if "error" in got:
+            raise (PortalHttpError if got["error"].startswith("network") else LayoutDriftError)(
+                f"{self.where}: search {i}: {got['error']}")
+        self._check(got["status"], f"search {i}", got["url"])
+        return None if got.get("missing") else (got["html"], got["none"], got["blocks"])
+
+
+_READ_RESULT = """(a) => {
+  const node = document.querySelector(a.result);
+  if (!node) return null;
+  return [node.outerHTML, node.querySelector(a.noRecord) !== null,
+          Array.from(node.querySelectorAll(a.detail), t => Array.from(t.rows, r => Array.from(r.cells, c => c.innerText)))];
+}"""
+
+
+READERS = {"json": JsonList, "table": TableList, "search": SearchList}
