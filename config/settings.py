@@ -136,11 +136,12 @@ def load_settings(
     prov: dict[str, str] = {}
 
     _merge(merged, prov, _read_toml(DEFAULTS), "default")
+    origin = "--config" if path else f"{ENV_PREFIX}CONFIG"
     path = path or environ.get(f"{ENV_PREFIX}CONFIG") or None
     if path:
         p = Path(path).expanduser()
         if not p.is_file():
-            raise ConfigError(f"configuration file {p} not found (from {'--config' if path else 'ARSYNC_CONFIG'})")
+            raise ConfigError(f"configuration file {p} not found (from {origin})")
         data = _read_toml(p)
         _refuse_secrets(data, f"file {p}")
         _merge(merged, prov, data, f"file {p}")

@@ -97,3 +97,10 @@ def test_console_script_reports_bad_config_without_traceback(tmp_path):
                        capture_output=True, text=True)
     assert p.returncode == 2
     assert "sap.strategy" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_a_missing_config_file_says_where_its_name_came_from(tmp_path):
+    with pytest.raises(ConfigError, match=r"nope.toml not found \(from ARSYNC_CONFIG\)"):
+        load_settings(environ={"ARSYNC_CONFIG": str(tmp_path / "nope.toml")})
+    with pytest.raises(ConfigError, match=r"nope.toml not found \(from --config\)"):
+        load_settings(tmp_path / "nope.toml", environ={})
