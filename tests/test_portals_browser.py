@@ -64,7 +64,9 @@ def sandbox():
 
 def run(pw, settings, portals, out, **kw):
     loop, browser = pw
-    return loop.run_until_complete(fetch_async(settings, portals, out_dir=out, browser=browser, today=TODAY, **kw))
+    # A hang is a failure of this test, not of the whole session.
+    return loop.run_until_complete(asyncio.wait_for(
+        fetch_async(settings, portals, out_dir=out, browser=browser, today=TODAY, **kw), timeout=600))
 
 
 def _compare(world, recs: pd.DataFrame, search_portals=("uni-bj", "uni-sh")) -> pd.DataFrame:
@@ -213,3 +215,22 @@ def test_search_by_click_reads_what_the_form_search_reads(pw, settings, sandbox,
         got[name] = res.records.drop(columns=["fetched_at", "evidence"]).reset_index(drop=True)
     assert len(got["form"]) > 0 and h.sims["uni-bj"].stats["limited"] > 0
     pd.testing.assert_frame_equal(got["form"], got["click"])
+
+
+def test_a_request_the_portal_never_answers_is_abandoned_and_retried(pw, tmp_path, sandbox):
+    quick = load_settings(overrides={
+        "portals.session_dir": str(tmp_path / "sessions"), "portals.timeout_ms": 1500,
+        "portals.retry.initial": 0.01, "portals.retry.maximum": 0.05, "portals.retry.attempts": 4})
+    ids = ("gov-gd", "hosp-sh", "uni-bj")
+    world = tiny_world(per_account={"government": 60, "hospital": 60, "university": 6})
+    defs, h, numbers = sandbox(world=world, faults=Faults(stall_every=4), ids=ids)
+    res = run(pw, quick, defs, tmp_path / "run", invoice_numbers=numbers)
+    assert [o.outcome for o in res.outcomes] == ["ok"] * len(res.outcomes), res.outcomes
+    assert sum(h.sims[i].stats["stalled"] for i in ids) > 0
+    got, truth = res.records, world.portal_records
+    for pid in ("gov-gd", "hosp-sh"):       # list portals: every record, once, with its status
+        mine = got[got["portal"] == pid].set_index("record_id")["status"].sort_index()
+        want = truth[truth["portal"] == pid].set_index("record_id")["status"].sort_index()
+        pd.testing.assert_series_equal(mine, want, check_names=False)
+    uni = got[got["portal"] == "uni-bj"]
+    assert len(uni) > 0 and set(uni["record_id"]) <= set(truth.loc[truth["portal"] == "uni-bj", "record_id"])

@@ -95,9 +95,11 @@ class LoginPage:
 class _Reader:
     """What the list readers share: the retried step and the response checks."""
 
-    def __init__(self, page, portal: Portal, ev: Evidence, policy: RetryPolicy, where: str) -> None:
+    def __init__(self, page, portal: Portal, ev: Evidence, policy: RetryPolicy, where: str,
+                 timeout_ms: int = 15000) -> None:
         self.page, self.portal, self.spec, self.ev, self.policy, self.where = page, portal, portal.spec, ev, policy, where
         self.L = portal.spec.list
+        self.timeout_ms = timeout_ms
 
     def _check(self, status: int, what: str, url: str | None = None) -> None:
         """``url``: where the answer came from (a fetched search); the page's own URL by default."""

@@ -170,7 +170,8 @@ class Runner:
                     out.logged_in = True
                     if not page.url.split("?")[0].endswith("/" + portal.spec.list.url):
                         await page.goto(portal.url(portal.spec.list.url))
-                reader = READERS[portal.spec.list.source](page, portal, ev, self.policy, where)
+                reader = READERS[portal.spec.list.source](page, portal, ev, self.policy, where,
+                                                          timeout_ms=self.s.timeout_ms)
                 kw = {"numbers": numbers} if numbers else {}
                 got = await reader.read(first_page_only=first_page_only, today=self.today, **kw)
                 snap = await ev.snapshot(page, "final")

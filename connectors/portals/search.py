@@ -8,6 +8,8 @@ a navigation costs ~20x the browser CPU of the fetch, and a portfolio has hundre
 
 from __future__ import annotations
 
+import asyncio
+
 from arsync.common.errors import LayoutDriftError
 
 from . import _retry
@@ -25,13 +27,21 @@ FORM_SEARCH = """async (box, a) => {
   const body = new URLSearchParams(new FormData(form, a.submit && a.submit.form === form ? a.submit : null));
   const method = (a.submit && a.submit.getAttribute('formmethod')) || form.method || 'get';
   const url = new URL((a.submit && a.submit.getAttribute('formaction')) || form.action, location.href);
-  const init = {credentials: 'same-origin'};
+  // A fetch from page script has no Playwright timeout: abort it ourselves, or a stalled answer
+  // would hang the account (and the run) for ever.
+  const ctl = new AbortController(), timer = setTimeout(() => ctl.abort(), a.timeoutMs);
+  const init = {credentials: 'same-origin', signal: ctl.signal};
   if (method.toLowerCase() === 'post') { init.method = 'POST'; init.body = body; } else { url.search = body; }
-  let r;
-  try { r = await fetch(url, init); } catch (e) { return {error: 'network: ' + e.message}; }
+  let r, text;
+  try {
+    r = await fetch(url, init);
+    text = await r.text();
+  } catch (e) {
+    return {error: 'network: ' + (e.name === 'AbortError' ? 'no answer within ' + a.timeoutMs + ' ms' : e.message)};
+  } finally { clearTimeout(timer); }
   const out = {status: r.status, url: r.url};
   if (!r.ok || new URL(r.url).pathname.endsWith('/' + a.login)) return out;
-  const got = new DOMParser().parseFromString(await r.text(), 'text/html').querySelector(a.result);
+  const got = new DOMParser().parseFromString(text, 'text/html').querySelector(a.result);
   if (!got) return {...out, missing: true};
   const node = document.importNode(got, true), live = document.querySelector(a.result);
   if (live) live.replaceWith(node); else form.after(node);
@@ -90,9 +100,15 @@ class SearchList(_Reader):
         if getattr(self, "_box", None) is None:
             self._box = await locate(self.page, L.search_input).element_handle()
             self._submit = await locate(self.page, L.search_submit).element_handle()
-        got = await self._box.evaluate(FORM_SEARCH, {
-            "number": number, "submit": self._submit, "login": self.spec.login.url, "result": L.result,
-            "noRecord": L.no_record, "detail": L.detail})
+        timeout_ms = self.timeout_ms
+        try:
+            got = await asyncio.wait_for(self._box.evaluate(FORM_SEARCH, {
+                "number": number, "submit": self._submit, "login": self.spec.login.url, "result": L.result,
+                "noRecord": L.no_record, "detail": L.detail, "timeoutMs": timeout_ms}),
+                timeout=timeout_ms / 1000 + 5)
+        except asyncio.TimeoutError:
+            raise PortalHttpError(f"{self.where}: search {i}: the page did not answer within "
+                                  f"{timeout_ms} ms") from None
         if "error" in got:
             raise (PortalHttpError if got["error"].startswith("network") else LayoutDriftError)(
                 f"{self.where}: search {i}: {got['error']}")

@@ -27,6 +27,11 @@ class Faults:
     captcha_fail_once: bool = False  # the first correct captcha/SMS of each account is refused
     rate_limit_every: int = 0    # every Nth data request of a session answers 429
     redesigned: bool = False     # headers moved/renamed (layout drift)
+    stall_every: int = 0         # every Nth data request of a session is never answered
+
+
+#: A data request the simulator never answers (the ``stall_every`` knob).
+STALLED = web.Response(status=504, text="never sent")
 
 
 @dataclass
@@ -53,7 +58,8 @@ class PortalSim:
     sms: dict[str, str] = field(default_factory=dict)
     logins: dict[str, int] = field(default_factory=dict)    # username → successful logins
     refused_once: set = field(default_factory=set)
-    stats: dict[str, int] = field(default_factory=lambda: {"data": 0, "errors": 0, "limited": 0})
+    held: list = field(default_factory=list)     # requests the stall knob holds (released on close)
+    stats: dict[str, int] = field(default_factory=lambda: {"data": 0, "errors": 0, "limited": 0, "stalled": 0})
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"{self.faults.seed}:{self.pid}")
@@ -76,6 +82,10 @@ class PortalSim:
         if handler is None:
             raise web.HTTPNotFound(text="404 页面不存在")
         resp = await handler(request)
+        if resp is STALLED:                      # the stall knob: hold the request until shutdown
+            held = asyncio.get_running_loop().create_future()
+            self.held.append(held)
+            await held
         if isinstance(resp, web.HTTPException):   # redirects are built, then raised (aiohttp's way)
             raise resp
         return resp
@@ -125,6 +135,9 @@ class PortalSim:
             del self.sessions[s.token]
             return None, (_json_error(401, "NOT_LOGIN", "会话已过期，请重新登录") if as_json
                           else self.login_redirect())
+        if self.faults.stall_every and s.data_requests % self.faults.stall_every == 0:
+            self.stats["stalled"] += 1
+            return s, STALLED
         if self.faults.rate_limit_every and s.data_requests % self.faults.rate_limit_every == 0:
             self.stats["limited"] += 1
             return s, web.Response(status=429, text="访问过于频繁，请稍后再试", headers={"Retry-After": "1"})

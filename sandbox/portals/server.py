@@ -38,6 +38,9 @@ class SimulatorHandle:
     def close(self) -> None:
         if not self._thread.is_alive():
             return
+        for sim in self.sims.values():          # stalled requests end with the server
+            for fut in sim.held:
+                self._loop.call_soon_threadsafe(fut.cancel)
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
