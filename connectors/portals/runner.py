@@ -183,7 +183,7 @@ class Runner:
                 out.evidence = str(snap or ev.dir)
                 raise _classify(exc, where, secret) from None
             finally:
-                await page.close()
+                await _closed(page.close(), f"{where}: page", self.s.timeout_ms)
 
         try:
             got = await _retry.run(self.policy, attempt, transient=lambda e: isinstance(e, TransientError),
@@ -202,7 +202,7 @@ class Runner:
         except ArsyncError as exc:
             out.outcome, out.reason = "failed", f"{type(exc).__name__}: {exc}"
         finally:
-            await context.close()
+            await _closed(context.close(), f"{where}: browser context", self.s.timeout_ms)
         if out.outcome != "ok":
             log.warning("%s: %s — %s (evidence: %s)", where, out.outcome, out.reason, out.evidence)
         return self._done(out, t0)
@@ -214,6 +214,18 @@ class Runner:
     def _done(out: Outcome, t0: float) -> Outcome:
         out.seconds = round(time.perf_counter() - t0, 3)
         return out
+
+
+async def _closed(closing, what: str, timeout_ms: int) -> None:
+    """Close a page or context without waiting for ever: Chromium sometimes never answers a
+    close after a failed navigation (seen under the session-expiry fault), and a hung close
+    would hold the account's slot and the whole run."""
+    try:
+        await asyncio.wait_for(closing, timeout=timeout_ms / 1000)
+    except asyncio.TimeoutError:
+        log.warning("%s did not close within %d ms; left to the browser", what, timeout_ms)
+    except Exception as exc:  # already closed with the browser
+        log.debug("%s close: %s", what, exc)
 
 
 def _classify(exc: BaseException, where: str, secret: Secret | None) -> BaseException:
