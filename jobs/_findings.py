@@ -5,7 +5,8 @@ UNAPPLIED_CREDIT (open credit item) → STALE (the record's portal, or for an un
 item one of the customer's portals, could not be read this run) → AMBIGUOUS → no record:
 NOT_SUBMITTED for a portal customer, NO_PORTAL otherwise → only a CANCELLED record:
 NOT_SUBMITTED → REJECTED → AMOUNT_MISMATCH (the record's share or currency differs from
-the open amount beyond tolerance; also a PAID record whose paid amount does) →
+the open amount beyond tolerance; also a PAID record whose paid amount does, and a PAID
+remainder of a short payment whose invoice is not among the cleared items) →
 PAID_NOT_APPLIED (PAID in full) → IN_PROCESS.
 """
 
@@ -45,12 +46,19 @@ def decide(oi: pd.DataFrame, items: pd.DataFrame, chosen: pd.DataFrame, ambiguou
     share_diff = (share - oi["amount"]).abs().gt(tol).fillna(False).to_numpy(dtype=bool)
     paid_diff = (paid - oi["amount"]).abs().gt(tol).fillna(False).to_numpy(dtype=bool)
     is_paid = status == "PAID"
+    # A debit that refers to an invoice no longer open is the remainder of a short payment. When
+    # the invoice itself is not among the cleared items read (cleared before the window), the
+    # portal's "paid" cannot be weighed against it: the customer paid what it meant to pay, and
+    # the remainder is a short payment to look into, not cash waiting to be applied.
+    orphan_rest = (~credit & oi["invoice_ref"].ne("").to_numpy()
+                   & ~items["via_ref"].to_numpy(dtype=bool))
     conds = [
         credit, stale_hit & ~credit, amb, ~hit & portals.ne("").to_numpy(), ~hit,
-        status == "CANCELLED", status == "REJECTED", cur_diff | share_diff, is_paid & paid_diff, is_paid,
+        status == "CANCELLED", status == "REJECTED", cur_diff | share_diff, is_paid & paid_diff,
+        is_paid & orphan_rest, is_paid,
     ]
     names = ["UNAPPLIED_CREDIT", "STALE", "AMBIGUOUS", "NOT_SUBMITTED", "NO_PORTAL", "NOT_SUBMITTED",
-             "REJECTED", "AMOUNT_MISMATCH", "AMOUNT_MISMATCH", "PAID_NOT_APPLIED"]
+             "REJECTED", "AMOUNT_MISMATCH", "AMOUNT_MISMATCH", "AMOUNT_MISMATCH", "PAID_NOT_APPLIED"]
     finding = pd.Series(np.select(conds, names, default="IN_PROCESS"), dtype=object)
 
     out = pd.DataFrame(index=pd.RangeIndex(n))
@@ -72,6 +80,9 @@ def decide(oi: pd.DataFrame, items: pd.DataFrame, chosen: pd.DataFrame, ambiguou
     out["status_age_days"] = age
     out["stuck"] = (np.isin(status, list(_LIVE)) & hit & age.gt(stuck_days).fillna(False).to_numpy(dtype=bool))
     out["reason"] = _reasons(oi, items, out, rec, ambiguous, recs, portals, last_read, share, paid, cur_diff, tol)
+    rest = (finding.to_numpy() == "AMOUNT_MISMATCH") & is_paid & orphan_rest & ~share_diff & ~paid_diff & ~cur_diff
+    out.loc[rest, "reason"] = ("portal shows it paid; remainder of a short payment of invoice "
+                               + oi["invoice_ref"].to_numpy()[rest] + " (cleared before the cleared items read)")
     return out
 
 

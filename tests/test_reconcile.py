@@ -318,6 +318,18 @@ def test_residual_item_is_matched_through_the_cleared_invoice():
     assert "residual of 1000/2026/0090000050/001" in r.reason
 
 
+def test_a_paid_remainder_whose_invoice_was_cleared_before_the_window_is_a_short_payment():
+    # The invoice itself is not among the cleared items read; the remainder carries its number.
+    resid = item(document_no="1400000007", doc_type="DZ", reference="12345678", amount=6000,
+                 invoice_ref="0090000050")
+    r = one([resid], [rec(amount=6000, status="PAID", paid_amount=6000, paid_date="2026-11-10")])
+    assert r.finding == "AMOUNT_MISMATCH"
+    assert "remainder of a short payment of invoice 0090000050" in r.reason
+    # An ordinary invoice with the same record is cash waiting to be applied.
+    plain = one([item(amount=6000)], [rec(amount=6000, status="PAID", paid_amount=6000)])
+    assert plain.finding == "PAID_NOT_APPLIED"
+
+
 def test_open_credit_items_are_unapplied_credit():
     wl = run([item(document_no="1400000001", doc_type="DZ", reference="", amount=-5000),
               item(document_no="1400000002", doc_type="DG", reference="", amount=-700),
