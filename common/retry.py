@@ -1,11 +1,15 @@
-"""One retry policy for every connector: capped, exponential with jitter, logged (tenacity)."""
+"""One retry policy for every connector: capped, exponential with jitter, logged (tenacity).
+
+The same policy runs synchronous calls (SAP over RFC) and coroutines (the portal runner).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Awaitable, Callable, TypeVar
 
 import tenacity
 
@@ -24,26 +28,43 @@ class RetryPolicy:
     deadline: float = 60.0
     sleep: Callable[[float], None] = time.sleep
 
-    def call(self, fn: Callable[[], T], *, transient: Callable[[BaseException], bool], what: str) -> T:
-        """Run ``fn``; retry only the failures ``transient`` accepts; re-raise the last one."""
+    @classmethod
+    def from_settings(cls, retry_settings, **kw) -> "RetryPolicy":
+        """A ``[<section>.retry]`` settings block → a policy."""
+        return cls(attempts=retry_settings.attempts, initial=retry_settings.initial,
+                   maximum=retry_settings.maximum, deadline=retry_settings.deadline, **kw)
 
+    def call(self, fn: Callable[[], T], *, transient: Callable[[BaseException], bool], what: str,
+             logger: logging.Logger = log) -> T:
+        """Run ``fn``; retry only the failures ``transient`` accepts; re-raise the last one."""
+        r = tenacity.Retrying(sleep=self.sleep, **self._rules(transient, what, logger))
+        return r(fn)
+
+    async def acall(self, fn: Callable[[int], Awaitable[T]], *, transient: Callable[[BaseException], bool],
+                    what: str, logger: logging.Logger = log) -> T:
+        """Await ``fn(attempt_number)`` under the same rules (asyncio sleeps between tries)."""
+        retrying = tenacity.AsyncRetrying(sleep=asyncio.sleep, **self._rules(transient, what, logger))
+        async for attempt in retrying:
+            with attempt:
+                result = await fn(attempt.retry_state.attempt_number)
+        return result
+
+    def _rules(self, transient, what: str, logger: logging.Logger) -> dict:
         def _log(rs: tenacity.RetryCallState) -> None:
             exc = rs.outcome.exception() if rs.outcome else None
-            log.warning(
+            logger.warning(
                 "%s: attempt %d failed (%s: %s); retrying in %.2fs",
                 what, rs.attempt_number, type(exc).__name__, _short(exc),
                 rs.next_action.sleep if rs.next_action else 0.0,
             )
 
-        r = tenacity.Retrying(
+        return dict(
             stop=tenacity.stop_after_attempt(self.attempts) | tenacity.stop_after_delay(self.deadline),
             wait=tenacity.wait_exponential_jitter(multiplier=self.initial, max=self.maximum, jitter=self.jitter),
             retry=tenacity.retry_if_exception(transient),
             before_sleep=_log,
-            sleep=self.sleep,
             reraise=True,
         )
-        return r(fn)
 
 
 def _short(exc: BaseException | None) -> str:

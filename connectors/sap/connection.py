@@ -80,9 +80,7 @@ def sandbox_system(settings):
 
 
 def retry_policy(settings, sleep: Callable[[float], None] | None = None) -> RetryPolicy:
-    r = settings.sap.retry
-    return RetryPolicy(attempts=r.attempts, initial=r.initial, maximum=r.maximum,
-                       deadline=r.deadline, sleep=sleep or time.sleep)
+    return RetryPolicy.from_settings(settings.sap.retry, sleep=sleep or time.sleep)
 
 
 class CallStats:
