@@ -19,7 +19,7 @@ from typing import Callable
 
 import pandas as pd
 
-from arsync.common.errors import ArsyncError
+from arsync.common.errors import ArsyncError, DataError
 from arsync.jobs import stages as st
 from arsync.jobs.runstore import RunStore
 
@@ -110,7 +110,8 @@ def run(settings, *, kind: str = "nightly", as_of: date | None = None, scope: Sc
                 store.finish_stage(run_id, name, "failed", secs, error=msg)
                 store.finish_run(run_id, "failed", error=f"stage {name}: {msg}")
                 log.debug("stage %s failed", name, exc_info=True)
-                raise StageFailed(f"stage {name} failed: {msg} — fix it and run again with --resume") from exc
+                hint = "" if isinstance(exc, DataError) else " — fix the cause and run again with --resume"
+                raise StageFailed(f"stage {name} failed: {msg}{hint}") from exc
             ctx.save(name)
             secs = time.perf_counter() - t0
             store.finish_stage(run_id, name, stage_status, secs, counts)

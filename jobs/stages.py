@@ -132,9 +132,12 @@ def stage_sap(ctx: StageContext):
         if total and (done == total or done % max(1, total // 10) == 0):
             ctx.echo(f"  sap: {done}/{total} {what}")
 
+    if ctx.scope.customers:      # read only these customers from SAP, not the whole portfolio
+        s = s.model_copy(update={"sap": s.sap.model_copy(update={"customers": list(ctx.scope.customers)})})
     res = pull(s, key_date=ctx.as_of, company_codes=codes, progress=progress,
-               portal_map=customer_portals(s))
+               portal_map=customer_portals(s), collectors=list(ctx.scope.collectors) or None)
     customers = res.customers
+    _check_scope(ctx.scope, customers, codes)
     ctx.frames["customers"] = customers
     ctx.frames["open_items"] = _narrow(res.open_items, ctx.scope, customers)
     ctx.frames["cleared_items"] = _narrow(res.cleared_items, ctx.scope, customers)
@@ -143,6 +146,19 @@ def stage_sap(ctx: StageContext):
               "customers": len(customers)}
     counts.update({f"rfc_calls": sum(res.stats.get("calls", {}).values())} if hasattr(res, "stats") else {})
     return counts, "ok"
+
+
+def _check_scope(scope, customers: pd.DataFrame, codes) -> None:
+    """An on-demand run for a customer or collector SAP does not know is an error, not '0 items'."""
+    from arsync.common.errors import DataError
+
+    where = f" in company code(s) {', '.join(codes)}" if codes else ""
+    missing = [c for c in scope.customers if (c.zfill(10) if c.isdigit() else c) not in set(customers["customer"])]
+    if missing:
+        raise DataError(f"customer(s) {', '.join(missing)} not found in SAP{where}")
+    if scope.collectors and customers.empty:
+        raise DataError(f"no SAP customer has collector {', '.join(scope.collectors)}{where} "
+                        "(KNB1-BUSAB code, or a name given in sap.collectors)")
 
 
 def stage_portals(ctx: StageContext):

@@ -162,3 +162,16 @@ def test_on_demand_run_for_one_customer_refreshes_only_that_workbook(nightly, tm
     assert all(after[n] == t for n, t in books.items() if n != f"{mine}.xlsx")
     # The collector's other customers stay on the Open items sheet.
     assert len(open_rows(tmp_path / "worksheets" / f"{mine}.xlsx")) == before_rows
+    # Only that customer was read from SAP.
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    calls = {r.kind: r.stages[0]["counts"]["rfc_calls"] for r in store.recent(2)}
+    assert calls["reconcile"] < calls["nightly"]
+
+
+def test_an_on_demand_run_for_an_unknown_customer_says_so(tmp_path):
+    with pytest.raises(StageFailed, match="customer\\(s\\) 4711 not found in SAP") as e:
+        run(settings_for(tmp_path), kind="reconcile", as_of=AS_OF, scope=Scope(customers=("4711",)),
+            echo=lambda _: None)
+    assert "--resume" not in str(e.value)
+    info = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}").recent(1)[0]
+    assert info.status == "failed" and info.stages[0]["status"] == "failed"

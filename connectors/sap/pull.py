@@ -74,9 +74,11 @@ class _Clients:
 
 def pull(settings, *, key_date: date | None = None, company_codes: list[str] | None = None,
          strategy: str | None = None, progress: Progress | None = None,
-         portal_map: dict[str, list[str]] | None = None, system=None,
-         sleep: Callable[[float], None] | None = None, chunk: int = 500) -> SapPull:
-    """Read SAP.  ``system`` (a sandbox SAP) and ``sleep`` (retry waits) are for tests and benches."""
+         portal_map: dict[str, list[str]] | None = None, collectors: list[str] | None = None,
+         system=None, sleep: Callable[[float], None] | None = None, chunk: int = 500) -> SapPull:
+    """Read SAP.  ``collectors`` (KNB1-BUSAB codes or their names in ``sap.collectors``) narrows
+    the read to those collectors' customers, as ``sap.customers`` narrows it to customers.
+    ``system`` (a sandbox SAP) and ``sleep`` (retry waits) are for tests and benches."""
     t0 = time.perf_counter()
     s = settings.sap
     strategy = strategy or s.strategy
@@ -109,7 +111,7 @@ def pull(settings, *, key_date: date | None = None, company_codes: list[str] | N
         codes = sorted(company_codes or s.company_codes or known)
         if not codes:
             raise ConfigError("no company codes: pass --company-code or set sap.company_codes")
-        pairs, knb1 = _pairs(reader, main, codes, s, optional)
+        pairs, knb1 = _pairs(reader, main, codes, s, optional, collectors)
         progress(0, 1, "master data")
         if strategy == "bapi":
             raw_open, raw_cleared = _bapi(clients, pairs, key_date, cleared_from, s, decimals, progress)
@@ -130,7 +132,7 @@ def pull(settings, *, key_date: date | None = None, company_codes: list[str] | N
     })
 
 
-def _pairs(reader, main, codes, s, optional):
+def _pairs(reader, main, codes, s, optional, collectors=None):
     wanted = sorted({alpha(c) for c in s.customers})
     knb1 = optional(lambda: readers.knb1(reader, main, codes), "KNB1")
     if knb1 is None:
@@ -140,6 +142,9 @@ def _pairs(reader, main, codes, s, optional):
         knb1 = pd.DataFrame(list(product(wanted, codes)), columns=["KUNNR", "BUKRS"]).assign(BUSAB="")
     elif wanted:
         knb1 = knb1[knb1["KUNNR"].isin(wanted)]
+    if collectors:
+        busab = set(collectors) | {code for code, name in s.collectors.items() if name in set(collectors)}
+        knb1 = knb1[knb1["BUSAB"].isin(busab)]
     knb1 = knb1.sort_values(["BUKRS", "KUNNR"]).reset_index(drop=True)
     return list(zip(knb1["BUKRS"], knb1["KUNNR"])), knb1
 
