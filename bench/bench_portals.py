@@ -13,7 +13,7 @@ What the latency covers: the simulators sleep ``latency_ms`` before answering an
 a portal (HTML pages, the data XHRs, the login POST and the captcha image alike); the
 simulators' test-only endpoints that the sandbox captcha solver uses are not delayed.
 
-The world is the small hand-made one of the tests (tests/conftest_portals.py) so that the
+The world is the small hand-made one of the tests (arsync.sandbox.tiny_portals) so that the
 figure measures the runner, not the world generator.
 """
 
@@ -30,8 +30,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest_portals import tiny_world  # noqa: E402
+from arsync.sandbox.tiny_portals import tiny_world
 
 from arsync.config import load_settings  # noqa: E402
 from arsync.connectors.portals import backend, fetch_async, load_definitions  # noqa: E402

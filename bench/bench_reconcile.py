@@ -21,9 +21,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from arsync.connectors.portals.frames import PORTAL_RECORDS
-from arsync.connectors.sap.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
-from arsync.jobs.reconcile import reconcile
+from arsync.common.frames import PORTAL_RECORDS
+from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
+from arsync.jobs.engine.reconcile import reconcile
 
 AS_OF = date(2026, 11, 23)
 PORTALS = np.array(["gov-gd", "gov-zj", "hosp-sh", "hosp-gd", "uni-bj", "uni-sh"], dtype=object)

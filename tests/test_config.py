@@ -9,7 +9,7 @@ import pytest
 
 from arsync.common.errors import ConfigError
 from arsync.config import load_settings, settings_report
-from arsync.jobs.cli import cli
+from arsync.jobs.cli.app import cli
 from click.testing import CliRunner
 
 
@@ -93,7 +93,7 @@ def test_cli_config_show_masks_and_exits_2_on_bad_config(monkeypatch):
 
 def test_console_script_reports_bad_config_without_traceback(tmp_path):
     env = {"ARSYNC_SAP__STRATEGY": "odata", "PATH": ""}
-    p = subprocess.run([sys.executable, "-m", "arsync.jobs", "config", "show"], env=env,
+    p = subprocess.run([sys.executable, "-m", "arsync", "config", "show"], env=env,
                        capture_output=True, text=True)
     assert p.returncode == 2
     assert "sap.strategy" in p.stderr and "Traceback" not in p.stderr

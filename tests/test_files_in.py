@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from arsync.common.errors import DataError
-from arsync.connectors.portals.frames import PORTAL_RECORDS
-from arsync.connectors.sap.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
-from arsync.jobs.files_in import ERROR_COLUMNS, read_inputs
+from arsync.common.frames import PORTAL_RECORDS
+from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
+from arsync.connectors.files.read import ERROR_COLUMNS, read_inputs
 
 OPEN_HEAD = ["company_code", "fiscal_year", "document_no", "line_item", "customer", "doc_type", "reference",
              "assignment", "document_date", "due_date", "amount", "currency"]
@@ -219,7 +219,7 @@ def test_fbl5n_with_title_lines_above_the_header_counts_rows_as_excel_shows_them
 
 
 def test_files_feed_the_reconciliation(tmp_path):
-    from arsync.jobs.reconcile import reconcile
+    from arsync.jobs.engine.reconcile import reconcile
 
     recs = [with_(REC_ROW, REC_HEAD, status="PAID", paid_amount="1234.56")]
     frames, errors = read_inputs(inputs(tmp_path, ".xlsx", rec_rows=recs))

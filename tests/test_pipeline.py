@@ -12,9 +12,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from arsync.config import load_settings
-from arsync.jobs.frames import WORKLIST
-from arsync.jobs.pipeline import Scope, StageFailed, run
-from arsync.jobs.runstore import RunStore
+from arsync.common.frames import WORKLIST
+from arsync.jobs.pipeline.run import Scope, StageFailed, run
+from arsync.jobs.pipeline.runstore import RunStore
 from arsync.sandbox.world import World
 
 pytestmark = pytest.mark.browser

@@ -9,10 +9,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).parent))
-from conftest_portals import tiny_world  # noqa: E402
+from arsync.sandbox.tiny_portals import tiny_world
 
-from arsync.jobs.cli import _register, cli  # noqa: E402
+from arsync.jobs.cli.app import _register, cli  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from conftest_portals import tiny_world  # noqa: E402
+from arsync.sandbox.tiny_portals import tiny_world
 
 from arsync.common.errors import ConfigError, LayoutDriftError  # noqa: E402
 from arsync.connectors.portals import load_definitions, select  # noqa: E402

@@ -12,8 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from conftest_portals import make_world, tiny_world  # noqa: E402
+from arsync.sandbox.tiny_portals import make_world, tiny_world
 
 from arsync.config import load_settings  # noqa: E402
 from arsync.connectors.portals import backend, fetch_async, load_definitions  # noqa: E402

@@ -9,10 +9,10 @@ import pytest
 
 from arsync.common.errors import SchemaError
 from arsync.config.settings import ReconcileSettings
-from arsync.connectors.portals.frames import PORTAL_RECORDS
-from arsync.connectors.sap.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
-from arsync.jobs.frames import WORKLIST
-from arsync.jobs.reconcile import reconcile
+from arsync.common.frames import PORTAL_RECORDS
+from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
+from arsync.common.frames import WORKLIST
+from arsync.jobs.engine.reconcile import reconcile
 
 AS_OF = date(2026, 11, 23)
 CUST = "0000001001"

@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arsync.jobs.invoice_no import invoice_keys, normalize, tail
+from arsync.jobs.engine.invoice_no import invoice_keys, normalize, tail
 
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 LABELS = ["", "No.", "NO:", "No. ", "发票号:", "发票号码：", "发票号码:", "票号", "Invoice No. ", "INV#"]

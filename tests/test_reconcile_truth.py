@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from arsync.jobs.reconcile import reconcile
+from arsync.jobs.engine.reconcile import reconcile
 from arsync.sandbox.world import World
 from arsync.sandbox.world_frames import scores, vlookup_baseline, world_frames
 

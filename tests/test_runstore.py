@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from arsync.jobs.runstore import RunLocked, RunStore
+from arsync.jobs.pipeline.runstore import RunLocked, RunStore
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_second_run_is_refused_while_the_lock_is_held(store):
 
 def test_a_lock_left_by_a_dead_process_is_taken_over(store, tmp_path):
     # A child process takes the lock and dies without releasing it (as a killed run would).
-    code = ("from arsync.jobs.runstore import RunStore; "
+    code = ("from arsync.jobs.pipeline.runstore import RunStore; "
             f"RunStore('sqlite:///{tmp_path / 'runs.sqlite'}').acquire('dead-run')")
     subprocess.run([sys.executable, "-c", code], check=True)
     with store.engine.connect() as c:

@@ -16,7 +16,7 @@ from arsync.common.errors import ConfigError, TransientError
 from arsync.config.settings import load_settings
 from arsync.connectors.sap import connection as sap_connection
 from arsync.connectors.sap import pull
-from arsync.jobs.cli_sap import sap
+from arsync.jobs.cli.sap import sap
 from arsync.sandbox._rfc_tinyworld import tiny_world
 from arsync.sandbox.sap import SandboxSap
 

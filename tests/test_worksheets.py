@@ -14,7 +14,7 @@ from test_worksheets_build import (
 
 from arsync.common.errors import DataError, SchemaError
 from arsync.config.settings import ReportSettings
-from arsync.connectors.sap.frames import CLEARED_ITEMS
+from arsync.common.frames import CLEARED_ITEMS
 from arsync.reports.worksheets import refresh_worksheets
 
 BOTH = ReportSettings(language="both")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from arsync.jobs.frames import NEXT_ACTIONS, WORKLIST
+from arsync.common.frames import NEXT_ACTIONS, WORKLIST
 
 AS_OF = date(2026, 11, 23)
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from arsync.connectors.portals.frames import PROGRESS_RANK
+from arsync.common.frames import PROGRESS_RANK
 from arsync.sandbox._calendar import holidays
 from arsync.sandbox._names import uscc_valid
 from arsync.sandbox.world import World

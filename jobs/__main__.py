@@ -1,3 +1,0 @@
-from arsync.jobs.cli import main
-
-main()

@@ -1,0 +1,3 @@
+from arsync.jobs.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Export files (CSV / XLSX, FBL5N layout) read into the canonical frames."""

@@ -1,0 +1,158 @@
+"""What each input file must and may contain, and the parse of raw cells into a frame.
+
+A spec row is ``(column, kind, need)``: ``need`` is ``"column"`` (the header must be
+there, blanks allowed), ``"value"`` (header and a value in every row: keys, amounts,
+currency, due date) or ``""`` (optional; a missing column takes its default).
+Defaults that depend on other columns: posting/baseline date ← document date, local
+amount/currency ← document amount/currency, and for FBL5N exports fiscal year ← year of
+the posting date and line item ← '001'.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from arsync.common.errors import DataError
+from arsync.common.frames import STATUSES
+from arsync.connectors.files import parse_cells as _parse
+
+Spec = tuple[tuple[str, str, str], ...]
+
+_ITEM: Spec = (
+    ("company_code", "id", "value"), ("fiscal_year", "id4", "value"), ("document_no", "id10", "value"),
+    ("line_item", "id3", "value"), ("customer", "id10", "value"), ("doc_type", "text", ""),
+    ("reference", "id", "column"), ("assignment", "id", ""), ("document_date", "date", ""),
+    ("posting_date", "date", ""), ("baseline_date", "date", ""), ("due_date", "date", "value"),
+    ("amount", "amount", "value"), ("currency", "currency", "value"),
+    ("local_amount", "local_amount", ""), ("local_currency", "local_currency", ""),
+    ("dunning_level", "int", ""), ("dunning_block", "text", ""), ("payment_block", "text", ""),
+    ("special_gl", "text", ""), ("invoice_ref", "id10", ""), ("text", "text", ""),
+)
+
+SPECS: dict[str, Spec] = {
+    "open_items": _ITEM,
+    "cleared_items": _ITEM + (("clearing_date", "date", "value"), ("clearing_doc", "id10", "")),
+    "fbl5n": tuple(
+        (c, k, "" if c in ("fiscal_year", "line_item", "reference") else n) for c, k, n in _ITEM
+    ) + (("clearing_date", "date", ""), ("clearing_doc", "id10", "")),
+    "customers": (
+        ("customer", "id10", "value"), ("name", "text", "column"), ("segment", "text", ""),
+        ("city", "text", ""), ("tax_id", "id", ""), ("collector", "text", ""),
+        ("portals", "portals", ""), ("credit_limit", "credit_amount", ""),
+        ("credit_exposure", "credit_amount", ""), ("credit_currency", "credit_currency", ""),
+        ("risk_class", "text", ""), ("credit_blocked", "bool", ""),
+    ),
+    "portal_records": (
+        ("portal", "id", "value"), ("account", "id", ""), ("record_id", "id", "value"),
+        ("buyer", "text", ""), ("customer", "id10", ""), ("invoice_no", "id", "column"),
+        ("order_no", "id", ""), ("contract_no", "id", ""), ("amount", "amount?", ""),
+        ("paid_amount", "amount?", ""), ("currency", "currency?", ""), ("status", "status", "value"),
+        ("status_text", "text", ""), ("status_column", "text", ""), ("action_by", "text", ""),
+        ("status_date", "date", ""), ("expected_pay_date", "date", ""), ("paid_date", "date", ""),
+        ("payment_ref", "id", ""), ("reason", "text", ""), ("fetched_at", "datetime", ""),
+        ("evidence", "text", ""),
+    ),
+}
+_WIDTH = {"id": 0, "id3": 3, "id4": 4, "id10": 10}
+
+
+def parse_frame(raw: pd.DataFrame, rows: pd.Series, spec: Spec, *, file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed columns (plus ``_row``) for the good rows, and one error row per bad cell."""
+    missing = [c for c, _, need in spec if need and c not in raw.columns]
+    if missing:
+        raise DataError(f"{file}: missing column(s) {', '.join(missing)}")
+    n = len(raw)
+    blank = pd.Series([""] * n, dtype=object)
+
+    def cells(c: str) -> pd.Series:
+        return raw[c].reset_index(drop=True) if c in raw.columns else blank
+
+    out: dict[str, pd.Series] = {}
+    problems: dict[str, pd.Series] = {}
+    decimals: dict[str, pd.Series] = {}
+    for col, kind, need in spec:
+        req = need == "value"
+        x = cells(col)
+        if kind in _WIDTH:
+            v, p = _parse.ident(x, width=_WIDTH[kind], required=req)
+        elif kind == "text":
+            v, p = _parse.text(x), _none(n)
+        elif kind == "portals":
+            v = _parse.text(x).str.replace(r"\s*[;,、\s]\s*", ";", regex=True).str.strip(";")
+            p = _none(n)
+        elif kind == "date":
+            v, p = _parse.date(x, required=req)
+        elif kind == "datetime":
+            v = pd.to_datetime(_parse.text(x).replace("", None), errors="coerce")
+            p = _none(n).mask(v.isna() & _parse.text(x).ne(""), "not a date-time (use ISO)")
+        elif kind.startswith(("amount", "local_amount", "credit_amount")):
+            decimals[col], p = _parse.decimal(x, required=req)
+            v = None
+        elif kind in ("currency", "local_currency", "credit_currency", "currency?"):
+            text = _parse.text(x)
+            if kind == "local_currency":
+                text = text.where(text.ne(""), out["currency"])
+            elif kind == "credit_currency":
+                text = text.where(text.ne(""), "CNY")
+            elif kind == "currency?":
+                text = text.where(text.ne(""), "CNY")  # every Chinese portal shows CNY
+            v, p = _parse.currency(text)
+            if kind != "currency":
+                p = p.where(_parse.text(x).ne(""), "")  # a blank default is reported on its source
+        elif kind == "int":
+            v, p = _parse.integer(x)
+        elif kind == "bool":
+            v, p = _parse.flag(x)
+        elif kind == "status":
+            v = _parse.text(x).str.upper()
+            p = _none(n).mask(~v.isin(STATUSES), f"unknown status (one of {', '.join(STATUSES)})")
+        else:  # pragma: no cover - spec typo
+            raise AssertionError(kind)
+        out[col] = v
+        problems[col] = p
+    # Amounts need their row's currency to become minor units.
+    pairs = {"amount": "currency", "paid_amount": "currency", "local_amount": "local_currency",
+             "credit_limit": "credit_currency", "credit_exposure": "credit_currency"}
+    for col, dec in decimals.items():
+        m = _parse.minor(dec, out[pairs[col]])
+        if col == "local_amount":
+            m = m.where(dec.notna(), out["amount"])
+        elif col.startswith("credit_"):
+            m = m.fillna(0)
+        out[col] = m
+    frame = pd.DataFrame(out)
+    err = _errors(raw, problems, rows, file)
+    bad = pd.concat([p.ne("") for p in problems.values()], axis=1).any(axis=1).to_numpy()
+    frame["_row"] = rows.to_numpy()
+    frame = frame.loc[~bad].reset_index(drop=True)
+    _derive(frame)
+    return frame, err
+
+
+def _derive(f: pd.DataFrame) -> None:
+    if "document_date" in f:
+        for c in ("posting_date", "baseline_date"):
+            f[c] = f[c].fillna(f["document_date"])
+        f["document_date"] = f["document_date"].fillna(f["posting_date"])
+        year = f["posting_date"].fillna(f["due_date"]).dt.year.astype("Int64").astype(str)
+        f["fiscal_year"] = f["fiscal_year"].where(f["fiscal_year"].ne(""), year)
+        f["line_item"] = f["line_item"].where(f["line_item"].ne(""), "001")
+
+
+def _none(n: int) -> pd.Series:
+    return pd.Series([""] * n, dtype=object)
+
+
+def _errors(raw: pd.DataFrame, problems: dict[str, pd.Series], rows: pd.Series, file: str) -> pd.DataFrame:
+    parts = []
+    for col, p in problems.items():
+        hit = p.ne("").to_numpy()
+        if not hit.any():
+            continue
+        value = raw[col].reset_index(drop=True)[hit] if col in raw.columns else pd.Series([""] * hit.sum())
+        parts.append(pd.DataFrame({
+            "file": file, "row": rows.to_numpy()[hit], "column": col,
+            "value": _parse.text(value).to_numpy(), "problem": p.to_numpy()[hit],
+        }))
+    cols = ["file", "row", "column", "value", "problem"]
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)

@@ -1,0 +1,260 @@
+"""Run portal declarations with Playwright: one browser, one context per account, bounded concurrency.
+
+Per account: reuse the saved session if the portal still accepts it, else log in (when the
+account can log in unattended) or report NEEDS_LOGIN; read every row; keep evidence; retry
+timeouts, 5xx, 429 and ended sessions with the shared policy.  One account's failure never
+stops the others; each ends with one outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from arsync.common.errors import ArsyncError, ConfigError, LayoutDriftError, TransientError
+from arsync.common.schema import Column, Schema
+from arsync.common.secrets import Secret, resolve, scrub
+
+from . import _retry, records
+from .browser import SHANGHAI, launch
+from .definitions import Account, Portal
+from .evidence import Evidence
+from .pages import LoginPage, NeedsLogin
+from .search import READERS
+from .sessions import SessionStore
+from .solvers import Solver, make_solver
+
+log = logging.getLogger("arsync.portals")
+OUTCOMES = ("ok", "failed", "needs_login", "stale")
+PORTAL_OUTCOMES = Schema("portal_outcomes", (
+    Column("portal", "str"), Column("account", "str"),
+    Column("outcome", "str", "ok / failed / needs_login / stale (could not be read: last known status applies)"),
+    Column("reason", "str"), Column("records", "int"), Column("attempts", "int"),
+    Column("logged_in", "bool", "a fresh login was needed"), Column("evidence", "str"),
+    Column("seconds", "float"),
+), key=("portal", "account"))
+
+
+@dataclass
+class Outcome:
+    portal: str
+    account: str
+    outcome: str
+    reason: str = ""
+    records: int = 0
+    attempts: int = 0
+    logged_in: bool = False
+    evidence: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class PortalFetch:
+    records: pd.DataFrame
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def outcomes_frame(self) -> pd.DataFrame:
+        df = pd.DataFrame([o.__dict__ for o in self.outcomes], columns=PORTAL_OUTCOMES.names)
+        return PORTAL_OUTCOMES.validate(PORTAL_OUTCOMES.coerce(df), "portal runner")
+
+
+def _hook(family: str):
+    try:
+        return importlib.import_module(f"arsync.connectors.portals.hooks.{family}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.endswith(f"hooks.{family}"):
+            return None
+        raise
+
+
+def numbers_for(portal: Portal, invoice_numbers) -> list[str]:
+    """The invoice numbers a search portal must look up: all given, or those of its customers."""
+    if invoice_numbers is None:
+        return []
+    if isinstance(invoice_numbers, dict):
+        custs = portal.customers if isinstance(portal.customers, list) else []
+        keys = custs or list(invoice_numbers)
+        nums = [n for c in keys for n in invoice_numbers.get(c, [])]
+    else:
+        nums = list(invoice_numbers)
+    hook = _hook(portal.family)
+    return hook.search_terms(nums) if hook and hasattr(hook, "search_terms") else nums
+
+
+class Runner:
+    def __init__(self, settings, browser, out_dir: Path, *, invoice_numbers=None, interactive: bool = False,
+                 solver: Solver | None = None, today: date | None = None,
+                 progress: Callable[[Outcome], None] | None = None) -> None:
+        self.s, self.browser, self.out_dir = settings.portals, browser, Path(out_dir)
+        self.policy = _retry.policy_from(self.s.retry)
+        self.sessions = SessionStore(self.s.session_dir)
+        self.invoice_numbers, self.interactive, self.solver = invoice_numbers, interactive, solver
+        self.today, self.progress = today, progress
+        self.rows: list[dict] = []
+        self._terms: dict[str, list[str]] = {}
+
+    async def run(self, portals: list[Portal], concurrency: int | None = None,
+                  first_page_only: bool = False) -> PortalFetch:
+        sem = asyncio.Semaphore(concurrency or self.s.concurrency)
+        got: dict[int, list[dict]] = {}
+
+        async def one(i: int, p: Portal, a: Account) -> Outcome:
+            async with sem:
+                o = await self.account(p, a, first_page_only=first_page_only, into=got.setdefault(i, []))
+            if self.progress:
+                self.progress(o)
+            return o
+
+        pairs = [(p, a) for p in portals for a in p.accounts]       # type: ignore[union-attr]
+        # longest first (a search account sends one request per number): the slow accounts must
+        # not be left for the end, when the other slots have nothing more to do
+        order = sorted(range(len(pairs)), key=lambda i: -self._cost(pairs[i][0], first_page_only))
+        tasks = {i: asyncio.ensure_future(one(i, *pairs[i])) for i in order}   # semaphore is FIFO
+        outcomes = [await tasks[i] for i in range(len(pairs))]
+        self.rows = [r for i in range(len(pairs)) for r in got.get(i, [])]  # declaration order
+        return PortalFetch(records.frame(self.rows), outcomes)
+
+    def _cost(self, portal: Portal, first_page_only: bool) -> int:
+        """Requests one account is expected to need: a login, then pages or one per number."""
+        if portal.spec.list.source != "search" or first_page_only:
+            return 8
+        return 5 + len(self._numbers(portal))
+
+    def _numbers(self, portal: Portal) -> list[str]:
+        if portal.id not in self._terms:
+            self._terms[portal.id] = numbers_for(portal, self.invoice_numbers)
+        return self._terms[portal.id]
+
+    async def account(self, portal: Portal, acc: Account, *, first_page_only: bool = False,
+                      into: list[dict] | None = None) -> Outcome:
+        """Fetch one account; its typed rows go to ``into`` (default: ``self.rows``)."""
+        t0, where = time.perf_counter(), f"{portal.id}/{acc.id}"
+        out = Outcome(portal.id, acc.id, "failed")
+        secret: Secret | None = None
+        secret_error = ""
+        try:
+            secret = acc.password if isinstance(acc.password, Secret) else (
+                resolve(acc.password, what=f"{portal.source}: account {acc.id} password") if acc.password else None)
+        except ConfigError as exc:
+            secret_error = str(exc)
+        ev = Evidence(self.out_dir, portal.id, acc.id, secret)
+        numbers = self._numbers(portal) if portal.spec.list.source == "search" else []
+        if portal.spec.list.source == "search" and not numbers:
+            out.reason = "no invoice numbers to search (pass invoice_numbers from the open items)"
+            return self._done(out, t0)
+        state = self.sessions.load(portal.id, acc.id)
+        context = await self.browser.new_context(storage_state=state, locale="zh-CN", timezone_id="Asia/Shanghai")
+        context.set_default_timeout(self.s.timeout_ms)
+
+        async def attempt(n: int) -> list:
+            out.attempts = n
+            page = await context.new_page()
+            try:
+                await page.goto(portal.url(portal.spec.list.url))
+                login = LoginPage(page, portal)
+                if await login.shown():
+                    solver = self._solver(acc)
+                    if acc.login == "manual" or (solver.interactive and not self.interactive):
+                        raise NeedsLogin(f"{where}: the saved session has ended; run `arsync portals login {where}`")
+                    if secret is None:
+                        raise ConfigError(secret_error or f"{portal.source}: account {acc.id} has no password reference")
+                    await login.login(acc.id, acc.username, secret, solver)
+                    out.logged_in = True
+                    if not page.url.split("?")[0].endswith("/" + portal.spec.list.url):
+                        await page.goto(portal.url(portal.spec.list.url))
+                reader = READERS[portal.spec.list.source](page, portal, ev, self.policy, where,
+                                                          timeout_ms=self.s.timeout_ms)
+                kw = {"numbers": numbers} if numbers else {}
+                got = await reader.read(first_page_only=first_page_only, today=self.today, **kw)
+                snap = await ev.snapshot(page, "final")
+                out.evidence = str(snap or ev.dir)
+                self.sessions.save(portal.id, acc.id, await context.storage_state())
+                return got
+            except BaseException as exc:
+                snap = await ev.snapshot(page, f"failure-{n}-{type(exc).__name__}", failure=True)
+                out.evidence = str(snap or ev.dir)
+                raise _classify(exc, where, secret) from None
+            finally:
+                await _closed(page.close(), f"{where}: page", self.s.timeout_ms)
+
+        try:
+            got = await _retry.run(self.policy, attempt, transient=lambda e: isinstance(e, TransientError),
+                                   what=where)
+            now = datetime.now(SHANGHAI).replace(tzinfo=None, microsecond=0)
+            typed = {}
+            for raw, path in got:
+                rec = records.to_record(portal, acc.id, raw, evidence=path, fetched_at=now, where=where)
+                typed.setdefault(rec["record_id"], rec)       # a search can find one record twice
+            (self.rows if into is None else into).extend(typed.values())
+            out.outcome, out.records = "ok", len(typed)
+        except NeedsLogin as exc:
+            out.outcome, out.reason = "needs_login", str(exc)
+        except TransientError as exc:
+            out.outcome, out.reason = "stale", f"{type(exc).__name__}: {exc}"
+        except ArsyncError as exc:
+            out.outcome, out.reason = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            await _closed(context.close(), f"{where}: browser context", self.s.timeout_ms)
+        if out.outcome != "ok":
+            log.warning("%s: %s — %s (evidence: %s)", where, out.outcome, out.reason, out.evidence)
+        return self._done(out, t0)
+
+    def _solver(self, acc: Account) -> Solver:
+        return self.solver or make_solver(acc.solver, image_dir=Path(self.s.session_dir).expanduser())
+
+    @staticmethod
+    def _done(out: Outcome, t0: float) -> Outcome:
+        out.seconds = round(time.perf_counter() - t0, 3)
+        return out
+
+
+async def _closed(closing, what: str, timeout_ms: int) -> None:
+    """Close a page or context without waiting for ever: Chromium sometimes never answers a
+    close after a failed navigation (seen under the session-expiry fault), and a hung close
+    would hold the account's slot and the whole run."""
+    try:
+        await asyncio.wait_for(closing, timeout=timeout_ms / 1000)
+    except asyncio.TimeoutError:
+        log.warning("%s did not close within %d ms; left to the browser", what, timeout_ms)
+    except Exception as exc:  # already closed with the browser
+        log.debug("%s close: %s", what, exc)
+
+
+def _classify(exc: BaseException, where: str, secret: Secret | None) -> BaseException:
+    """Playwright's own errors → arsync's classes, once, here (messages scrubbed)."""
+    if isinstance(exc, ArsyncError):
+        return exc
+    name = type(exc).__name__
+    text = scrub(str(exc).splitlines()[0] if str(exc) else name, secret)
+    if name == "TimeoutError" or "Timeout" in text:
+        return TransientError(f"{where}: timed out: {text}")
+    if type(exc).__module__.startswith("playwright"):
+        if "net::" in text or "Target page, context or browser has been closed" in text:
+            return TransientError(f"{where}: browser/network: {text}")
+        return LayoutDriftError(f"{where}: the page did not behave as declared: {text}")
+    if isinstance(exc, (KeyError, ValueError)):
+        return LayoutDriftError(f"{where}: unexpected page content: {name}: {text}")
+    return exc
+
+
+async def fetch_async(settings, portals: list[Portal], *, out_dir: Path | str, concurrency: int | None = None,
+                      invoice_numbers=None, browser=None, interactive: bool = False, solver: Solver | None = None,
+                      today: date | None = None, progress=None, first_page_only: bool = False) -> PortalFetch:
+    """Fetch every account of ``portals``; uses ``browser`` when given, else launches one."""
+    out = Path(out_dir)
+    if browser is not None:
+        r = Runner(settings, browser, out, invoice_numbers=invoice_numbers, interactive=interactive,
+                   solver=solver, today=today, progress=progress)
+        return await r.run(portals, concurrency, first_page_only)
+    async with launch(settings) as b:
+        return await fetch_async(settings, portals, out_dir=out, concurrency=concurrency,
+                                 invoice_numbers=invoice_numbers, browser=b, interactive=interactive,
+                                 solver=solver, today=today, progress=progress, first_page_only=first_page_only)

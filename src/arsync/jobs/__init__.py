@@ -1,0 +1,1 @@
+"""Jobs: the reconciliation engine (``engine``), the pipeline (``pipeline``), the CLI (``cli``)."""

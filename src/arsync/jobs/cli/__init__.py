@@ -1,0 +1,5 @@
+"""The `arsync` command line."""
+
+from arsync.jobs.cli.app import main
+
+__all__ = ["main"]

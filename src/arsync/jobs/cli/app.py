@@ -1,0 +1,98 @@
+"""The `arsync` command line: one group, settings loaded once, errors shown without tracebacks."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from arsync.common.errors import ArsyncError, ConfigError
+from arsync.config import load_settings, settings_report
+
+EXIT_CONFIG = 2
+EXIT_FAILED = 1
+
+
+class _Group(click.Group):
+    """Turns arsync's own errors into one clear line and an exit code; never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"arsync: {exc}", err=True)
+            ctx.exit(EXIT_CONFIG)
+        except ArsyncError as exc:
+            click.echo(f"arsync: {type(exc).__name__}: {exc}", err=True)
+            ctx.exit(EXIT_FAILED)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Settings file (TOML); also ARSYNC_CONFIG.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+    """arsync: SAP open items reconciled with the customers' payment portals."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = _Obj(config_path=config_path)
+
+
+class _Obj(dict):
+    """``ctx.obj``: ``ctx.obj["settings"]`` loads the settings on first use, so `--help` works
+    even with a broken configuration."""
+
+    def __getitem__(self, key):
+        if key == "settings" and dict.get(self, "settings") is None:
+            dict.__setitem__(self, "settings", load_settings(dict.get(self, "config_path")))
+        return dict.__getitem__(self, key)
+
+
+def settings_from(ctx: click.Context, **flags):
+    """The effective settings for this invocation, with CLI flags (dotted keys) applied last."""
+    obj = ctx.find_root().obj
+    overrides = {k: v for k, v in flags.items() if v not in (None, (), [])}
+    s = load_settings(obj.get("config_path"), overrides=overrides)
+    obj["settings"] = s
+    return s
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Inspect the effective configuration."""
+
+
+@config_group.command("show")
+@click.pass_context
+def config_show(ctx: click.Context) -> None:
+    """Print every setting, masked where secret, with where its value came from."""
+    s = settings_from(ctx)
+    rows = settings_report(s)
+    width = max(len(k) for k, _, _ in rows)
+    for key, shown, source in rows:
+        click.echo(f"{key:<{width}}  {shown:<30}  ({source})")
+
+
+def _register() -> None:
+    """Attach the sub-command groups that live beside their connectors' jobs."""
+    from arsync.jobs.cli import runs  # noqa: F401  (registers nightly, reconcile, runs)
+
+    for mod, name in (("arsync.jobs.cli.sap", "sap"), ("arsync.jobs.cli.portals", "portals")):
+        try:
+            module = __import__(mod, fromlist=[name])
+        except ModuleNotFoundError as exc:
+            if exc.name == mod:
+                continue
+            raise
+        cli.add_command(getattr(module, name))
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register()
+    try:
+        cli.main(args=argv, prog_name="arsync", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("arsync: interrupted", err=True)
+        sys.exit(130)

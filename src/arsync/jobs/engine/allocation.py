@@ -1,0 +1,103 @@
+"""Pick one record per item, and split a record's amounts over the invoices it covers.
+
+Choice: when several records match an item, a live record wins over a REJECTED one and a
+REJECTED over a CANCELLED one (a rejected invoice is usually resubmitted as a new record);
+then the most recent status date, then the most recent read, then portal and id (so
+that the result never depends on input order).
+
+Split: a record that pays several invoices carries their total.  Each open item gets a
+share in proportion to its invoice amount among all invoices the record covers —
+including invoices already cleared in SAP, so that an item does not inherit their money.
+Shares are integers that add up to the record amount exactly (cumulative rounding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from arsync.jobs.engine.invoice_no import TAIL_DIGITS, invoice_keys
+
+_DEAD_RANK = {"REJECTED": 1, "CANCELLED": 2}
+
+
+def choose(cand: pd.DataFrame, recs: pd.DataFrame) -> pd.DataFrame:
+    """One row per item: ``ipos, rpos, rule, confidence, n_records`` (records that matched)."""
+    r = recs.set_index("rpos")
+    c = cand.copy()
+    c["_dead"] = c["rpos"].map(r["status"].map(_DEAD_RANK).fillna(0))
+    c["_date"] = c["rpos"].map(r["status_date"])
+    c["_read"] = c["rpos"].map(r["fetched_at"])
+    c["n_records"] = c.groupby("ipos")["rpos"].transform("size").astype("int64")
+    # rpos follows (portal, account, record_id): the last tie-break costs no string sort.
+    c = c.sort_values(["ipos", "_dead", "_date", "_read", "rpos"],
+                      ascending=[True, True, False, False, True], na_position="last", kind="stable")
+    out = c.drop_duplicates("ipos", keep="first")
+    return out[["ipos", "rpos", "rule", "confidence", "n_records"]].reset_index(drop=True)
+
+
+def cleared_invoice_keys(ci: pd.DataFrame, offset: int) -> pd.DataFrame:
+    """``customer, key, tail, basis_id, basis_amount`` of cleared invoices (debits);
+    ``basis_id`` = ``offset`` + position in ``ci`` (as ``_match.prepare_items`` numbers them)."""
+    inv = ci.loc[ci["amount"].gt(0)]
+    k = invoice_keys(inv["reference"])
+    p = k["pos"].to_numpy()
+    return pd.DataFrame({
+        "customer": inv["customer"].to_numpy()[p], "key": k["key"], "tail": k["tail"],
+        "basis_id": offset + inv.index.to_numpy()[p], "basis_amount": inv["amount"].to_numpy()[p],
+    })
+
+
+def split(chosen: pd.DataFrame, items: pd.DataFrame, recs: pd.DataFrame, rkeys: pd.DataFrame,
+          ckeys: pd.DataFrame) -> pd.DataFrame:
+    """``chosen`` plus ``share_amount`` and ``share_paid`` (Int64; NA when the record shows none)."""
+    if not len(chosen):
+        return chosen.assign(share_amount=pd.Series(dtype="Int64"), share_paid=pd.Series(dtype="Int64"))
+    it = items.set_index("ipos")
+    ch = chosen.assign(
+        customer=chosen["ipos"].map(it["customer"]), basis_id=chosen["ipos"].map(it["basis_id"]),
+        basis_amount=chosen["ipos"].map(it["basis_amount"]).astype("int64"),
+    )
+    # Cleared invoices the same records name (only records that name more than one invoice).
+    multi = rkeys.loc[rkeys["rpos"].isin(ch["rpos"])]
+    multi = multi.loc[multi.groupby("rpos")["key"].transform("size").gt(1), ["rpos", "key", "tail"]]
+    rcust = ch.drop_duplicates("rpos").set_index("rpos")["customer"]
+    multi = multi.assign(customer=multi["rpos"].map(rcust))
+    exact = multi.merge(ckeys, on=["customer", "key"])[["rpos", "basis_id", "basis_amount"]]
+    tails = multi.merge(ckeys, on=["customer", "tail"], suffixes=("", "_c"))
+    long_both = tails["key"].str.len().gt(TAIL_DIGITS) & tails["key_c"].str.len().gt(TAIL_DIGITS)
+    tails = tails.loc[~long_both, ["rpos", "basis_id", "basis_amount"]]
+    cover = pd.concat([ch[["rpos", "basis_id", "basis_amount"]], exact, tails], ignore_index=True)
+    cover = cover.drop_duplicates(["rpos", "basis_id"]).sort_values(["rpos", "basis_id"], kind="stable")
+    cover["cum"] = cover.groupby("rpos")["basis_amount"].cumsum()
+    cover["total"] = cover.groupby("rpos")["basis_amount"].transform("sum")
+    rr = recs.set_index("rpos")
+    out = ch.merge(cover[["rpos", "basis_id", "cum", "total"]], on=["rpos", "basis_id"], how="left")
+    prev = out["cum"] - out["basis_amount"]
+    # A record may name an invoice SAP does not have (not posted yet, another company code):
+    # then the known invoices' share of the record is their own amount, as long as the record
+    # is large enough to hold them.
+    n_keys = out["rpos"].map(rkeys.groupby("rpos")["key"].nunique()).fillna(0)
+    n_docs = out["rpos"].map(cover.groupby("rpos").size())
+    partial = n_keys.gt(n_docs).to_numpy()
+    record = out["rpos"].map(rr["amount"])
+    total = out["total"].where(~partial, np.maximum(out["total"], record.fillna(0).astype("int64")))
+    for col, src in (("share_amount", "amount"), ("share_paid", "paid_amount")):
+        whole = out["rpos"].map(rr[src])
+        out[col] = _share(whole, out["cum"], prev, total)
+    return out.drop(columns=["customer", "basis_id", "basis_amount", "cum", "total"])
+
+
+def _share(whole: pd.Series, cum: pd.Series, prev: pd.Series, total: pd.Series) -> pd.Series:
+    """round(whole·cum/total) − round(whole·prev/total), half up; exact in integers."""
+    known = whole.notna().to_numpy()
+    w = whole.fillna(0).astype("int64").to_numpy()
+    c, p, t = (x.astype("int64").to_numpy() for x in (cum, prev, total))
+    t = np.where(t <= 0, 1, t)
+    solo = (p == 0) & (c == t)
+    if len(w) and int(np.abs(w).max()) * int(np.abs(c).max(initial=1)) >= 2**62:
+        w, c, p, t = (x.astype(object) for x in (w, c, p, t))  # Python ints: no overflow
+    hi = (2 * w * c + t) // (2 * t)
+    lo = (2 * w * p + t) // (2 * t)
+    res = np.where(solo, w, hi - lo).astype("int64")
+    return pd.Series(res, index=whole.index, dtype="Int64").where(known, pd.NA)

@@ -1,0 +1,95 @@
+"""The reconciliation: SAP open items × portal records → the collectors' worklist.
+
+A pure, deterministic function of frames (no clock, no I/O): the same inputs and
+``as_of`` give the same worklist, row for row, whatever their order.  Matching rules are
+in ``_match``, the choice between records and the split of multi-invoice records in
+``_shares``, findings in ``_findings``, cash-application proposals in ``_clearing`` and
+aging / priority in ``_priority``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from arsync.config.settings import ReconcileSettings
+from arsync.common.frames import PORTAL_RECORDS
+from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, ITEM_KEY, OPEN_ITEMS
+from arsync.jobs.engine import allocation as _shares
+from arsync.jobs.engine import clearing as _clearing
+from arsync.jobs.engine import findings as _findings
+from arsync.jobs.engine import match as _match
+from arsync.jobs.engine import priority as _priority
+from arsync.common.frames import NEXT_ACTIONS, WORKLIST
+
+
+def reconcile(
+    open_items: pd.DataFrame,
+    cleared_items: pd.DataFrame,
+    customers: pd.DataFrame,
+    portal_records: pd.DataFrame,
+    *,
+    as_of: dt.date | dt.datetime | pd.Timestamp,
+    settings: ReconcileSettings = ReconcileSettings(),
+    stale_portals: dict[str, dt.datetime] | None = None,
+) -> pd.DataFrame:
+    """One worklist row per open item (WORKLIST schema), sorted by item key.
+
+    ``stale_portals`` maps a portal that could not be read this run to when it was last
+    read; ``portal_records`` then holds its last known records and its items become STALE.
+    """
+    oi = OPEN_ITEMS.validate(open_items, "reconcile: open_items")
+    oi = oi.sort_values(list(ITEM_KEY), kind="stable", ignore_index=True)
+    ci = CLEARED_ITEMS.validate(cleared_items, "reconcile: cleared_items")
+    cu = CUSTOMERS.validate(customers, "reconcile: customers")
+    pr = PORTAL_RECORDS.validate(portal_records, "reconcile: portal_records")
+    pr = pr.sort_values(["portal", "account", "record_id"], kind="stable", ignore_index=True)
+    recs = pr.assign(rpos=range(len(pr)))
+    day = pd.Timestamp(as_of).normalize()
+    stale = {str(p): pd.Timestamp(t) for p, t in (stale_portals or {}).items()}
+    tol = settings.amount_tolerance
+
+    cust_portals = cu.set_index("customer")["portals"].str.replace(r"\s+", "", regex=True)
+    pairs = cust_portals.str.split(";").explode()
+    pairs = pairs.loc[pairs.fillna("").ne("")].rename("portal").reset_index()
+    pairs["name"] = pairs["customer"].map(cu.drop_duplicates("customer").set_index("customer")["name"])
+
+    items = _match.prepare_items(oi, ci)
+    rkeys = _match.record_keys(recs)
+    cand, ambiguous = _match.candidates(
+        items, recs, rkeys, _match.item_keys(items), pairs,
+        tolerance=tol, window_days=settings.date_window_days,
+    )
+    chosen = _shares.choose(cand, recs)
+    chosen = _shares.split(chosen, items, recs, rkeys, _shares.cleared_invoice_keys(ci, len(oi)))
+
+    rec = _findings.decide(oi, items, chosen, ambiguous, recs, cust_portals, stale, day, tol,
+                           settings.stuck_days)
+    rpos = chosen.set_index("ipos")["rpos"].reindex(range(len(oi))).fillna(-1).astype("int64").to_numpy()
+    rec["proposed_clearing"] = _clearing.propose(oi, rec["finding"], rpos, recs, day, tol)
+
+    info = cu.set_index("customer")
+    wl = oi.copy()
+    wl["customer_name"] = oi["customer"].map(info["name"]).fillna("").astype(object)
+    wl["segment"] = oi["customer"].map(info["segment"]).fillna("").astype(object)
+    wl["collector"] = oi["customer"].map(info["collector"]).fillna("").astype(object)
+    wl["days_overdue"] = _priority.days_overdue(oi, day)
+    wl["aging_bucket"] = _priority.aging(wl["days_overdue"], settings.aging_limits)
+    for c in rec.columns:
+        wl[c] = _as_kind(rec[c], WORKLIST.kind(c))
+    wl["next_action"] = wl["finding"].map(NEXT_ACTIONS).astype(object)
+    wl["priority"] = _priority.priority(
+        wl["finding"], wl["days_overdue"], oi["local_amount"], wl["stuck"],
+        settings.aging_limits, settings.priority_amount,
+    )
+    return WORKLIST.validate(wl, "reconcile: worklist")
+
+
+_DTYPES = {"str": object, "int": "int64", "int?": "Int64", "float": "float64", "date": "datetime64[ns]",
+           "bool": bool}
+
+
+def _as_kind(s: pd.Series, kind: str) -> pd.Series:
+    """Cast to the declared dtype (cheaper than Schema.coerce, which re-maps every string)."""
+    return s.reset_index(drop=True).astype(_DTYPES[kind])

@@ -1,0 +1,274 @@
+"""The pipeline's stages as plain functions over an explicit context.
+
+Each ``stage_<name>(ctx) -> (counts, status)`` reads what earlier stages left in ``ctx.frames``
+and adds its own outputs; the pipeline saves those to the run folder after the stage and
+reloads them on --resume.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from arsync.common.schema import Schema
+from arsync.common.frames import PORTAL_RECORDS
+from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
+from arsync.common.frames import WORKLIST
+
+OUTPUTS: dict[str, dict[str, Schema | None]] = {
+    "sap": {"open_items": OPEN_ITEMS, "cleared_items": CLEARED_ITEMS, "customers": CUSTOMERS},
+    "portals": {"portal_records": PORTAL_RECORDS, "portal_outcomes": None},
+    "reconcile": {"worklist": WORKLIST},
+    "worksheets": {},
+    "summary": {},
+}
+
+
+@dataclass
+class StageContext:
+    settings: object
+    as_of: date
+    scope: object
+    folder: Path
+    out: Path
+    echo: Callable[[str], None] = print
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+    worksheet_results: list = field(default_factory=list)
+    stale_portals: dict = field(default_factory=dict)
+
+    @property
+    def state_dir(self) -> Path:
+        """Last known good data across runs (portal records per portal, the full worklist)."""
+        d = self.out / "state"
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+    def save(self, stage: str) -> None:
+        d = self.folder / stage
+        d.mkdir(parents=True, exist_ok=True)
+        for name in OUTPUTS[stage]:
+            if name in self.frames:
+                _write_parquet(self.frames[name], d / f"{name}.parquet")
+        meta = {"summary": self.summary, "stale_portals": {k: str(v) for k, v in self.stale_portals.items()}}
+        (d / "_meta.json").write_text(json.dumps(meta, default=str, ensure_ascii=False, indent=1))
+
+    def load(self, stage: str) -> None:
+        d = self.folder / stage
+        for name, schema in OUTPUTS[stage].items():
+            p = d / f"{name}.parquet"
+            if p.exists():
+                df = pd.read_parquet(p)
+                self.frames[name] = schema.coerce(df) if schema is not None else df
+        m = d / "_meta.json"
+        if m.exists():
+            meta = json.loads(m.read_text())
+            self.summary.update(meta.get("summary", {}))
+            self.stale_portals.update({k: pd.Timestamp(v) for k, v in meta.get("stale_portals", {}).items()})
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    df.to_parquet(tmp, index=False)
+    tmp.replace(path)
+
+
+# --- stages ------------------------------------------------------------------------------------
+
+def _in_scope(df: pd.DataFrame, scope, customers: pd.DataFrame | None = None) -> pd.Series:
+    """Which rows of ``df`` fall inside the run's scope (customer, collector, company code)."""
+    keep = pd.Series(True, index=df.index)
+    if not scope.narrowed or df.empty:
+        return keep
+    if scope.customers and "customer" in df:
+        keep &= df["customer"].isin([c.zfill(10) if c.isdigit() else c for c in scope.customers])
+    if scope.company_codes and "company_code" in df:
+        keep &= df["company_code"].isin(scope.company_codes)
+    if scope.collectors and "customer" in df and customers is not None:
+        mine = customers.loc[customers["collector"].isin(scope.collectors), "customer"]
+        keep &= df["customer"].isin(mine)
+    return keep
+
+
+def _narrow(df: pd.DataFrame, scope, customers: pd.DataFrame | None = None) -> pd.DataFrame:
+    return df[_in_scope(df, scope, customers)].reset_index(drop=True)
+
+
+def customer_portals(settings) -> dict[str, list[str]]:
+    """SAP customer → the portals it pays through, from the portal declarations (the sandbox
+    ones take their customers from the world)."""
+    from arsync.connectors.portals import load_definitions
+    from arsync.connectors.portals.definitions import SANDBOX
+
+    out: dict[str, list[str]] = {}
+    world = None
+    for pid, p in sorted(load_definitions(extra_dir=settings.portals.definitions_dir).items()):
+        if p.customers == SANDBOX:
+            if world is None:
+                from arsync.connectors.portals.backend import make_world
+                world = make_world(settings)
+            pc = world.portal_customers
+            custs = pc.loc[pc["portal"] == pid, "customer"].astype(str)
+        else:
+            custs = p.customers or []
+        for c in custs:
+            out.setdefault(c, []).append(pid)
+    return out
+
+
+def stage_sap(ctx: StageContext):
+    from arsync.connectors.sap import pull
+
+    s = ctx.settings
+    codes = list(ctx.scope.company_codes) or (s.sap.company_codes or None)
+
+    def progress(done, total, what):
+        if total and (done == total or done % max(1, total // 10) == 0):
+            ctx.echo(f"  sap: {done}/{total} {what}")
+
+    if ctx.scope.customers:      # read only these customers from SAP, not the whole portfolio
+        s = s.model_copy(update={"sap": s.sap.model_copy(update={"customers": list(ctx.scope.customers)})})
+    res = pull(s, key_date=ctx.as_of, company_codes=codes, progress=progress,
+               portal_map=customer_portals(s), collectors=list(ctx.scope.collectors) or None)
+    customers = res.customers
+    _check_scope(ctx.scope, customers, codes)
+    ctx.frames["customers"] = customers
+    ctx.frames["open_items"] = _narrow(res.open_items, ctx.scope, customers)
+    ctx.frames["cleared_items"] = _narrow(res.cleared_items, ctx.scope, customers)
+    counts = {"open_items": len(ctx.frames["open_items"]),
+              "cleared_items": len(ctx.frames["cleared_items"]),
+              "customers": len(customers)}
+    counts.update({f"rfc_calls": sum(res.stats.get("calls", {}).values())} if hasattr(res, "stats") else {})
+    return counts, "ok"
+
+
+def _check_scope(scope, customers: pd.DataFrame, codes) -> None:
+    """An on-demand run for a customer or collector SAP does not know is an error, not '0 items'."""
+    from arsync.common.errors import DataError
+
+    where = f" in company code(s) {', '.join(codes)}" if codes else ""
+    missing = [c for c in scope.customers if (c.zfill(10) if c.isdigit() else c) not in set(customers["customer"])]
+    if missing:
+        raise DataError(f"customer(s) {', '.join(missing)} not found in SAP{where}")
+    if scope.collectors and customers.empty:
+        raise DataError(f"no SAP customer has collector {', '.join(scope.collectors)}{where} "
+                        "(KNB1-BUSAB code, or a name given in sap.collectors)")
+
+
+def stage_portals(ctx: StageContext):
+    """Fetch every portal the scoped customers pay through; a failed portal keeps its last
+    known records (marked stale) and makes the stage 'partial', never a failure of the run."""
+    from arsync.connectors.portals import fetch
+
+    s = ctx.settings
+    open_items = ctx.frames["open_items"]
+    customers = ctx.frames["customers"]
+    wanted = sorted({p for ps in customers.loc[customers["customer"].isin(open_items["customer"]), "portals"]
+                     for p in ps.split(";") if p})
+    if not wanted:
+        res = None
+        fresh, outcomes = PORTAL_RECORDS.empty(), []
+    else:
+        debit = open_items[(open_items["amount"] > 0) & (open_items["reference"] != "")]
+        numbers = {c: sorted(set(g)) for c, g in debit.groupby("customer")["reference"]}
+
+        def progress(o):
+            ctx.echo(f"  portal {o.portal} / {o.account}: {o.outcome} ({o.records} records, {o.seconds:.1f}s)")
+
+        res = fetch(s, portals=wanted, out_dir=ctx.folder, invoice_numbers=numbers,
+                    today=ctx.as_of, progress=progress)
+        fresh, outcomes = res.records, res.outcomes
+    failed = {o.portal for o in outcomes if o.outcome != "ok"}
+    ok_portals = {o.portal for o in outcomes} - failed
+
+    last_path = ctx.state_dir / "portal_records.parquet"
+    last = PORTAL_RECORDS.coerce(pd.read_parquet(last_path)) if last_path.exists() else PORTAL_RECORDS.empty()
+    stale = last[last["portal"].isin(failed)]
+    fresh = fresh[~fresh["portal"].isin(failed)]
+    ctx.stale_portals = {p: (stale.loc[stale["portal"] == p, "fetched_at"].max()
+                             if (stale["portal"] == p).any() else pd.NaT) for p in failed}
+    records = pd.concat([fresh, stale], ignore_index=True) if len(stale) else fresh
+    ctx.frames["portal_records"] = PORTAL_RECORDS.validate(records, "portal stage")
+    ctx.frames["portal_outcomes"] = pd.DataFrame(
+        [{"portal": o.portal, "account": o.account, "outcome": o.outcome, "reason": o.reason,
+          "records": o.records, "evidence": o.evidence} for o in outcomes],
+        columns=["portal", "account", "outcome", "reason", "records", "evidence"])
+    # Remember what was read fine, for the next run that cannot reach a portal.
+    keep = last[~last["portal"].isin(ok_portals)]
+    PORTAL_RECORDS.validate(pd.concat([keep, fresh], ignore_index=True), "last known").to_parquet(last_path, index=False)
+
+    for o in outcomes:
+        if o.outcome != "ok":
+            ctx.echo(f"  portal {o.portal} / {o.account}: {o.outcome.upper()} {o.reason}"
+                     + (f" (evidence: {o.evidence})" if o.evidence else ""))
+    counts = {"portal_records": len(records), "accounts": len(outcomes),
+              "failed_accounts": sum(o.outcome != "ok" for o in outcomes)}
+    return counts, ("partial" if failed else "ok")
+
+
+def stage_reconcile(ctx: StageContext):
+    from arsync.jobs.engine.reconcile import reconcile
+
+    wl = reconcile(ctx.frames["open_items"], ctx.frames["cleared_items"], ctx.frames["customers"],
+                   ctx.frames["portal_records"], as_of=ctx.as_of, settings=ctx.settings.reconcile,
+                   stale_portals=ctx.stale_portals or None)
+    ctx.frames["worklist"] = wl
+    counts = wl["finding"].value_counts().sort_index().to_dict()
+    return {"items": len(wl), **counts}, "ok"
+
+
+def stage_worksheets(ctx: StageContext):
+    """Refresh the affected collectors' workbooks.  A narrowed run merges its rows into the last
+    full worklist, so the collector's other customers are neither dropped nor moved to Closed."""
+    from arsync.reports.worksheets import refresh_worksheets
+
+    wl = ctx.frames["worklist"]
+    full_path = ctx.state_dir / "worklist.parquet"
+    collectors = None
+    if ctx.scope.narrowed:
+        collectors = sorted(set(wl["collector"]) | set(ctx.scope.collectors))
+        if full_path.exists():
+            prev = WORKLIST.coerce(pd.read_parquet(full_path))
+            prev = prev[~_in_scope(prev, ctx.scope, ctx.frames["customers"])]
+            wl = pd.concat([prev[prev["collector"].isin(collectors)], wl], ignore_index=True)
+            full = pd.concat([prev, ctx.frames["worklist"]], ignore_index=True)
+        else:
+            full = wl
+    else:
+        full = wl
+    full = full.sort_values(list(WORKLIST.key)).reset_index(drop=True)
+    full.to_parquet(full_path, index=False)
+
+    out = ctx.out / "worksheets"
+    results = refresh_worksheets(wl, out, as_of=ctx.as_of, settings=ctx.settings.reports,
+                                 collectors=collectors, cleared=ctx.frames.get("cleared_items"))
+    ctx.worksheet_results = results
+    ctx.summary["worksheets_dir"] = str(out)
+    warnings = [w for r in results for w in getattr(r, "warnings", [])]
+    for w in warnings:
+        ctx.echo(f"  worksheet: {w}")
+    return {"workbooks": len(results), "warnings": len(warnings)}, "ok"
+
+
+def stage_summary(ctx: StageContext):
+    from arsync.common.money import format_major
+
+    wl = ctx.frames["worklist"]
+    lines = [f"as of {ctx.as_of}: {len(wl)} open items"]
+    by = (wl.groupby(["finding", "currency"])["amount"].agg(items="size", total="sum").reset_index()
+          .sort_values(["finding", "currency"]))
+    for r in by.itertuples():
+        total = f"{Decimal(format_major(r.total, r.currency)):,}"
+        lines.append(f"  {r.finding:<17} {r.items:>6} items  {total:>18} {r.currency}")
+    if ctx.stale_portals:
+        lines.append("  stale portals: " + ", ".join(sorted(ctx.stale_portals)))
+    ctx.summary["lines"] = lines
+    ctx.summary["findings"] = wl["finding"].value_counts().to_dict()
+    (ctx.folder / "summary.txt").write_text("\n".join(lines) + "\n")
+    return {"items": len(wl)}, "ok"

@@ -1,0 +1,199 @@
+"""Collector worksheets: one workbook per collector, refreshed without losing a typed word.
+
+Layout of ``<out_dir>/<collector>.xlsx`` (sheet names and headers per ``reports.language``):
+
+- **Open items** — system columns (rewritten every refresh), then the collector columns
+  (contact date, method [drop-down], person, promise date and amount, dispute [yes/no] and
+  reason, notes, next follow-up), then any column the collector added, then a hidden
+  ``_key`` column.  Rows the collector added themselves (no key) stay below the item rows.
+- **Summary** — per customer and currency: items, open and overdue amount, items per finding.
+- **Closed** — items that left the open list, with when and why, clearing date and
+  document when known, and everything typed against them.  Own rows stay here too.
+- **_history** (very hidden) — every collector entry by item key as of the last refresh,
+  so that a deleted row, column or sheet still loses nothing.
+- Any other sheet the collector added is kept (cell values; not charts or styles).
+
+Old versions go to ``<out_dir>/.versions/``.  A workbook held open by Excel/LibreOffice, or
+one that keeps changing while we merge, is never overwritten: the result is written beside
+it as ``<collector>.new-<time>.xlsx`` and the result carries a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from filelock import FileLock
+
+from arsync.common.errors import DataError
+from arsync.common.money import to_major
+from arsync.config.settings import ReportSettings
+from arsync.common.frames import CLEARED_ITEMS
+from arsync.common.frames import FINDINGS, WORKLIST
+from arsync.reports import _atomic
+from arsync.reports import labels as L
+from arsync.reports._carry import Plan, merge, system_rows
+from arsync.reports._layout import render
+from arsync.reports._read import OldBook, make_key, read_book
+
+log = logging.getLogger(__name__)
+MERGE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    collector: str
+    path: Path                 # the file written: the workbook, or the ``.new-`` file beside it
+    outcome: str               # "created" | "updated" | "beside"
+    open_items: int
+    closed_items: int
+    moved_to_closed: int       # items moved to Closed by this refresh
+    reopened: int              # items moved back from Closed to Open
+    restored: int              # open items whose entries came from _history (row was deleted)
+    own_rows: int
+    remerged: int              # times the workbook changed under us and was merged again
+    backup: Path | None
+    warnings: tuple[str, ...]
+
+
+def refresh_worksheets(
+    worklist: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    as_of: date,
+    settings: ReportSettings = ReportSettings(),
+    collectors: Iterable[str] | None = None,
+    cleared: pd.DataFrame | None = None,
+) -> list[RefreshResult]:
+    """Refresh each collector's workbook from ``worklist`` (all collectors, or ``collectors``).
+
+    ``cleared`` (a cleared_items frame) supplies the clearing date and document of items
+    that move to Closed.  Each collector is one result; warnings say what needs a person.
+    """
+    wl = WORKLIST.validate(worklist, where="refresh_worksheets(worklist)")
+    clearing = _clearing(cleared)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if collectors is None:  # every collector with items, and every workbook of ours already there
+        names = sorted(set(wl["collector"]) | set(_atomic.existing_collectors(out)))
+    else:
+        names = list(dict.fromkeys(collectors))
+    stems: dict[str, str] = {}
+    for name in names:
+        stem = _atomic.safe_name(name)
+        if stem.casefold() in stems:
+            raise DataError(f"collectors {stems[stem.casefold()]!r} and {name!r} map to one file {stem}.xlsx")
+        stems[stem.casefold()] = name
+    keys = _keys(wl)
+    owners = dict(zip(keys, wl["collector"]))
+    results = []
+    for name in names:
+        mask = (wl["collector"] == name).to_numpy()
+        results.append(_refresh_one(
+            name, wl[mask], out / f"{_atomic.safe_name(name)}.xlsx",
+            as_of=as_of, settings=settings, clearing=clearing, owners=owners,
+        ))
+    return results
+
+
+def _refresh_one(name, items, path: Path, *, as_of, settings, clearing, owners) -> RefreshResult:
+    language = settings.language
+    rows = system_rows(items, language)
+    summary, findings = _summary(items)
+    others = {k: v for k, v in owners.items() if v != name}
+    (path.parent / _atomic.VERSIONS).mkdir(exist_ok=True)
+    warnings: list[str] = []
+    with FileLock(str(path.parent / _atomic.VERSIONS / f"{path.stem}.lock"), timeout=600):
+        for attempt in range(MERGE_ATTEMPTS):
+            snap = _atomic.snapshot(path)
+            try:
+                old = read_book(snap.data, str(path)) if snap else OldBook()
+            except DataError as exc:
+                data = render(merge(OldBook(), rows, as_of=as_of, cleared=clearing, owners=others,
+                                    language=language), summary, findings, language, name, as_of)
+                return _beside(name, path, data, None, attempt, [*warnings, f"{exc}; left untouched"])
+            plan = merge(old, rows, as_of=as_of, cleared=clearing, owners=others, language=language)
+            data = _render(plan, summary, findings, language, name, as_of)
+            holder = _atomic.held_open(path)
+            if holder:
+                return _beside(name, path, data, plan, attempt, [*warnings, f"{path.name} is {holder}"])
+            if _atomic.unchanged(path, snap):
+                now = datetime.now()
+                backup = _atomic.keep_version(path, snap.data, settings.keep_versions, now) if snap else None
+                _atomic.write_atomic(path, data)
+                return _result(name, path, "updated" if snap else "created", plan, attempt, backup,
+                               [*warnings, *plan.warnings])
+            warnings.append(f"{path.name} changed while it was being refreshed; merged again")
+            log.info("worksheet %s changed during refresh; re-reading (attempt %d)", path, attempt + 2)
+        return _beside(name, path, data, plan, MERGE_ATTEMPTS, [
+            *warnings, f"{path.name} kept changing during {MERGE_ATTEMPTS} merges; left untouched",
+        ])
+
+
+def _render(plan: Plan, summary, findings, language, name, as_of) -> bytes:
+    # a seam of its own: tests change the workbook on disk here, as a collector saving would
+    return render(plan, summary, findings, language, name, as_of)
+
+
+def _beside(name, path, data, plan, attempts, warnings) -> RefreshResult:
+    target = _atomic.beside(path, data, datetime.now())
+    msg = f"new version written beside it as {target.name}; nothing was overwritten"
+    for w in warnings:
+        log.warning("worksheet %s: %s", name, w)
+    log.warning("worksheet %s: %s", name, msg)
+    return _result(name, target, "beside", plan, attempts, None,
+                   [*warnings, *(plan.warnings if plan else []), msg])
+
+
+def _result(name, path, outcome, plan: Plan | None, remerged, backup, warnings) -> RefreshResult:
+    p = plan or Plan([], [], [], [], [], set(), {})
+    return RefreshResult(
+        collector=name, path=path, outcome=outcome, open_items=len(p.open_rows),
+        closed_items=len(p.closed_rows), moved_to_closed=p.moved, reopened=p.reopened,
+        restored=p.restored, own_rows=len(p.own_open) + len(p.own_closed), remerged=remerged,
+        backup=backup, warnings=tuple(warnings),
+    )
+
+
+def _keys(df: pd.DataFrame):
+    return pd.Series(
+        [make_key(*t) for t in zip(*(df[k] for k in L.KEY_FIELDS))], dtype=object
+    ).to_numpy()
+
+
+def _clearing(cleared: pd.DataFrame | None) -> dict[str, tuple[object, str]]:
+    if cleared is None:
+        return {}
+    cl = CLEARED_ITEMS.validate(cleared, where="refresh_worksheets(cleared)")
+    days = [None if pd.isna(d) else pd.Timestamp(d).date() for d in cl["clearing_date"]]
+    return dict(zip(_keys(cl), zip(days, cl["clearing_doc"])))
+
+
+def _summary(items: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    """Per customer and currency: items, open and overdue amounts (major units), per finding."""
+    findings = list(FINDINGS) + sorted(set(items["finding"]) - set(FINDINGS))
+    if items.empty:
+        return [], findings
+    df = items.assign(overdue=items["amount"].where(items["days_overdue"] > 0, 0))
+    g = df.groupby(["customer", "customer_name", "currency"], sort=False)
+    sums = g.agg(items=("amount", "size"), open_amount=("amount", "sum"),
+                 overdue_amount=("overdue", "sum")).reset_index()
+    counts = df.pivot_table(index=["customer", "customer_name", "currency"], columns="finding",
+                            values="amount", aggfunc="size", fill_value=0)
+    out = []
+    for rec in sums.to_dict("records"):
+        k = (rec["customer"], rec["customer_name"], rec["currency"])
+        row = dict(rec)
+        for col in ("open_amount", "overdue_amount"):
+            row[col] = to_major(int(rec[col]), rec["currency"])
+        row["items"] = int(rec["items"])
+        for code in findings:
+            n = int(counts.loc[k, code]) if code in counts.columns else 0
+            row[f"finding:{code}"] = n or None
+        out.append(row)
+    out.sort(key=lambda r: (-r["overdue_amount"], -r["open_amount"], r["customer"], r["currency"]))
+    return out, findings
