@@ -81,13 +81,24 @@ def main() -> None:
     ap.add_argument("--latency-ms", type=int, default=150)
     ap.add_argument("--accounts", type=int, default=5, help="accounts per portal (6 portals)")
     ap.add_argument("--levels", default="1,4,8")
-    ap.add_argument("--warm", action="store_true", help="also a second pass per level with saved sessions")
+    ap.add_argument(
+        "--warm", action="store_true", help="also a second pass per level with saved sessions"
+    )
     a = ap.parse_args()
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    world = tiny_world(accounts=a.accounts, per_account={"government": 120, "hospital": 150, "university": 6})
+    print(
+        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+    )
+    world = tiny_world(
+        accounts=a.accounts, per_account={"government": 120, "hospital": 150, "university": 6}
+    )
     n_acc = len(world.portal_accounts)
-    print(f"{n_acc} accounts, {len(world.portal_records)} records, latency {a.latency_ms} ms per request")
-    with tempfile.TemporaryDirectory() as tmp, start_simulators(world, Faults(latency_ms=a.latency_ms)) as h:
+    print(
+        f"{n_acc} accounts, {len(world.portal_records)} records, latency {a.latency_ms} ms per request"
+    )
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        start_simulators(world, Faults(latency_ms=a.latency_ms)) as h,
+    ):
         defs = backend.bind(list(load_definitions().values()), world, h)
         numbers = backend.invoice_numbers(world)
         uni = [p for p in defs if p.spec.list.source == "search"]
@@ -100,16 +111,30 @@ def main() -> None:
             s = load_settings(overrides={"portals.session_dir": session_dir})
             cpu0 = (descendants_cpu(), self_cpu(), thread_cpu(h._thread))
             t0 = time.perf_counter()
-            res = await fetch_async(s, defs, out_dir=f"{tmp}/run-{c}-{label}", concurrency=c, browser=browser,
-                                    invoice_numbers=numbers, today=date(2026, 11, 23))
+            res = await fetch_async(
+                s,
+                defs,
+                out_dir=f"{tmp}/run-{c}-{label}",
+                concurrency=c,
+                browser=browser,
+                invoice_numbers=numbers,
+                today=date(2026, 11, 23),
+            )
             wall = time.perf_counter() - t0
-            br, me, sim = (descendants_cpu() - cpu0[0], self_cpu() - cpu0[1], thread_cpu(h._thread) - cpu0[2])
+            br, me, sim = (
+                descendants_cpu() - cpu0[0],
+                self_cpu() - cpu0[1],
+                thread_cpu(h._thread) - cpu0[2],
+            )
             ok = sum(o.outcome == "ok" for o in res.outcomes)
             logins = sum(o.logged_in for o in res.outcomes)
-            print(f"concurrency {c:>2} {label}: {wall:7.2f} s  ({ok}/{len(res.outcomes)} ok, {logins} logins, "
-                  f"{len(res.records)} records, {n_acc / wall:.2f} accounts/s); CPU s/account: browser "
-                  f"{br / n_acc:.2f}, runner {(me - sim) / n_acc:.2f}, simulators {sim / n_acc:.2f}; "
-                  f"load {os.getloadavg()[0]:.2f}", flush=True)
+            print(
+                f"concurrency {c:>2} {label}: {wall:7.2f} s  ({ok}/{len(res.outcomes)} ok, {logins} logins, "
+                f"{len(res.records)} records, {n_acc / wall:.2f} accounts/s); CPU s/account: browser "
+                f"{br / n_acc:.2f}, runner {(me - sim) / n_acc:.2f}, simulators {sim / n_acc:.2f}; "
+                f"load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
             if label == "cold":
                 cpu_per_account[c] = (br + me) / n_acc
             return wall

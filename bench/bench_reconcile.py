@@ -27,8 +27,19 @@ from arsync.jobs.engine.reconcile import reconcile
 
 AS_OF = date(2026, 11, 23)
 PORTALS = np.array(["gov-gd", "gov-zj", "hosp-sh", "hosp-gd", "uni-bj", "uni-sh"], dtype=object)
-STATUSES = np.array(["SUBMITTED", "ACCEPTED", "UNDER_REVIEW", "APPROVED", "PAYING", "PAID", "REJECTED",
-                     "CANCELLED"], dtype=object)
+STATUSES = np.array(
+    [
+        "SUBMITTED",
+        "ACCEPTED",
+        "UNDER_REVIEW",
+        "APPROVED",
+        "PAYING",
+        "PAID",
+        "REJECTED",
+        "CANCELLED",
+    ],
+    dtype=object,
+)
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
@@ -50,15 +61,32 @@ def synthetic(n_items: int, n_records: int, seed: int = 7) -> dict[str, pd.DataF
     long20 = "263120000000" + tail
     reference = pd.Series(np.where(is20, long20, _z(np.arange(n_items), 8)), dtype=object)
     doc_date = pd.Timestamp("2025-06-01") + pd.to_timedelta(rng.integers(0, 530, n_items), unit="D")
-    oi = pd.DataFrame({
-        "company_code": "1000", "fiscal_year": "2026", "document_no": _z(10_000_000 + np.arange(n_items), 10),
-        "line_item": "001", "customer": cust_ids.to_numpy()[ci], "doc_type": np.where(credit, "DZ", "RV"),
-        "reference": np.where(credit, "", reference), "assignment": "PO" + _z(ci, 8),
-        "document_date": doc_date, "posting_date": doc_date, "baseline_date": doc_date,
-        "due_date": doc_date + pd.Timedelta(days=60), "amount": amount, "currency": "CNY",
-        "local_amount": amount, "local_currency": "CNY", "dunning_level": 0, "dunning_block": "",
-        "payment_block": "", "special_gl": "", "invoice_ref": "", "text": "",
-    })
+    oi = pd.DataFrame(
+        {
+            "company_code": "1000",
+            "fiscal_year": "2026",
+            "document_no": _z(10_000_000 + np.arange(n_items), 10),
+            "line_item": "001",
+            "customer": cust_ids.to_numpy()[ci],
+            "doc_type": np.where(credit, "DZ", "RV"),
+            "reference": np.where(credit, "", reference),
+            "assignment": "PO" + _z(ci, 8),
+            "document_date": doc_date,
+            "posting_date": doc_date,
+            "baseline_date": doc_date,
+            "due_date": doc_date + pd.Timedelta(days=60),
+            "amount": amount,
+            "currency": "CNY",
+            "local_amount": amount,
+            "local_currency": "CNY",
+            "dunning_level": 0,
+            "dunning_block": "",
+            "payment_block": "",
+            "special_gl": "",
+            "invoice_ref": "",
+            "text": "",
+        }
+    )
     # portal records: invoices of portal customers, one in six paying two neighbours
     inv = np.flatnonzero(~credit & (cportal[ci] >= 0))
     pair = (rng.random(len(inv)) < 1 / 6) & (np.r_[ci[inv][1:] == ci[inv][:-1], False])
@@ -69,35 +97,70 @@ def synthetic(n_items: int, n_records: int, seed: int = 7) -> dict[str, pd.DataF
     shown = pd.Series(np.where(is20, long20, reference), dtype=object)
     noisy = _noise(shown, rng)
     inv_no = noisy.to_numpy()[first]
-    inv_no = np.where(two, inv_no + np.where(rng.random(len(first)) < 0.5, ";", "、") + noisy.to_numpy()[nxt], inv_no)
+    inv_no = np.where(
+        two,
+        inv_no + np.where(rng.random(len(first)) < 0.5, ";", "、") + noisy.to_numpy()[nxt],
+        inv_no,
+    )
     rec_amount = amount[first] + np.where(two, amount[nxt], 0)
     k = len(first)
     extra = max(n_records - k, 0)  # records of invoices already cleared or of other customers
     other = rng.integers(0, n_cust, extra)
     rcust = np.r_[ci[first], other]
-    status = STATUSES[rng.choice(len(STATUSES), k + extra, p=[.15, .1, .2, .15, .1, .2, .06, .04])]
+    status = STATUSES[
+        rng.choice(len(STATUSES), k + extra, p=[0.15, 0.1, 0.2, 0.15, 0.1, 0.2, 0.06, 0.04])
+    ]
     ramount = np.r_[rec_amount, rng.integers(1_000, 10_000_000, extra)]
     paid = np.where(status == "PAID", ramount, 0)
     sdate = pd.Timestamp("2026-05-01") + pd.to_timedelta(rng.integers(0, 200, k + extra), unit="D")
-    pr = pd.DataFrame({
-        "portal": PORTALS[np.maximum(cportal[rcust], 0)], "account": "acct-01",
-        "record_id": _z(1_800_000_000_000_000_000 + np.arange(k + extra), 19),
-        "buyer": "", "customer": cust_ids.to_numpy()[rcust],
-        "invoice_no": np.r_[inv_no, ("9" + _z(np.arange(extra), 7)).to_numpy()],
-        "order_no": "", "contract_no": "", "amount": ramount, "paid_amount": paid, "currency": "CNY",
-        "status": status, "status_text": status, "status_column": "", "action_by": "",
-        "status_date": sdate, "expected_pay_date": pd.NaT,
-        "paid_date": pd.Series(sdate).where(status == "PAID"), "payment_ref": "", "reason": "",
-        "fetched_at": pd.Timestamp("2026-11-23 06:00"), "evidence": "",
-    })
-    cu = pd.DataFrame({
-        "customer": cust_ids, "name": "客户" + cust_ids.str[-5:], "segment": "hospital", "city": "上海",
-        "tax_id": "", "collector": "C" + (np.arange(n_cust) % 40).astype(str),
-        "portals": np.where(cportal >= 0, PORTALS[np.maximum(cportal, 0)], ""), "credit_limit": 0,
-        "credit_exposure": 0, "credit_currency": "CNY", "risk_class": "", "credit_blocked": False,
-    })
-    return {"open_items": OPEN_ITEMS.coerce(oi), "cleared_items": CLEARED_ITEMS.empty(),
-            "customers": CUSTOMERS.coerce(cu), "portal_records": PORTAL_RECORDS.coerce(pr)}
+    pr = pd.DataFrame(
+        {
+            "portal": PORTALS[np.maximum(cportal[rcust], 0)],
+            "account": "acct-01",
+            "record_id": _z(1_800_000_000_000_000_000 + np.arange(k + extra), 19),
+            "buyer": "",
+            "customer": cust_ids.to_numpy()[rcust],
+            "invoice_no": np.r_[inv_no, ("9" + _z(np.arange(extra), 7)).to_numpy()],
+            "order_no": "",
+            "contract_no": "",
+            "amount": ramount,
+            "paid_amount": paid,
+            "currency": "CNY",
+            "status": status,
+            "status_text": status,
+            "status_column": "",
+            "action_by": "",
+            "status_date": sdate,
+            "expected_pay_date": pd.NaT,
+            "paid_date": pd.Series(sdate).where(status == "PAID"),
+            "payment_ref": "",
+            "reason": "",
+            "fetched_at": pd.Timestamp("2026-11-23 06:00"),
+            "evidence": "",
+        }
+    )
+    cu = pd.DataFrame(
+        {
+            "customer": cust_ids,
+            "name": "客户" + cust_ids.str[-5:],
+            "segment": "hospital",
+            "city": "上海",
+            "tax_id": "",
+            "collector": "C" + (np.arange(n_cust) % 40).astype(str),
+            "portals": np.where(cportal >= 0, PORTALS[np.maximum(cportal, 0)], ""),
+            "credit_limit": 0,
+            "credit_exposure": 0,
+            "credit_currency": "CNY",
+            "risk_class": "",
+            "credit_blocked": False,
+        }
+    )
+    return {
+        "open_items": OPEN_ITEMS.coerce(oi),
+        "cleared_items": CLEARED_ITEMS.empty(),
+        "customers": CUSTOMERS.coerce(cu),
+        "portal_records": PORTAL_RECORDS.coerce(pr),
+    }
 
 
 def _noise(s: pd.Series, rng) -> pd.Series:
@@ -122,11 +185,17 @@ def bench_synthetic(n_items: int, n_records: int) -> None:
     t1 = time.perf_counter()
     rss0 = _rss_mb()
     c1 = time.process_time()
-    wl = reconcile(f["open_items"], f["cleared_items"], f["customers"], f["portal_records"], as_of=AS_OF)
+    wl = reconcile(
+        f["open_items"], f["cleared_items"], f["customers"], f["portal_records"], as_of=AS_OF
+    )
     t2, c2 = time.perf_counter(), time.process_time()
-    print(f"synthetic: {len(f['open_items']):,} open items × {len(f['portal_records']):,} portal records "
-          f"(generated in {t1 - t0:.1f} s)")
-    print(f"reconcile: {t2 - t1:.1f} s wall, {c2 - c1:.1f} s CPU  ({len(wl) / (t2 - t1):,.0f} items/s wall)")
+    print(
+        f"synthetic: {len(f['open_items']):,} open items × {len(f['portal_records']):,} portal records "
+        f"(generated in {t1 - t0:.1f} s)"
+    )
+    print(
+        f"reconcile: {t2 - t1:.1f} s wall, {c2 - c1:.1f} s CPU  ({len(wl) / (t2 - t1):,.0f} items/s wall)"
+    )
     print(f"peak RSS: {_rss_mb():,.0f} MB (inputs generated: {rss0:,.0f} MB)")
     print(wl["finding"].value_counts().to_string())
     print(wl["match_rule"].replace("", "(none)").value_counts().to_string())
@@ -139,20 +208,32 @@ def bench_world(size: str) -> None:
     w = World(size=size, as_of=AS_OF)
     f = world_frames(w)
     t = time.perf_counter()
-    wl = reconcile(f["open_items"], f["cleared_items"], f["customers"], f["portal_records"], as_of=w.as_of)
+    wl = reconcile(
+        f["open_items"], f["cleared_items"], f["customers"], f["portal_records"], as_of=w.as_of
+    )
     took = time.perf_counter() - t
-    print(f"{w}: {len(wl):,} open items, {len(f['portal_records']):,} portal records, reconcile {took:.1f} s")
+    print(
+        f"{w}: {len(wl):,} open items, {len(f['portal_records']):,} portal records, reconcile {took:.1f} s"
+    )
     pd.set_option("display.width", 120)
     print("reconcile:\n" + scores(w.truth, wl).round(4).to_string())
-    print("VLOOKUP baseline:\n" + scores(w.truth, vlookup_baseline(
-        f["open_items"], f["customers"], f["portal_records"])).round(4).to_string())
+    print(
+        "VLOOKUP baseline:\n"
+        + scores(w.truth, vlookup_baseline(f["open_items"], f["customers"], f["portal_records"]))
+        .round(4)
+        .to_string()
+    )
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--items", type=int, default=1_000_000)
-    ap.add_argument("--records", type=int, default=None, help="portal records (default: as many as items)")
-    ap.add_argument("--world", choices=["small", "medium", "large"], help="accuracy on a sandbox world instead")
+    ap.add_argument(
+        "--records", type=int, default=None, help="portal records (default: as many as items)"
+    )
+    ap.add_argument(
+        "--world", choices=["small", "medium", "large"], help="accuracy on a sandbox world instead"
+    )
     a = ap.parse_args()
     if a.world:
         bench_world(a.world)

@@ -37,10 +37,19 @@ def run(world, name: str, key: date, latency_ms: float, parallel: int) -> tuple[
     p = pull(st, key_date=key, strategy=strategy, system=system)
     wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     floor = sum(p.stats["calls"].values()) * latency_ms / 1000.0 / par
-    return {"run": name, "strategy": strategy, "connections": par, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-            "latency_floor_s": round(floor, 2), "rfc_calls": p.stats["rfc_calls"],
-            "open": len(p.open_items), "cleared": len(p.cleared_items),
-            "customers": len(p.customers), "sandbox_build_s": round(build, 2)}, p
+    return {
+        "run": name,
+        "strategy": strategy,
+        "connections": par,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "latency_floor_s": round(floor, 2),
+        "rfc_calls": p.stats["rfc_calls"],
+        "open": len(p.open_items),
+        "cleared": len(p.cleared_items),
+        "customers": len(p.customers),
+        "sandbox_build_s": round(build, 2),
+    }, p
 
 
 def main() -> None:
@@ -49,8 +58,11 @@ def main() -> None:
     ap.add_argument("--latency-ms", type=float, default=20.0)
     ap.add_argument("--parallel", type=int, default=4, help="connections of the tuned runs")
     ap.add_argument("--key-date", default="2026-11-23")
-    ap.add_argument("--runs", default="baseline,bapi,table",
-                    help="comma-separated subset of baseline,bapi,table (baseline on large is slow)")
+    ap.add_argument(
+        "--runs",
+        default="baseline,bapi,table",
+        help="comma-separated subset of baseline,bapi,table (baseline on large is slow)",
+    )
     a = ap.parse_args()
     names = [n.strip() for n in a.runs.split(",") if n.strip()]
     bad = [n for n in names if n not in RUNS]
@@ -60,8 +72,10 @@ def main() -> None:
     t = time.perf_counter()
     world = World(size=a.size, as_of=key)
     n_ledger = len(world.ledger)
-    print(f"world {a.size}: {n_ledger} ledger rows, {len(world.kna1)} customers, generated in "
-          f"{time.perf_counter() - t:.1f}s; latency {a.latency_ms:g} ms per RFC call")
+    print(
+        f"world {a.size}: {n_ledger} ledger rows, {len(world.kna1)} customers, generated in "
+        f"{time.perf_counter() - t:.1f}s; latency {a.latency_ms:g} ms per RFC call"
+    )
     rows, pulls = [], {}
     for name in names:
         row, p = run(world, name, key, a.latency_ms, a.parallel)
@@ -72,8 +86,10 @@ def main() -> None:
     if "baseline" in table.index:
         table["speedup"] = (table.loc["baseline", "wall_s"] / table["wall_s"]).round(1)
     print()
-    print("baseline = BAPI over 1 connection (naive); bapi/table = tuned defaults "
-          f"({a.parallel} connections)")
+    print(
+        "baseline = BAPI over 1 connection (naive); bapi/table = tuned defaults "
+        f"({a.parallel} connections)"
+    )
     print(table.to_string())
     for name, p in pulls.items():
         calls = ", ".join(f"{k}={v}" for k, v in p.stats["calls"].items())
@@ -89,8 +105,12 @@ def main() -> None:
                 except AssertionError as exc:
                     print(" ", n, str(exc)[:300])
     if len(pulls) > 1:
-        print("identical frames across runs:",
-              all(p.frames()[n].equals(ref.frames()[n]) for p in pulls.values() for n in ref.frames()))
+        print(
+            "identical frames across runs:",
+            all(
+                p.frames()[n].equals(ref.frames()[n]) for p in pulls.values() for n in ref.frames()
+            ),
+        )
 
 
 if __name__ == "__main__":

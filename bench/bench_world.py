@@ -27,10 +27,14 @@ def main(size: str = "small", as_of: str = "2026-11-23") -> None:
     t4 = time.perf_counter()
     open_debit = int((led["AUGDT"].isna() & (led["SHKZG"] == "S")).sum())
     print(f"size={size} as_of={d}")
-    print(f"generate {t1 - t0:6.2f}s  ledger {t2 - t1:6.2f}s  portal_records {t3 - t2:6.2f}s  "
-          f"truth+knkk {t4 - t3:6.2f}s  total {t4 - t0:6.2f}s")
-    print(f"customers {len(w.kna1)}  ledger rows {len(led)}  open items {int(led['AUGDT'].isna().sum())} "
-          f"(debit {open_debit})  portal records {len(rec)}  truth rows {len(tr)}  knkk {len(kk)}")
+    print(
+        f"generate {t1 - t0:6.2f}s  ledger {t2 - t1:6.2f}s  portal_records {t3 - t2:6.2f}s  "
+        f"truth+knkk {t4 - t3:6.2f}s  total {t4 - t0:6.2f}s"
+    )
+    print(
+        f"customers {len(w.kna1)}  ledger rows {len(led)}  open items {int(led['AUGDT'].isna().sum())} "
+        f"(debit {open_debit})  portal records {len(rec)}  truth rows {len(tr)}  knkk {len(kk)}"
+    )
     print("findings: " + ", ".join(f"{k}={v}" for k, v in tr["finding"].value_counts().items()))
     print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 

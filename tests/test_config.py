@@ -25,9 +25,9 @@ def test_precedence_defaults_file_env_flags(tmp_path):
     f.write_text('[sap]\nstrategy = "table"\nparallel = 2\n[reports]\nlanguage = "zh"\n')
     env = {"ARSYNC_SAP__PARALLEL": "6", "ARSYNC_CONFIG": str(f)}
     s = load_settings(environ=env, overrides={"reports.language": "en"})
-    assert s.sap.strategy == "table"        # file beats default
-    assert s.sap.parallel == 6              # env beats file
-    assert s.reports.language == "en"       # flag beats everything
+    assert s.sap.strategy == "table"  # file beats default
+    assert s.sap.parallel == 6  # env beats file
+    assert s.reports.language == "en"  # flag beats everything
     where = {k: src for k, _, src in settings_report(s)}
     assert where["sap.strategy"] == f"file {f}"
     assert where["sap.parallel"] == "env ARSYNC_SAP__PARALLEL"
@@ -36,8 +36,12 @@ def test_precedence_defaults_file_env_flags(tmp_path):
 
 
 def test_nested_connection_from_env_and_password_held_apart():
-    env = {"ARSYNC_SAP__BACKEND": "pyrfc", "ARSYNC_SAP__CONNECTION__ASHOST": "sap01",
-           "ARSYNC_SAP__CONNECTION__SYSNR": "00", "ARSYNC_SAP__CONNECTION__PASSWD": "S3cr3t!pw"}
+    env = {
+        "ARSYNC_SAP__BACKEND": "pyrfc",
+        "ARSYNC_SAP__CONNECTION__ASHOST": "sap01",
+        "ARSYNC_SAP__CONNECTION__SYSNR": "00",
+        "ARSYNC_SAP__CONNECTION__PASSWD": "S3cr3t!pw",
+    }
     s = load_settings(environ=env)
     assert s.sap.connection == {"ashost": "sap01", "sysnr": "00"}
     assert s.sap.passwd.get_secret_value() == "S3cr3t!pw"
@@ -93,8 +97,9 @@ def test_cli_config_show_masks_and_exits_2_on_bad_config(monkeypatch):
 
 def test_console_script_reports_bad_config_without_traceback(tmp_path):
     env = {"ARSYNC_SAP__STRATEGY": "odata", "PATH": ""}
-    p = subprocess.run([sys.executable, "-m", "arsync", "config", "show"], env=env,
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "arsync", "config", "show"], env=env, capture_output=True, text=True
+    )
     assert p.returncode == 2
     assert "sap.strategy" in p.stderr and "Traceback" not in p.stderr
 

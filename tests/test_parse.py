@@ -28,8 +28,13 @@ CST = timezone(timedelta(hours=8))
 def fullwidth(s: str) -> str:
     """ASCII → full-width forms, as portals built on Chinese input methods show them."""
     return "".join(
-        "\u3000" if c == " " else "￥" if c == "¥"
-        else chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c
+        "\u3000"
+        if c == " "
+        else "￥"
+        if c == "¥"
+        else chr(ord(c) + 0xFEE0)
+        if "!" <= c <= "~"
+        else c
         for c in s
     )
 
@@ -53,7 +58,7 @@ def cn_upper(n: int) -> str:
     """Integer → formal uppercase numerals, written the way invoices write them."""
     if n == 0:
         return "零"
-    groups = [n // 10**(4 * i) % 10**4 for i in range(3)]
+    groups = [n // 10 ** (4 * i) % 10**4 for i in range(3)]
     out, need_zero = "", False
     for i in (2, 1, 0):
         sec = groups[i]
@@ -139,8 +144,25 @@ def test_amount_placeholders_are_none(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["abc", "1,23.4", "12,3456.00", "1.2.3", "--5", "-(5)", "(-5)", "¥¥5", "5美元", "1e5", "壹壹元",
-     "壹佰仟元", "伍拾角", "壹亿亿亿亿元", "1234元5角", "12 34", "1" * 30],
+    [
+        "abc",
+        "1,23.4",
+        "12,3456.00",
+        "1.2.3",
+        "--5",
+        "-(5)",
+        "(-5)",
+        "¥¥5",
+        "5美元",
+        "1e5",
+        "壹壹元",
+        "壹佰仟元",
+        "伍拾角",
+        "壹亿亿亿亿元",
+        "1234元5角",
+        "12 34",
+        "1" * 30,
+    ],
 )
 def test_amount_garbage_raises_quoting_text(text):
     with pytest.raises(ValueError) as e:
@@ -293,7 +315,9 @@ def test_values_a_dataframe_held():
 
 
 def test_normalize_text():
-    assert normalize_text("\ufeff ＡＢＣ　１２３，（￥）\u00a0\u200d x \t\n y ") == "ABC 123,(¥) x y"
+    assert (
+        normalize_text("\ufeff ＡＢＣ　１２３，（￥）\u00a0\u200d x \t\n y ") == "ABC 123,(¥) x y"
+    )
     assert normalize_text("二〇二六、。") == "二〇二六、。"
 
 
@@ -307,8 +331,13 @@ def test_amount_round_trips_in_every_style(v):
     a = abs(v)
     sign = "-" if v < 0 else ""
     styles = [
-        f"{sign}¥{a:,.2f}", f"{sign}{a:,.2f}元", f"{v:.2f}", f"{sign}{a.scaleb(-4):f}万元",
-        f"{sign}{a.scaleb(-8):f}亿元", fullwidth(f"{sign}¥{a:,.2f}"), fullwidth(f"{v:,.2f}元"),
+        f"{sign}¥{a:,.2f}",
+        f"{sign}{a:,.2f}元",
+        f"{v:.2f}",
+        f"{sign}{a.scaleb(-4):f}万元",
+        f"{sign}{a.scaleb(-8):f}亿元",
+        fullwidth(f"{sign}¥{a:,.2f}"),
+        fullwidth(f"{v:,.2f}元"),
     ]
     if v < 0:
         styles += [f"({a:,.2f})", f"（{a:,.2f}）", fullwidth(f"(¥{a:,.2f})"), f"{a:,.2f}-"]
@@ -341,8 +370,11 @@ def test_fullwidth_and_ascii_amounts_parse_alike(text):
 
 
 @PROPS
-@given(st.from_regex(r"20[0-9]{2}[-/.年][01]?[0-9][-/.月][0-3]?[0-9]日?( [0-2][0-9]:[0-5][0-9])?",
-                     fullmatch=True))
+@given(
+    st.from_regex(
+        r"20[0-9]{2}[-/.年][01]?[0-9][-/.月][0-3]?[0-9]日?( [0-2][0-9]:[0-5][0-9])?", fullmatch=True
+    )
+)
 def test_fullwidth_and_ascii_dates_parse_alike(text):
     assert _outcome(parse_date, fullwidth(text)) == _outcome(parse_date, text)
 
@@ -363,14 +395,24 @@ def test_any_text_parses_or_raises_parse_error(text):
 def test_dates_round_trip_in_every_style(d, second):
     y, m, dd = d.year, d.month, d.day
     styles = [
-        f"{y}年{m}月{dd}日", f"{y}年{m:02d}月{dd:02d}日",
-        f"{d:%Y-%m-%d}", f"{d:%Y/%m/%d}", f"{d:%Y.%m.%d}",
-        f"{y}-{m}-{dd}", f"{d:%Y%m%d}", fullwidth(f"{d:%Y-%m-%d}"), fullwidth(f"{y}年{m}月{dd}日"),
+        f"{y}年{m}月{dd}日",
+        f"{y}年{m:02d}月{dd:02d}日",
+        f"{d:%Y-%m-%d}",
+        f"{d:%Y/%m/%d}",
+        f"{d:%Y.%m.%d}",
+        f"{y}-{m}-{dd}",
+        f"{d:%Y%m%d}",
+        fullwidth(f"{d:%Y-%m-%d}"),
+        fullwidth(f"{y}年{m}月{dd}日"),
         "".join(_LOWER[int(c)] for c in str(y)) + f"年{cn_small(m)}月{cn_small(dd)}日",
     ]
     at = datetime(y, m, dd, tzinfo=CST) + timedelta(seconds=second)
-    styles += [f"{at:%Y-%m-%d %H:%M:%S}", f"{at:%Y/%m/%d %H:%M}", at.isoformat(),
-               at.astimezone(UTC).isoformat()]
+    styles += [
+        f"{at:%Y-%m-%d %H:%M:%S}",
+        f"{at:%Y/%m/%d %H:%M}",
+        at.isoformat(),
+        at.astimezone(UTC).isoformat(),
+    ]
     if len(str(int(at.timestamp()))) == 10:  # epoch stamps are 10/13 digits from 2001-09-09 on
         styles += [str(int(at.timestamp())), str(int(at.timestamp()) * 1000 + second % 1000)]
     for text in styles:

@@ -23,8 +23,13 @@ AS_OF = date(2026, 11, 23)
 
 
 def settings_for(out, **over):
-    base = {"sandbox.size": "tiny", "runs.out_dir": str(out), "portals.retry.attempts": 2,
-            "portals.retry.initial": 0.0, "portals.retry.maximum": 0.0}
+    base = {
+        "sandbox.size": "tiny",
+        "runs.out_dir": str(out),
+        "portals.retry.attempts": 2,
+        "portals.retry.initial": 0.0,
+        "portals.retry.maximum": 0.0,
+    }
     return load_settings(environ={}, overrides={**base, **over})
 
 
@@ -57,7 +62,13 @@ def test_nightly_run_records_every_stage_and_agrees_with_the_world(nightly):
     out, res, lines = nightly
     assert res.status == "ok"
     info = RunStore(f"sqlite:///{out / 'runs.sqlite'}").get(res.run_id)
-    assert [s["stage"] for s in info.stages] == ["sap", "portals", "reconcile", "worksheets", "summary"]
+    assert [s["stage"] for s in info.stages] == [
+        "sap",
+        "portals",
+        "reconcile",
+        "worksheets",
+        "summary",
+    ]
     assert all(s["status"] == "ok" for s in info.stages)
     assert info.stages[0]["counts"]["open_items"] > 100
 
@@ -65,11 +76,11 @@ def test_nightly_run_records_every_stage_and_agrees_with_the_world(nightly):
     truth = World.tiny(as_of=AS_OF).truth
     key = ["company_code", "fiscal_year", "document_no", "line_item"]
     both = wl.merge(truth, on=key, suffixes=("", "_true"))
-    assert len(both) == len(truth)                     # every item the collector chases is there
+    assert len(both) == len(truth)  # every item the collector chases is there
     for finding in ("NOT_SUBMITTED", "REJECTED", "NO_PORTAL", "PAID_NOT_APPLIED"):
         found, true = both["finding"] == finding, both["finding_true"] == finding
-        assert (found & true).sum() >= 0.97 * true.sum(), finding      # recall
-        assert (found & true).sum() >= 0.97 * found.sum(), finding     # precision
+        assert (found & true).sum() >= 0.97 * true.sum(), finding  # recall
+        assert (found & true).sum() >= 0.97 * found.sum(), finding  # precision
     assert any("open items" in line for line in res.summary["lines"])
 
 
@@ -98,8 +109,9 @@ def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(nightly, tmp_path)
     assert "[portals] done earlier; outputs reloaded" in lines
     pd.testing.assert_frame_equal(
         worklist_of(res).drop(columns=["status_age_days"]),
-        worklist_of(reference).drop(columns=["status_age_days"]))
-    assert len(store.recent(10)) == 1                   # resumed, not a second run
+        worklist_of(reference).drop(columns=["status_age_days"]),
+    )
+    assert len(store.recent(10)) == 1  # resumed, not a second run
     with pytest.raises(StageFailed, match="nothing to resume"):
         run(s, resume=True, echo=lambda _: None)
 
@@ -111,10 +123,14 @@ def test_a_portal_that_cannot_be_read_goes_stale_and_stops_nothing(nightly, tmp_
     broken.mkdir()
     (broken / "hosp-sh.yaml").write_text(
         "kind: portal\nid: hosp-sh\nfamily: hospital\nname: down for maintenance\n"
-        f"base_url: http://127.0.0.1:{closed_port()}/\naccounts: sandbox\ncustomers: sandbox\nbuyers: sandbox\n")
+        f"base_url: http://127.0.0.1:{closed_port()}/\naccounts: sandbox\ncustomers: sandbox\nbuyers: sandbox\n"
+    )
     lines: list[str] = []
-    res = run(settings_for(out, **{"portals.definitions_dir": str(broken)}), as_of=AS_OF,
-              echo=lines.append)
+    res = run(
+        settings_for(out, **{"portals.definitions_dir": str(broken)}),
+        as_of=AS_OF,
+        echo=lines.append,
+    )
     assert res.status == "partial"
     assert any("hosp-sh" in line and ("FAILED" in line or "STALE" in line) for line in lines)
     wl, before = worklist_of(res), worklist_of(first)
@@ -134,7 +150,7 @@ def test_a_week_later_the_world_has_moved_and_worksheets_follow(nightly, tmp_pat
     a, b = worklist_of(first), worklist_of(later)
     key = list(WORKLIST.key)
     gone = a.merge(b[key], on=key, how="left", indicator=True).query("_merge == 'left_only'")
-    assert len(gone) > 0                                 # some items were cleared in SAP
+    assert len(gone) > 0  # some items were cleared in SAP
     moved = a.merge(b, on=key, suffixes=("", "_b"))
     assert (moved["status"] != moved["status_b"]).any()  # some moved along their portal process
     closed_total = 0
@@ -154,7 +170,9 @@ def test_on_demand_run_for_one_customer_refreshes_only_that_workbook(nightly, tm
     books = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "worksheets").glob("*.xlsx")}
     before_rows = len(open_rows(tmp_path / "worksheets" / f"{mine}.xlsx"))
 
-    res = run(s, kind="reconcile", as_of=AS_OF, scope=Scope(customers=(target,)), echo=lambda _: None)
+    res = run(
+        s, kind="reconcile", as_of=AS_OF, scope=Scope(customers=(target,)), echo=lambda _: None
+    )
     narrowed = worklist_of(res)
     assert set(narrowed["customer"]) == {target}
     after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "worksheets").glob("*.xlsx")}
@@ -170,8 +188,13 @@ def test_on_demand_run_for_one_customer_refreshes_only_that_workbook(nightly, tm
 
 def test_an_on_demand_run_for_an_unknown_customer_says_so(tmp_path):
     with pytest.raises(StageFailed, match="customer\\(s\\) 4711 not found in SAP") as e:
-        run(settings_for(tmp_path), kind="reconcile", as_of=AS_OF, scope=Scope(customers=("4711",)),
-            echo=lambda _: None)
+        run(
+            settings_for(tmp_path),
+            kind="reconcile",
+            as_of=AS_OF,
+            scope=Scope(customers=("4711",)),
+            echo=lambda _: None,
+        )
     assert "--resume" not in str(e.value)
     info = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}").recent(1)[0]
     assert info.status == "failed" and info.stages[0]["status"] == "failed"

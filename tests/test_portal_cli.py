@@ -19,24 +19,47 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def runner(tmp_path, monkeypatch):
     world = tiny_world()
-    monkeypatch.setattr("arsync.connectors.portals.backend.make_world", lambda settings, as_of=None: world)
+    monkeypatch.setattr(
+        "arsync.connectors.portals.backend.make_world", lambda settings, as_of=None: world
+    )
     _register()
-    env = {"ARSYNC_PORTALS__SESSION_DIR": str(tmp_path / "sessions"), "ARSYNC_RUNS__OUT_DIR": str(tmp_path / "out")}
+    env = {
+        "ARSYNC_PORTALS__SESSION_DIR": str(tmp_path / "sessions"),
+        "ARSYNC_RUNS__OUT_DIR": str(tmp_path / "out"),
+    }
     return CliRunner(env=env), world
 
 
 def test_fetch_writes_records_and_outcomes_with_a_line_per_account(runner, tmp_path):
     cli_runner, world = runner
     out = tmp_path / "fetch"
-    res = cli_runner.invoke(cli, ["portals", "fetch", "--portal", "gov-gd", "--portal", "uni-sh",
-                                  "--concurrency", "2", "--out", str(out)])
+    res = cli_runner.invoke(
+        cli,
+        [
+            "portals",
+            "fetch",
+            "--portal",
+            "gov-gd",
+            "--portal",
+            "uni-sh",
+            "--concurrency",
+            "2",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
-    assert "gov-gd/gov-gd-a1: ok (45 records" in res.output and "uni-sh/uni-sh-a1: ok (12 records" in res.output
+    assert (
+        "gov-gd/gov-gd-a1: ok (45 records" in res.output
+        and "uni-sh/uni-sh-a1: ok (12 records" in res.output
+    )
     recs = pd.read_csv(out / "portal_records.csv", dtype=str)
     assert len(recs) == 57 and recs["record_id"].str.len().max() == 19
     truth = world.portal_records.set_index(["portal", "record_id"])["status"]
-    assert (recs.set_index(["portal", "record_id"])["status"] == truth.reindex(
-        recs.set_index(["portal", "record_id"]).index)).all()
+    assert (
+        recs.set_index(["portal", "record_id"])["status"]
+        == truth.reindex(recs.set_index(["portal", "record_id"]).index)
+    ).all()
     outcomes = pd.read_csv(out / "portal_outcomes.csv")
     assert list(outcomes["outcome"]) == ["ok", "ok"]
 
@@ -50,5 +73,7 @@ def test_check_validates_the_first_page(runner, tmp_path):
 
 def test_unknown_portal_is_a_clear_error(runner, tmp_path):
     cli_runner, _ = runner
-    res = cli_runner.invoke(cli, ["portals", "fetch", "--portal", "nope", "--out", str(tmp_path / "x")])
+    res = cli_runner.invoke(
+        cli, ["portals", "fetch", "--portal", "nope", "--out", str(tmp_path / "x")]
+    )
     assert res.exit_code == 2 and "unknown portal id(s) nope" in res.output

@@ -39,9 +39,15 @@ def pw():
 
 @pytest.fixture
 def settings(tmp_path):
-    return load_settings(overrides={
-        "portals.session_dir": str(tmp_path / "sessions"), "portals.timeout_ms": 10000,
-        "portals.retry.initial": 0.01, "portals.retry.maximum": 0.05, "portals.retry.attempts": 4})
+    return load_settings(
+        overrides={
+            "portals.session_dir": str(tmp_path / "sessions"),
+            "portals.timeout_ms": 10000,
+            "portals.retry.initial": 0.01,
+            "portals.retry.maximum": 0.05,
+            "portals.retry.attempts": 4,
+        }
+    )
 
 
 @pytest.fixture
@@ -64,21 +70,36 @@ def sandbox():
 def run(pw, settings, portals, out, **kw):
     loop, browser = pw
     # A hang is a failure of this test, not of the whole session.
-    return loop.run_until_complete(asyncio.wait_for(
-        fetch_async(settings, portals, out_dir=out, browser=browser, today=TODAY, **kw), timeout=600))
+    return loop.run_until_complete(
+        asyncio.wait_for(
+            fetch_async(settings, portals, out_dir=out, browser=browser, today=TODAY, **kw),
+            timeout=600,
+        )
+    )
 
 
 def _compare(world, recs: pd.DataFrame, search_portals=("uni-bj", "uni-sh")) -> pd.DataFrame:
     truth = world.portal_records
-    m = recs.merge(truth, on=["portal", "account", "record_id"], how="outer", suffixes=("", "_w"), indicator=True)
+    m = recs.merge(
+        truth,
+        on=["portal", "account", "record_id"],
+        how="outer",
+        suffixes=("", "_w"),
+        indicator=True,
+    )
     listed = ~m["portal"].isin(search_portals)
-    assert (m.loc[listed, "_merge"] == "both").all(), m.loc[listed & (m["_merge"] != "both"), ["portal", "record_id"]]
-    assert (m.loc[~listed, "_merge"] != "left_only").all()     # a search finds only real records
+    assert (m.loc[listed, "_merge"] == "both").all(), m.loc[
+        listed & (m["_merge"] != "both"), ["portal", "record_id"]
+    ]
+    assert (m.loc[~listed, "_merge"] != "left_only").all()  # a search finds only real records
     both = m[m["_merge"] == "both"]
-    assert (both["status"] == both["status_w"]).all(), both.loc[both["status"] != both["status_w"],
-                                                                 ["portal", "record_id", "status", "status_w"]]
+    assert (both["status"] == both["status_w"]).all(), both.loc[
+        both["status"] != both["status_w"], ["portal", "record_id", "status", "status_w"]
+    ]
     assert (both["amount"].astype("int64") == both["amount_w"]).all()
-    assert (both["invoice_no"] == both["invoice_no_w"].str.strip()).all()   # verbatim, noise included
+    assert (
+        both["invoice_no"] == both["invoice_no_w"].str.strip()
+    ).all()  # verbatim, noise included
     assert (both["customer"] == both["customer_w"]).all()
     return both
 
@@ -86,17 +107,23 @@ def _compare(world, recs: pd.DataFrame, search_portals=("uni-bj", "uni-sh")) -> 
 def test_all_three_families_agree_with_the_world(pw, settings, sandbox, tmp_path):
     world = make_world()
     defs, h, numbers = sandbox(world=world)
-    numbers = {c: ns[:12] for c, ns in numbers.items()}       # one search per number: keep it quick
+    numbers = {c: ns[:12] for c, ns in numbers.items()}  # one search per number: keep it quick
     res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
     assert [o.outcome for o in res.outcomes] == ["ok"] * len(res.outcomes), res.outcomes
     both = _compare(world, res.records)
     assert set(both["portal"]) == set(ALL)
     gov = both[both["portal"].str.startswith("gov")]
-    assert gov["record_id"].str.fullmatch(r"\d{19}").all()   # exact 19-digit ids, never via JS numbers
+    assert (
+        gov["record_id"].str.fullmatch(r"\d{19}").all()
+    )  # exact 19-digit ids, never via JS numbers
     hosp = both[both["portal"].str.startswith("hosp")]
     # 待付款 means ACCEPTED in 订单状态 and APPROVED in 结算状态
     assert set(hosp.loc[hosp["status_column"] == "订单状态", "status"]) >= {"ACCEPTED"}
-    assert "APPROVED" in set(hosp.loc[(hosp["status_column"] == "结算状态") & (hosp["status_text"] == "待付款"), "status"])
+    assert "APPROVED" in set(
+        hosp.loc[
+            (hosp["status_column"] == "结算状态") & (hosp["status_text"] == "待付款"), "status"
+        ]
+    )
     assert (gov.loc[gov["status_text"] == "待申请", "action_by"] == "SUPPLIER").all()
     paid = both[both["status"] == "PAID"]
     assert paid["paid_date"].notna().all()
@@ -107,11 +134,16 @@ def test_all_three_families_agree_with_the_world(pw, settings, sandbox, tmp_path
 
 def test_fault_knobs_are_survived(pw, settings, sandbox, tmp_path):
     faults = {
-        "gov-gd": Faults(error_rate=0.5, seed=3), "gov-zj": Faults(expire_after=1, latency_ms=20),
-        "hosp-sh": Faults(rate_limit_every=2), "hosp-gd": Faults(captcha_fail_once=True, error_rate=0.5, seed=1),
-        "uni-bj": Faults(expire_after=4), "uni-sh": Faults(captcha_fail_once=True, rate_limit_every=5),
+        "gov-gd": Faults(error_rate=0.5, seed=3),
+        "gov-zj": Faults(expire_after=1, latency_ms=20),
+        "hosp-sh": Faults(rate_limit_every=2),
+        "hosp-gd": Faults(captcha_fail_once=True, error_rate=0.5, seed=1),
+        "uni-bj": Faults(expire_after=4),
+        "uni-sh": Faults(captcha_fail_once=True, rate_limit_every=5),
     }
-    world = tiny_world(per_account={"government": 130, "hospital": 230, "university": 14})  # several pages
+    world = tiny_world(
+        per_account={"government": 130, "hospital": 230, "university": 14}
+    )  # several pages
     defs, h, numbers = sandbox(world=world, faults=faults)
     res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
     assert [o.outcome for o in res.outcomes] == ["ok"] * 6, res.outcomes
@@ -119,17 +151,24 @@ def test_fault_knobs_are_survived(pw, settings, sandbox, tmp_path):
     by = {o.portal: o for o in res.outcomes}
     assert h.sims["gov-gd"].stats["errors"] > 0 and h.sims["hosp-gd"].stats["errors"] > 0
     assert h.sims["hosp-sh"].stats["limited"] > 0 and h.sims["uni-sh"].stats["limited"] > 0
-    assert by["gov-zj"].attempts == 2 and sum(h.sims["gov-zj"].logins.values()) == 2    # re-login
+    assert by["gov-zj"].attempts == 2 and sum(h.sims["gov-zj"].logins.values()) == 2  # re-login
     assert by["uni-bj"].attempts == 2
-    assert len(h.sims["hosp-gd"].refused_once) == 1 and by["hosp-gd"].attempts == 1     # solved again in place
+    assert (
+        len(h.sims["hosp-gd"].refused_once) == 1 and by["hosp-gd"].attempts == 1
+    )  # solved again in place
 
 
-def test_an_unreadable_portal_is_reported_with_evidence_and_stops_nothing(pw, settings, sandbox, tmp_path):
+def test_an_unreadable_portal_is_reported_with_evidence_and_stops_nothing(
+    pw, settings, sandbox, tmp_path
+):
     defs, h, numbers = sandbox(faults={"gov-gd": Faults(error_rate=1.0)}, ids=["gov-gd", "hosp-sh"])
     res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
     by = {o.portal: o for o in res.outcomes}
     assert by["gov-gd"].outcome == "stale" and "HTTP 500" in by["gov-gd"].reason
-    assert Path(by["gov-gd"].evidence).is_file() and Path(by["gov-gd"].evidence).with_suffix(".png").is_file()
+    assert (
+        Path(by["gov-gd"].evidence).is_file()
+        and Path(by["gov-gd"].evidence).with_suffix(".png").is_file()
+    )
     assert by["hosp-sh"].outcome == "ok"
     assert set(res.records["portal"]) == {"hosp-sh"}
 
@@ -141,13 +180,16 @@ def test_redesigned_layout_fails_loudly(pw, settings, sandbox, tmp_path, pid):
     (o,) = res.outcomes
     assert o.outcome == "failed" and o.reason.startswith("LayoutDriftError") and o.attempts == 1
     assert "missing" in o.reason and Path(o.evidence).is_file()
-    assert res.records.empty                    # never a partial result
+    assert res.records.empty  # never a partial result
 
 
 def test_unknown_status_word_is_drift(pw, settings, sandbox, tmp_path):
     (gov,), h, _ = sandbox(ids=["gov-gd"])
     spec = gov.spec
-    cols = [c.model_copy(update={"words": {k: v for k, v in c.words.items() if k != "支付中"}}) for c in spec.status]
+    cols = [
+        c.model_copy(update={"words": {k: v for k, v in c.words.items() if k != "支付中"}})
+        for c in spec.status
+    ]
     gov = gov.model_copy(update={"spec": spec.model_copy(update={"status": cols})})
     res = run(pw, settings, [gov], tmp_path / "run")
     (o,) = res.outcomes
@@ -159,34 +201,58 @@ def test_session_is_reused_and_an_expired_one_needs_login(pw, settings, sandbox,
     (gov,), h, _ = sandbox(ids=["gov-gd"])
     acc = gov.accounts[0]
     loop, browser = pw
-    loop.run_until_complete(login_async(settings, gov, acc, browser=browser, visible=False, solver=SandboxSolver()))
+    loop.run_until_complete(
+        login_async(settings, gov, acc, browser=browser, visible=False, solver=SandboxSolver())
+    )
     manual = gov.model_copy(update={"accounts": [acc.model_copy(update={"login": "manual"})]})
     first = run(pw, settings, [manual], tmp_path / "a")
     assert first.outcomes[0].outcome == "ok" and not first.outcomes[0].logged_in
     assert sum(h.sims["gov-gd"].logins.values()) == 1
-    urllib.request.urlopen(h.url("gov-gd") + "_test/expire").read()     # the portal forgets every session
+    urllib.request.urlopen(
+        h.url("gov-gd") + "_test/expire"
+    ).read()  # the portal forgets every session
     second = run(pw, settings, [manual], tmp_path / "b")
     (o,) = second.outcomes
-    assert o.outcome == "needs_login" and "arsync portals login gov-gd/" in o.reason and o.attempts == 1
+    assert (
+        o.outcome == "needs_login"
+        and "arsync portals login gov-gd/" in o.reason
+        and o.attempts == 1
+    )
     assert second.records.empty
-    auto = run(pw, settings, [gov], tmp_path / "c")                     # an auto account logs in again
+    auto = run(pw, settings, [gov], tmp_path / "c")  # an auto account logs in again
     assert auto.outcomes[0].outcome == "ok" and auto.outcomes[0].logged_in
 
 
 def test_password_never_in_logs_evidence_or_file_names(pw, settings, sandbox, tmp_path, caplog):
     world = tiny_world()
-    defs, h, numbers = sandbox(world=world, faults={"hosp-sh": Faults(error_rate=1.0)},
-                               ids=["gov-gd", "hosp-sh", "uni-bj"])
+    defs, h, numbers = sandbox(
+        world=world, faults={"hosp-sh": Faults(error_rate=1.0)}, ids=["gov-gd", "hosp-sh", "uni-bj"]
+    )
     passwords = [a.password.reveal() for p in defs for a in p.accounts]
-    wrong = defs[0].model_copy(update={"id": "gov-gd", "accounts": [
-        defs[0].accounts[0].model_copy(update={"password": type(defs[0].accounts[0].password)(passwords[0] + "x")})]})
+    wrong = defs[0].model_copy(
+        update={
+            "id": "gov-gd",
+            "accounts": [
+                defs[0]
+                .accounts[0]
+                .model_copy(
+                    update={"password": type(defs[0].accounts[0].password)(passwords[0] + "x")}
+                )
+            ],
+        }
+    )
     caplog.set_level(logging.DEBUG)
     res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
-    fresh = settings.model_copy(update={"portals": settings.portals.model_copy(
-        update={"session_dir": str(tmp_path / "sessions2")})})           # no saved session to fall back on
+    fresh = settings.model_copy(
+        update={
+            "portals": settings.portals.model_copy(
+                update={"session_dir": str(tmp_path / "sessions2")}
+            )
+        }
+    )  # no saved session to fall back on
     bad = run(pw, fresh, [wrong], tmp_path / "run2")
     assert bad.outcomes[0].outcome == "failed" and "LogonError" in bad.outcomes[0].reason
-    assert bad.outcomes[0].attempts == 1                     # a refused login is never retried
+    assert bad.outcomes[0].attempts == 1  # a refused login is never retried
     secrets = passwords + [passwords[0] + "x"]
     texts = [caplog.text, repr(res.outcomes), repr(bad.outcomes), repr(defs), res.records.to_csv()]
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
@@ -201,11 +267,18 @@ def test_password_never_in_logs_evidence_or_file_names(pw, settings, sandbox, tm
 def test_search_by_click_reads_what_the_form_search_reads(pw, settings, sandbox, tmp_path):
     """Both ways of searching (press 查询 and wait for the page / send the form from the page) agree."""
     world = tiny_world()
-    (uni,), h, numbers = sandbox(world=world, faults={"uni-bj": Faults(rate_limit_every=4)}, ids=["uni-bj"])
+    (uni,), h, numbers = sandbox(
+        world=world, faults={"uni-bj": Faults(rate_limit_every=4)}, ids=["uni-bj"]
+    )
     numbers = {c: ns[:8] for c, ns in numbers.items()}
     spec = uni.spec
-    click = uni.model_copy(update={"spec": spec.model_copy(update={"list": spec.list.model_copy(
-        update={"search_by": "click"})})})
+    click = uni.model_copy(
+        update={
+            "spec": spec.model_copy(
+                update={"list": spec.list.model_copy(update={"search_by": "click"})}
+            )
+        }
+    )
     assert uni.spec.list.search_by == "form"
     got = {}
     for name, portal in (("form", uni), ("click", click)):
@@ -217,9 +290,15 @@ def test_search_by_click_reads_what_the_form_search_reads(pw, settings, sandbox,
 
 
 def test_a_request_the_portal_never_answers_is_abandoned_and_retried(pw, tmp_path, sandbox):
-    quick = load_settings(overrides={
-        "portals.session_dir": str(tmp_path / "sessions"), "portals.timeout_ms": 1500,
-        "portals.retry.initial": 0.01, "portals.retry.maximum": 0.05, "portals.retry.attempts": 4})
+    quick = load_settings(
+        overrides={
+            "portals.session_dir": str(tmp_path / "sessions"),
+            "portals.timeout_ms": 1500,
+            "portals.retry.initial": 0.01,
+            "portals.retry.maximum": 0.05,
+            "portals.retry.attempts": 4,
+        }
+    )
     ids = ("gov-gd", "hosp-sh", "uni-bj")
     world = tiny_world(per_account={"government": 60, "hospital": 60, "university": 6})
     defs, h, numbers = sandbox(world=world, faults=Faults(stall_every=4), ids=ids)
@@ -227,9 +306,11 @@ def test_a_request_the_portal_never_answers_is_abandoned_and_retried(pw, tmp_pat
     assert [o.outcome for o in res.outcomes] == ["ok"] * len(res.outcomes), res.outcomes
     assert sum(h.sims[i].stats["stalled"] for i in ids) > 0
     got, truth = res.records, world.portal_records
-    for pid in ("gov-gd", "hosp-sh"):       # list portals: every record, once, with its status
+    for pid in ("gov-gd", "hosp-sh"):  # list portals: every record, once, with its status
         mine = got[got["portal"] == pid].set_index("record_id")["status"].sort_index()
         want = truth[truth["portal"] == pid].set_index("record_id")["status"].sort_index()
         pd.testing.assert_series_equal(mine, want, check_names=False)
     uni = got[got["portal"] == "uni-bj"]
-    assert len(uni) > 0 and set(uni["record_id"]) <= set(truth.loc[truth["portal"] == "uni-bj", "record_id"])
+    assert len(uni) > 0 and set(uni["record_id"]) <= set(
+        truth.loc[truth["portal"] == "uni-bj", "record_id"]
+    )

@@ -21,11 +21,28 @@ OTHER = "0000001002"
 
 def item(**kw) -> dict:
     row = dict(
-        company_code="1000", fiscal_year="2026", document_no="0090000001", line_item="001",
-        customer=CUST, doc_type="RV", reference="12345678", assignment="PO-2026-001",
-        document_date="2026-09-01", posting_date="2026-09-01", baseline_date="2026-09-01",
-        due_date="2026-10-01", amount=123456, currency="CNY", local_amount=None, local_currency="CNY",
-        dunning_level=0, dunning_block="", payment_block="", special_gl="", invoice_ref="", text="",
+        company_code="1000",
+        fiscal_year="2026",
+        document_no="0090000001",
+        line_item="001",
+        customer=CUST,
+        doc_type="RV",
+        reference="12345678",
+        assignment="PO-2026-001",
+        document_date="2026-09-01",
+        posting_date="2026-09-01",
+        baseline_date="2026-09-01",
+        due_date="2026-10-01",
+        amount=123456,
+        currency="CNY",
+        local_amount=None,
+        local_currency="CNY",
+        dunning_level=0,
+        dunning_block="",
+        payment_block="",
+        special_gl="",
+        invoice_ref="",
+        text="",
     )
     row.update(kw)
     if row["local_amount"] is None:
@@ -42,11 +59,28 @@ def cleared(**kw) -> dict:
 
 def rec(**kw) -> dict:
     row = dict(
-        portal="hosp-sh", account="acc1", record_id="JS000000000001", buyer="某某医院", customer=CUST,
-        invoice_no="12345678", order_no="", contract_no="", amount=123456, paid_amount=0,
-        currency="CNY", status="UNDER_REVIEW", status_text="审核中", status_column="结算状态",
-        action_by="BUYER", status_date="2026-11-01", expected_pay_date=None, paid_date=None,
-        payment_ref="", reason="", fetched_at="2026-11-23 06:00:00", evidence="",
+        portal="hosp-sh",
+        account="acc1",
+        record_id="JS000000000001",
+        buyer="某某医院",
+        customer=CUST,
+        invoice_no="12345678",
+        order_no="",
+        contract_no="",
+        amount=123456,
+        paid_amount=0,
+        currency="CNY",
+        status="UNDER_REVIEW",
+        status_text="审核中",
+        status_column="结算状态",
+        action_by="BUYER",
+        status_date="2026-11-01",
+        expected_pay_date=None,
+        paid_date=None,
+        payment_ref="",
+        reason="",
+        fetched_at="2026-11-23 06:00:00",
+        evidence="",
     )
     row.update(kw)
     return row
@@ -54,9 +88,18 @@ def rec(**kw) -> dict:
 
 def cust(**kw) -> dict:
     row = dict(
-        customer=CUST, name="上海市某某医院", segment="hospital", city="上海", tax_id="12310000425000000X",
-        collector="C1", portals="hosp-sh", credit_limit=0, credit_exposure=0, credit_currency="CNY",
-        risk_class="", credit_blocked=False,
+        customer=CUST,
+        name="上海市某某医院",
+        segment="hospital",
+        city="上海",
+        tax_id="12310000425000000X",
+        collector="C1",
+        portals="hosp-sh",
+        credit_limit=0,
+        credit_exposure=0,
+        credit_currency="CNY",
+        risk_class="",
+        credit_blocked=False,
     )
     row.update(kw)
     return row
@@ -85,29 +128,39 @@ def one(items, recs=(), **kw) -> pd.Series:
 
 # --- invoice-number noise: each spelling still finds the record ------------------------------
 
-@pytest.mark.parametrize("sap, portal", [
-    ("12345678", "No.12345678"),
-    ("12345678", "NO:12345678"),
-    ("12345678", "发票号:12345678"),
-    ("12345678", "发票号码：12345678"),
-    ("01234567", "1234567"),
-    ("1234567", "01234567"),
-    ("12345678", "１２３４５６７８"),
-    ("12345678", "1234 5678"),
-    ("12345678", " 12345678 "),
-    ("26442000000050000001", "2644 2000 0000 5000 0001"),
-])
+
+@pytest.mark.parametrize(
+    "sap, portal",
+    [
+        ("12345678", "No.12345678"),
+        ("12345678", "NO:12345678"),
+        ("12345678", "发票号:12345678"),
+        ("12345678", "发票号码：12345678"),
+        ("01234567", "1234567"),
+        ("1234567", "01234567"),
+        ("12345678", "１２３４５６７８"),
+        ("12345678", "1234 5678"),
+        ("12345678", " 12345678 "),
+        ("26442000000050000001", "2644 2000 0000 5000 0001"),
+    ],
+)
 def test_invoice_number_spellings_match(sap, portal):
     r = one([item(reference=sap)], [rec(invoice_no=portal)])
     assert (r.finding, r.match_rule, r.record_id) == ("IN_PROCESS", "invoice_no", "JS000000000001")
     assert r.match_confidence == 1.0
 
 
-@pytest.mark.parametrize("sap, portal", [
-    ("50000001", "26442000000050000001"),    # SAP holds the tail in XBLNR, the portal the 20 digits
-    ("26442000000050000001", "50000001"),    # the portal shows only the last 8
-    ("26442000000050000001", "No.5000 0001"),
-])
+@pytest.mark.parametrize(
+    "sap, portal",
+    [
+        (
+            "50000001",
+            "26442000000050000001",
+        ),  # SAP holds the tail in XBLNR, the portal the 20 digits
+        ("26442000000050000001", "50000001"),  # the portal shows only the last 8
+        ("26442000000050000001", "No.5000 0001"),
+    ],
+)
 def test_twenty_digit_number_matches_its_tail(sap, portal):
     r = one([item(reference=sap)], [rec(invoice_no=portal)])
     assert (r.finding, r.match_rule) == ("IN_PROCESS", "invoice_tail")
@@ -129,7 +182,9 @@ def test_several_invoices_in_one_record_split_the_amount(sep):
 
 
 def test_split_shares_add_up_to_the_record_amount():
-    items = [item(document_no=f"00900000{i:02d}", reference=f"1234567{i}", amount=100) for i in range(3)]
+    items = [
+        item(document_no=f"00900000{i:02d}", reference=f"1234567{i}", amount=100) for i in range(3)
+    ]
     wl = run(items, [rec(invoice_no="12345670;12345671;12345672", amount=100)])
     assert wl.portal_amount.sum() == 100
     assert set(wl.finding) == {"AMOUNT_MISMATCH"}
@@ -137,8 +192,11 @@ def test_split_shares_add_up_to_the_record_amount():
 
 def test_split_counts_invoices_already_cleared():
     """The record pays A (open) and B (already cleared): A's share is A's amount, not the total."""
-    r = one([item()], [rec(invoice_no="12345678;23456789", amount=323456)],
-            clear=[cleared(reference="23456789", amount=200000)])
+    r = one(
+        [item()],
+        [rec(invoice_no="12345678;23456789", amount=323456)],
+        clear=[cleared(reference="23456789", amount=200000)],
+    )
     assert (r.finding, r.portal_amount) == ("IN_PROCESS", 123456)
 
 
@@ -158,11 +216,14 @@ def test_unmapped_record_on_a_portal_the_customer_does_not_use_is_ignored():
 
 def test_unmapped_record_whose_number_fits_two_customers_is_ignored():
     custs = [cust(), cust(customer=OTHER, name="另一家")]
-    wl = run([item(), item(document_no="0090000002", customer=OTHER)], [rec(customer="")], custs=custs)
+    wl = run(
+        [item(), item(document_no="0090000002", customer=OTHER)], [rec(customer="")], custs=custs
+    )
     assert list(wl.finding) == ["NOT_SUBMITTED", "NOT_SUBMITTED"]
 
 
 # --- the other rules -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("field", ["order_no", "contract_no"])
 def test_order_or_contract_number_when_the_portal_has_no_invoice_number_yet(field):
@@ -182,34 +243,68 @@ def test_order_number_that_only_shares_its_digits_is_no_match():
 
 
 def test_order_only_resubmission_wins_over_the_rejected_record():
-    recs = [rec(invoice_no="", order_no="PO-2026-001", status="REJECTED", reason="缺少验收单"),
-            rec(invoice_no="", order_no="PO-2026-001", record_id="JS000000000002", status_date="2026-10-01")]
+    recs = [
+        rec(invoice_no="", order_no="PO-2026-001", status="REJECTED", reason="缺少验收单"),
+        rec(
+            invoice_no="",
+            order_no="PO-2026-001",
+            record_id="JS000000000002",
+            status_date="2026-10-01",
+        ),
+    ]
     r = one([item()], recs)
     assert (r.finding, r.record_id) == ("IN_PROCESS", "JS000000000002")
 
 
 def test_one_order_split_into_two_equal_records_is_ambiguous():
     items = [item(), item(document_no="0090000002", reference="23456789")]
-    recs = [rec(invoice_no="", order_no="PO-2026-001", status="PAID", paid_amount=123456, paid_date="2026-11-10"),
-            rec(invoice_no="", order_no="po2026001", record_id="JS000000000002", status="PAID",
-                paid_amount=123456, paid_date="2026-11-10")]
+    recs = [
+        rec(
+            invoice_no="",
+            order_no="PO-2026-001",
+            status="PAID",
+            paid_amount=123456,
+            paid_date="2026-11-10",
+        ),
+        rec(
+            invoice_no="",
+            order_no="po2026001",
+            record_id="JS000000000002",
+            status="PAID",
+            paid_amount=123456,
+            paid_date="2026-11-10",
+        ),
+    ]
     wl = run(items, recs)
     assert list(wl.finding) == ["AMBIGUOUS", "AMBIGUOUS"] and list(wl.record_id) == ["", ""]
-    assert wl.reason.iloc[0].startswith("2 candidate records: hosp-sh/JS000000000001, hosp-sh/JS000000000002")
+    assert wl.reason.iloc[0].startswith(
+        "2 candidate records: hosp-sh/JS000000000001, hosp-sh/JS000000000002"
+    )
 
 
 def test_two_records_of_one_order_are_told_apart_by_amount():
     items = [item(), item(document_no="0090000002", reference="23456789", amount=50000)]
-    recs = [rec(invoice_no="", order_no="PO-2026-001", amount=50000),
-            rec(invoice_no="", order_no="PO-2026-001", record_id="JS000000000002")]
+    recs = [
+        rec(invoice_no="", order_no="PO-2026-001", amount=50000),
+        rec(invoice_no="", order_no="PO-2026-001", record_id="JS000000000002"),
+    ]
     wl = run(items, recs)
     assert list(wl.finding) == ["IN_PROCESS", "IN_PROCESS"]
     assert list(wl.record_id) == ["JS000000000002", "JS000000000001"]
 
 
 def test_mapped_record_beats_an_unmapped_one_with_the_same_number():
-    recs = [rec(), rec(customer="", buyer="上海市某某医院（本部）", record_id="JS000000000002",
-                       status="PAID", status_date="2026-11-20", paid_amount=123456)]
+    recs = [
+        rec(),
+        rec(
+            customer="",
+            buyer="上海市某某医院（本部）",
+            record_id="JS000000000002",
+            status="PAID",
+            status_date="2026-11-20",
+            paid_amount=123456,
+        ),
+    ]
     r = one([item()], recs)
     assert (r.finding, r.record_id, r.match_confidence) == ("IN_PROCESS", "JS000000000001", 1.0)
 
@@ -240,8 +335,10 @@ def test_amount_match_outside_the_date_window_is_no_match():
 
 
 def test_two_amount_candidates_are_ambiguous():
-    recs = [rec(invoice_no="", status_date="2026-09-20"),
-            rec(invoice_no="", status_date="2026-09-21", record_id="JS000000000002")]
+    recs = [
+        rec(invoice_no="", status_date="2026-09-20"),
+        rec(invoice_no="", status_date="2026-09-21", record_id="JS000000000002"),
+    ]
     r = one([item()], recs)
     assert (r.finding, r.record_id) == ("AMBIGUOUS", "")
     assert r.reason.startswith("2 candidate records: hosp-sh/JS000000000001")
@@ -250,15 +347,21 @@ def test_two_amount_candidates_are_ambiguous():
 
 # --- choosing between records --------------------------------------------------------------
 
+
 def test_resubmitted_record_wins_over_the_rejected_one():
-    recs = [rec(status="REJECTED", status_date="2026-10-10", reason="发票抬头错误"),
-            rec(record_id="JS000000000002", status="SUBMITTED", status_date="2026-10-01")]
+    recs = [
+        rec(status="REJECTED", status_date="2026-10-10", reason="发票抬头错误"),
+        rec(record_id="JS000000000002", status="SUBMITTED", status_date="2026-10-01"),
+    ]
     r = one([item()], recs)
     assert (r.finding, r.record_id, r.status) == ("IN_PROCESS", "JS000000000002", "SUBMITTED")
 
 
 def test_most_recent_live_record_wins():
-    recs = [rec(status_date="2026-10-10"), rec(record_id="JS000000000002", status="APPROVED", status_date="2026-11-10")]
+    recs = [
+        rec(status_date="2026-10-10"),
+        rec(record_id="JS000000000002", status="APPROVED", status_date="2026-11-10"),
+    ]
     assert one([item()], recs).record_id == "JS000000000002"
 
 
@@ -270,6 +373,7 @@ def test_only_cancelled_records_mean_not_submitted():
 
 # --- findings ------------------------------------------------------------------------------
 
+
 def test_rejected_carries_the_portals_reason():
     r = one([item()], [rec(status="REJECTED", reason="发票抬头错误")])
     assert (r.finding, r.reason) == ("REJECTED", "发票抬头错误")
@@ -277,14 +381,23 @@ def test_rejected_carries_the_portals_reason():
 
 
 def test_paid_in_full_and_still_open_is_paid_not_applied():
-    r = one([item()], [rec(status="PAID", paid_amount=123456, paid_date="2026-11-15", payment_ref="P1")])
+    r = one(
+        [item()], [rec(status="PAID", paid_amount=123456, paid_date="2026-11-15", payment_ref="P1")]
+    )
     assert r.finding == "PAID_NOT_APPLIED"
     assert r.expected_pay_date == pd.Timestamp("2026-11-15")
     assert r.reason == "paid 2026-11-15, payment ref P1"
 
 
-@pytest.mark.parametrize("record_amount, finding", [(123455, "IN_PROCESS"), (123457, "IN_PROCESS"),
-                                                    (123454, "AMOUNT_MISMATCH"), (120000, "AMOUNT_MISMATCH")])
+@pytest.mark.parametrize(
+    "record_amount, finding",
+    [
+        (123455, "IN_PROCESS"),
+        (123457, "IN_PROCESS"),
+        (123454, "AMOUNT_MISMATCH"),
+        (120000, "AMOUNT_MISMATCH"),
+    ],
+)
 def test_amount_tolerance(record_amount, finding):
     assert one([item()], [rec(amount=record_amount)]).finding == finding
 
@@ -301,7 +414,11 @@ def test_partial_payment_is_an_amount_mismatch():
 
 def test_record_amount_mismatch_names_both_amounts():
     r = one([item()], [rec(amount=100000)])
-    assert (r.finding, r.reason, r.portal_amount) == ("AMOUNT_MISMATCH", "portal 1000.00 vs SAP 1234.56", 100000)
+    assert (r.finding, r.reason, r.portal_amount) == (
+        "AMOUNT_MISMATCH",
+        "portal 1000.00 vs SAP 1234.56",
+        100000,
+    )
 
 
 def test_currency_mismatch():
@@ -311,8 +428,9 @@ def test_currency_mismatch():
 
 def test_residual_item_is_matched_through_the_cleared_invoice():
     clr = cleared(document_no="0090000050", reference="12345678", amount=123456)
-    resid = item(document_no="1400000007", doc_type="DZ", reference="", amount=6000,
-                 invoice_ref="0090000050")
+    resid = item(
+        document_no="1400000007", doc_type="DZ", reference="", amount=6000, invoice_ref="0090000050"
+    )
     r = one([resid], [rec(status="PAID", paid_amount=117456, paid_date="2026-11-10")], clear=[clr])
     assert (r.finding, r.match_rule) == ("AMOUNT_MISMATCH", "invoice_ref:invoice_no")
     assert "residual of 1000/2026/0090000050/001" in r.reason
@@ -320,8 +438,13 @@ def test_residual_item_is_matched_through_the_cleared_invoice():
 
 def test_a_paid_remainder_whose_invoice_was_cleared_before_the_window_is_a_short_payment():
     # The invoice itself is not among the cleared items read; the remainder carries its number.
-    resid = item(document_no="1400000007", doc_type="DZ", reference="12345678", amount=6000,
-                 invoice_ref="0090000050")
+    resid = item(
+        document_no="1400000007",
+        doc_type="DZ",
+        reference="12345678",
+        amount=6000,
+        invoice_ref="0090000050",
+    )
     r = one([resid], [rec(amount=6000, status="PAID", paid_amount=6000, paid_date="2026-11-10")])
     assert r.finding == "AMOUNT_MISMATCH"
     assert "remainder of a short payment of invoice 0090000050" in r.reason
@@ -331,10 +454,14 @@ def test_a_paid_remainder_whose_invoice_was_cleared_before_the_window_is_a_short
 
 
 def test_open_credit_items_are_unapplied_credit():
-    wl = run([item(document_no="1400000001", doc_type="DZ", reference="", amount=-5000),
-              item(document_no="1400000002", doc_type="DG", reference="", amount=-700),
-              item(document_no="1400000003", doc_type="DZ", amount=-900, invoice_ref="0090000001")],
-             [rec()])
+    wl = run(
+        [
+            item(document_no="1400000001", doc_type="DZ", reference="", amount=-5000),
+            item(document_no="1400000002", doc_type="DG", reference="", amount=-700),
+            item(document_no="1400000003", doc_type="DZ", amount=-900, invoice_ref="0090000001"),
+        ],
+        [rec()],
+    )
     assert set(wl.finding) == {"UNAPPLIED_CREDIT"}
     assert list(wl.reason) == ["payment on account", "credit memo", "credit for invoice 0090000001"]
     assert set(wl.next_action) == {"apply it to the invoice it belongs to / refund"}
@@ -352,7 +479,9 @@ def test_portal_customer_without_record_is_not_submitted():
 
 
 def test_item_of_a_stale_portal_shows_the_last_known_status_with_its_age():
-    r = one([item()], [rec(status="APPROVED")], stale_portals={"hosp-sh": datetime(2026, 11, 20, 6)})
+    r = one(
+        [item()], [rec(status="APPROVED")], stale_portals={"hosp-sh": datetime(2026, 11, 20, 6)}
+    )
     assert (r.finding, r.status, r.status_age_days) == ("STALE", "APPROVED", 3)
     assert r.reason == "hosp-sh not read; last read 2026-11-20"
 
@@ -371,69 +500,140 @@ def test_status_unchanged_too_long_is_stuck():
 
 # --- cash application proposals ------------------------------------------------------------
 
+
 def paid_rec(**kw):
     return rec(status="PAID", paid_amount=kw.get("amount", 123456), paid_date="2026-11-15", **kw)
 
 
 def test_payment_on_account_is_proposed_for_paid_not_applied():
-    pays = [item(document_no="1400000001", doc_type="DZ", reference="", amount=-123456, posting_date="2026-11-16"),
-            item(document_no="1400000002", doc_type="DZ", reference="", amount=-123456, posting_date="2026-08-01"),
-            item(document_no="1400000003", doc_type="DZ", reference="", amount=-99999, posting_date="2026-11-15")]
+    pays = [
+        item(
+            document_no="1400000001",
+            doc_type="DZ",
+            reference="",
+            amount=-123456,
+            posting_date="2026-11-16",
+        ),
+        item(
+            document_no="1400000002",
+            doc_type="DZ",
+            reference="",
+            amount=-123456,
+            posting_date="2026-08-01",
+        ),
+        item(
+            document_no="1400000003",
+            doc_type="DZ",
+            reference="",
+            amount=-99999,
+            posting_date="2026-11-15",
+        ),
+    ]
     wl = run([item()] + pays, [paid_rec()])
     inv = wl.loc[wl.document_no == "0090000001"].iloc[0]
     assert (inv.finding, inv.proposed_clearing) == ("PAID_NOT_APPLIED", "1000/2026/1400000001/001")
 
 
 def test_payment_of_a_split_record_is_proposed_for_all_its_items():
-    items = [item(), item(document_no="0090000002", reference="23456789", amount=200000),
-             item(document_no="1400000001", doc_type="DZ", reference="", amount=-323456, posting_date="2026-11-16")]
+    items = [
+        item(),
+        item(document_no="0090000002", reference="23456789", amount=200000),
+        item(
+            document_no="1400000001",
+            doc_type="DZ",
+            reference="",
+            amount=-323456,
+            posting_date="2026-11-16",
+        ),
+    ]
     wl = run(items, [paid_rec(invoice_no="12345678;23456789", amount=323456)])
     paid = wl.loc[wl.finding == "PAID_NOT_APPLIED"]
     assert len(paid) == 2 and set(paid.proposed_clearing) == {"1000/2026/1400000001/001"}
 
 
 def test_one_payment_is_proposed_once():
-    items = [item(), item(document_no="0090000002", reference="23456789"),
-             item(document_no="1400000001", doc_type="DZ", reference="", amount=-123456, posting_date="2026-11-16")]
+    items = [
+        item(),
+        item(document_no="0090000002", reference="23456789"),
+        item(
+            document_no="1400000001",
+            doc_type="DZ",
+            reference="",
+            amount=-123456,
+            posting_date="2026-11-16",
+        ),
+    ]
     recs = [paid_rec(), paid_rec(record_id="JS000000000002", invoice_no="23456789")]
     wl = run(items, recs)
-    assert sorted(wl.loc[wl.finding == "PAID_NOT_APPLIED", "proposed_clearing"]) == ["", "1000/2026/1400000001/001"]
+    assert sorted(wl.loc[wl.finding == "PAID_NOT_APPLIED", "proposed_clearing"]) == [
+        "",
+        "1000/2026/1400000001/001",
+    ]
 
 
 # --- aging, priority, contract -------------------------------------------------------------
 
-@pytest.mark.parametrize("due, days, bucket", [
-    ("2026-12-01", -8, "not due"), ("2026-11-23", 0, "not due"), ("2026-11-22", 1, "1-30"),
-    ("2026-10-24", 30, "1-30"), ("2026-10-23", 31, "31-60"), ("2026-08-25", 90, "61-90"),
-    ("2026-05-27", 180, "91-180"), ("2025-11-23", 365, "181-365"), ("2025-11-22", 366, ">365"),
-])
+
+@pytest.mark.parametrize(
+    "due, days, bucket",
+    [
+        ("2026-12-01", -8, "not due"),
+        ("2026-11-23", 0, "not due"),
+        ("2026-11-22", 1, "1-30"),
+        ("2026-10-24", 30, "1-30"),
+        ("2026-10-23", 31, "31-60"),
+        ("2026-08-25", 90, "61-90"),
+        ("2026-05-27", 180, "91-180"),
+        ("2025-11-23", 365, "181-365"),
+        ("2025-11-22", 366, ">365"),
+    ],
+)
 def test_days_overdue_and_aging_bucket(due, days, bucket):
     r = one([item(due_date=due)], [rec()])
     assert (r.days_overdue, r.aging_bucket) == (days, bucket)
 
 
 def test_aging_limits_come_from_settings():
-    r = one([item(due_date="2026-10-23")], [rec()], settings=ReconcileSettings(aging_limits=[0, 45]))
+    r = one(
+        [item(due_date="2026-10-23")], [rec()], settings=ReconcileSettings(aging_limits=[0, 45])
+    )
     assert r.aging_bucket == "1-45"
 
 
-@pytest.mark.parametrize("kw, rkw, expected", [
-    (dict(due_date="2026-07-01", amount=50_000_000), dict(status="REJECTED", amount=50_000_000), 1),
-    (dict(due_date="2026-12-20"), dict(), 5),                        # in process, not yet due
-    (dict(), dict(), 4),                                             # in process, overdue
-    (dict(), dict(status_date="2026-09-01"), 3),                     # stuck
-    (dict(), dict(status="PAID", paid_amount=123456), 2),
-    (dict(due_date="2026-07-01"), dict(status="PAID", paid_amount=123456), 1),
-])
+@pytest.mark.parametrize(
+    "kw, rkw, expected",
+    [
+        (
+            dict(due_date="2026-07-01", amount=50_000_000),
+            dict(status="REJECTED", amount=50_000_000),
+            1,
+        ),
+        (dict(due_date="2026-12-20"), dict(), 5),  # in process, not yet due
+        (dict(), dict(), 4),  # in process, overdue
+        (dict(), dict(status_date="2026-09-01"), 3),  # stuck
+        (dict(), dict(status="PAID", paid_amount=123456), 2),
+        (dict(due_date="2026-07-01"), dict(status="PAID", paid_amount=123456), 1),
+    ],
+)
 def test_priority_rule(kw, rkw, expected):
     assert one([item(**kw)], [rec(**rkw)]).priority == expected
 
 
 def test_worklist_follows_its_schema_and_is_independent_of_input_order():
-    items = [item(document_no=f"00900000{i:02d}", reference=f"123456{i:02d}", amount=1000 + i) for i in range(12)]
-    recs = [rec(record_id=f"JS0000000000{i:02d}", invoice_no=f"No.123456{i:02d}", amount=1000 + i,
-                status=["SUBMITTED", "PAID", "REJECTED"][i % 3], paid_amount=(1000 + i) * (i % 3 == 1))
-            for i in range(0, 12, 2)]
+    items = [
+        item(document_no=f"00900000{i:02d}", reference=f"123456{i:02d}", amount=1000 + i)
+        for i in range(12)
+    ]
+    recs = [
+        rec(
+            record_id=f"JS0000000000{i:02d}",
+            invoice_no=f"No.123456{i:02d}",
+            amount=1000 + i,
+            status=["SUBMITTED", "PAID", "REJECTED"][i % 3],
+            paid_amount=(1000 + i) * (i % 3 == 1),
+        )
+        for i in range(0, 12, 2)
+    ]
     a = run(items, recs)
     b = run(items[::-1], recs[::-1])
     WORKLIST.validate(a)

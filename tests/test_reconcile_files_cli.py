@@ -25,18 +25,28 @@ def inputs(tmp_path_factory):
     _register()
     frames = world_frames(World.tiny(as_of=AS_OF))
     d = tmp_path_factory.mktemp("in")
-    write_frames({k: frames[k] for k in ("open_items", "cleared_items", "customers", "portal_records")}, d, "csv")
+    write_frames(
+        {k: frames[k] for k in ("open_items", "cleared_items", "customers", "portal_records")},
+        d,
+        "csv",
+    )
     return d, frames
 
 
 def test_files_reconcile_like_the_frames(inputs, tmp_path):
     d, frames = inputs
     out = tmp_path / "out"
-    r = CliRunner().invoke(cli, ["reconcile", "--from-files", str(d), "--out", str(out),
-                                 "--as-of", AS_OF.isoformat()])
+    r = CliRunner().invoke(
+        cli, ["reconcile", "--from-files", str(d), "--out", str(out), "--as-of", AS_OF.isoformat()]
+    )
     assert r.exit_code == 0, r.output
-    expected = reconcile(frames["open_items"], frames["cleared_items"], frames["customers"],
-                         frames["portal_records"], as_of=AS_OF)
+    expected = reconcile(
+        frames["open_items"],
+        frames["cleared_items"],
+        frames["customers"],
+        frames["portal_records"],
+        as_of=AS_OF,
+    )
     got = pd.read_csv(out / "worklist.csv", dtype=str, keep_default_na=False)
     assert len(got) == len(expected)
     assert sorted(got["finding"]) == sorted(expected["finding"])
@@ -61,8 +71,18 @@ def test_bad_rows_are_reported_with_file_row_and_column(inputs, tmp_path):
         csv.writer(fh).writerows(rows)
 
     runner = CliRunner()
-    lenient = runner.invoke(cli, ["reconcile", "--from-files", str(bad), "--out", str(tmp_path / "o1"),
-                                  "--as-of", AS_OF.isoformat()])
+    lenient = runner.invoke(
+        cli,
+        [
+            "reconcile",
+            "--from-files",
+            str(bad),
+            "--out",
+            str(tmp_path / "o1"),
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+    )
     assert lenient.exit_code == 0, lenient.output
     errors = pd.read_csv(tmp_path / "o1" / "errors.csv", dtype=str, keep_default_na=False)
     assert {"file", "row", "column"} <= set(errors.columns)
@@ -70,8 +90,19 @@ def test_bad_rows_are_reported_with_file_row_and_column(inputs, tmp_path):
     got = pd.read_csv(tmp_path / "o1" / "worklist.csv", dtype=str)
     assert len(got) == len(rows) - 1 - 2
 
-    strict = runner.invoke(cli, ["reconcile", "--from-files", str(bad), "--out", str(tmp_path / "o2"),
-                                 "--as-of", AS_OF.isoformat(), "--strict"])
+    strict = runner.invoke(
+        cli,
+        [
+            "reconcile",
+            "--from-files",
+            str(bad),
+            "--out",
+            str(tmp_path / "o2"),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--strict",
+        ],
+    )
     assert strict.exit_code == 1
     assert "open_items.csv" in strict.output and "due_date" in strict.output
     assert "Traceback" not in strict.output

@@ -9,13 +9,24 @@ from hypothesis import strategies as st
 from arsync.jobs.engine.invoice_no import invoice_keys, normalize, tail
 
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-LABELS = ["", "No.", "NO:", "No. ", "发票号:", "发票号码：", "发票号码:", "票号", "Invoice No. ", "INV#"]
+LABELS = [
+    "",
+    "No.",
+    "NO:",
+    "No. ",
+    "发票号:",
+    "发票号码：",
+    "发票号码:",
+    "票号",
+    "Invoice No. ",
+    "INV#",
+]
 SEPARATORS = [";", "、", ",", "/", " ", "；", "，", " ; ", "| "]
 
 numbers = st.integers(min_value=1, max_value=10**20 - 1).map(str)
 invoice = st.one_of(
-    st.integers(min_value=1, max_value=99_999_999).map(lambda n: f"{n:08d}"),     # legacy 8 digits
-    st.integers(min_value=10**19, max_value=10**20 - 1).map(str),                  # 数电 20 digits
+    st.integers(min_value=1, max_value=99_999_999).map(lambda n: f"{n:08d}"),  # legacy 8 digits
+    st.integers(min_value=10**19, max_value=10**20 - 1).map(str),  # 数电 20 digits
 )
 
 
@@ -23,7 +34,7 @@ invoice = st.one_of(
 def spelled(draw, number: str, grouped: bool = True) -> str:
     s = number.lstrip("0") if draw(st.booleans()) else "0" * draw(st.integers(0, 3)) + number
     if grouped and draw(st.booleans()) and len(s) > 4:
-        s = " ".join(s[i:i + 4] for i in range(0, len(s), 4))
+        s = " ".join(s[i : i + 4] for i in range(0, len(s), 4))
     if draw(st.booleans()):
         s = s.translate(FULLWIDTH)
     return draw(st.sampled_from(LABELS)) + s + draw(st.sampled_from(["", " ", "\u3000"]))
@@ -36,9 +47,16 @@ def test_every_spelling_of_one_number_gives_the_same_key(data, number):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.data(), st.lists(invoice.filter(lambda s: len(s.lstrip("0")) > 4), min_size=1, max_size=5,
-                           unique_by=lambda s: s.lstrip("0")),
-       st.sampled_from(SEPARATORS))
+@given(
+    st.data(),
+    st.lists(
+        invoice.filter(lambda s: len(s.lstrip("0")) > 4),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda s: s.lstrip("0"),
+    ),
+    st.sampled_from(SEPARATORS),
+)
 def test_a_list_of_numbers_gives_each_key_once_in_order(data, nums, sep):
     # Digits grouped by fours with single spaces read as one number, so a list separated by
     # spaces only is unambiguous when its numbers are written whole (documented rule).
@@ -72,7 +90,9 @@ def test_any_text_gives_clean_keys(text):
 def test_vectorised_form_keeps_positions_and_drops_empty_fields():
     k = invoice_keys(pd.Series(["No.1;2", None, "", "26442000000050000001"]))
     assert k.to_dict("list") == {
-        "pos": [0, 0, 3], "key": ["1", "2", "26442000000050000001"], "tail": ["1", "2", "50000001"],
+        "pos": [0, 0, 3],
+        "key": ["1", "2", "26442000000050000001"],
+        "tail": ["1", "2", "50000001"],
     }
 
 

@@ -21,7 +21,9 @@ def world(request):
 
 def test_precision_and_recall_per_finding_against_the_truth(world):
     w, f = world
-    wl = reconcile(f["open_items"], f["cleared_items"], f["customers"], f["portal_records"], as_of=w.as_of)
+    wl = reconcile(
+        f["open_items"], f["cleared_items"], f["customers"], f["portal_records"], as_of=w.as_of
+    )
     ours = scores(w.truth, wl)
     base = scores(w.truth, vlookup_baseline(f["open_items"], f["customers"], f["portal_records"]))
     print(f"\n{w}: reconcile\n{ours.round(4)}\nVLOOKUP baseline\n{base.round(4)}")
@@ -40,7 +42,9 @@ def test_precision_and_recall_per_finding_against_the_truth(world):
 
 def test_matched_record_is_the_live_record_of_the_truth(world):
     w, f = world
-    wl = reconcile(f["open_items"], f["cleared_items"], f["customers"], f["portal_records"], as_of=w.as_of)
+    wl = reconcile(
+        f["open_items"], f["cleared_items"], f["customers"], f["portal_records"], as_of=w.as_of
+    )
     key = ["company_code", "fiscal_year", "document_no", "line_item"]
     m = w.truth.merge(wl, on=key, suffixes=("_t", ""))
     shown = m["record_id_t"].ne("")

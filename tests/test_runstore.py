@@ -17,7 +17,9 @@ def store(tmp_path):
 
 
 def test_runs_and_stages_are_recorded_in_order(store, tmp_path):
-    store.start_run("r1", "nightly", date(2026, 11, 23), {"customers": ["0000100001"]}, str(tmp_path))
+    store.start_run(
+        "r1", "nightly", date(2026, 11, 23), {"customers": ["0000100001"]}, str(tmp_path)
+    )
     store.start_stage("r1", "sap", 0)
     store.finish_stage("r1", "sap", "ok", 1.5, {"open_items": 10})
     store.start_stage("r1", "portals", 1)
@@ -51,12 +53,14 @@ def test_second_run_is_refused_while_the_lock_is_held(store):
 
 def test_a_lock_left_by_a_dead_process_is_taken_over(store, tmp_path):
     # A child process takes the lock and dies without releasing it (as a killed run would).
-    code = ("from arsync.jobs.pipeline.runstore import RunStore; "
-            f"RunStore('sqlite:///{tmp_path / 'runs.sqlite'}').acquire('dead-run')")
+    code = (
+        "from arsync.jobs.pipeline.runstore import RunStore; "
+        f"RunStore('sqlite:///{tmp_path / 'runs.sqlite'}').acquire('dead-run')"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
     with store.engine.connect() as c:
         held = c.exec_driver_sql("select run_id from locks").scalar()
     assert held == "dead-run"
-    store.acquire("r2")          # not refused: the holder is gone
+    store.acquire("r2")  # not refused: the holder is gone
     with store.engine.connect() as c:
         assert c.exec_driver_sql("select run_id from locks").scalar() == "r2"

@@ -20,8 +20,10 @@ from arsync.sandbox._rfc_tinyworld import tiny_world
 from arsync.sandbox.sap import SandboxSap
 
 
-@given(st.lists(st.integers(min_value=-(10**12), max_value=10**12), min_size=1, max_size=30),
-       st.sampled_from([(16, 2), (3, 0), (8, 3)]))
+@given(
+    st.lists(st.integers(min_value=-(10**12), max_value=10**12), min_size=1, max_size=30),
+    st.sampled_from([(16, 2), (3, 0), (8, 3)]),
+)
 def test_wa_scaled_matches_wa_number(values, spec):
     f = Field("X", "P", *spec)
     texts = render(values, f)
@@ -29,7 +31,9 @@ def test_wa_scaled_matches_wa_number(values, spec):
     if any("*" in t for t in texts):
         assert got is None  # overflow marks go to the per-value path and its clear error
     else:
-        assert got.tolist() == [int(cv.wa_number(t, "X").scaleb(f.decimals)) for t in texts] == values
+        assert (
+            got.tolist() == [int(cv.wa_number(t, "X").scaleb(f.decimals)) for t in texts] == values
+        )
 
 
 def test_wa_scaled_refuses_what_it_cannot_read_exactly():
@@ -39,22 +43,49 @@ def test_wa_scaled_refuses_what_it_cannot_read_exactly():
 
 
 def _item(doc: str, amount, cur: str = "CNY", **kw) -> dict:
-    item = {"COMP_CODE": "1000", "CUSTOMER": "0000001000", "SP_GL_IND": "", "CLEAR_DATE": "",
-            "CLR_DOC_NO": "", "ALLOC_NMBR": "", "FISC_YEAR": "2026", "DOC_NO": doc, "ITEM_NUM": "001",
-            "PSTNG_DATE": "20261001", "DOC_DATE": "20261001", "CURRENCY": cur, "LOC_CURRCY": "CNY",
-            "REF_DOC_NO": "", "REF_DOC_NO_LONG": "", "DOC_TYPE": "DR", "DB_CR_IND": "S",
-            "AMT_DOCCUR": amount, "LC_AMOUNT": Decimal("1.0000"), "ITEM_TEXT": "设备款",
-            "BLINE_DATE": "", "DSCT_DAYS1": Decimal("0"), "DSCT_DAYS2": Decimal("0"),
-            "NETTERMS": Decimal("30"), "PMNT_BLOCK": "", "INV_REF": "", "DUNN_BLOCK": "",
-            "DUNN_LEVEL": "0", "DOC_STATUS": ""}
+    item = {
+        "COMP_CODE": "1000",
+        "CUSTOMER": "0000001000",
+        "SP_GL_IND": "",
+        "CLEAR_DATE": "",
+        "CLR_DOC_NO": "",
+        "ALLOC_NMBR": "",
+        "FISC_YEAR": "2026",
+        "DOC_NO": doc,
+        "ITEM_NUM": "001",
+        "PSTNG_DATE": "20261001",
+        "DOC_DATE": "20261001",
+        "CURRENCY": cur,
+        "LOC_CURRCY": "CNY",
+        "REF_DOC_NO": "",
+        "REF_DOC_NO_LONG": "",
+        "DOC_TYPE": "DR",
+        "DB_CR_IND": "S",
+        "AMT_DOCCUR": amount,
+        "LC_AMOUNT": Decimal("1.0000"),
+        "ITEM_TEXT": "设备款",
+        "BLINE_DATE": "",
+        "DSCT_DAYS1": Decimal("0"),
+        "DSCT_DAYS2": Decimal("0"),
+        "NETTERMS": Decimal("30"),
+        "PMNT_BLOCK": "",
+        "INV_REF": "",
+        "DUNN_BLOCK": "",
+        "DUNN_LEVEL": "0",
+        "DOC_STATUS": "",
+    }
     item.update(kw)
     return item
 
 
 def test_bulk_lineitems_exact_amounts_and_clear_errors():
     dec = {"JPY": 0, "KWD": 3}
-    items = [_item("1", Decimal("1234.5650")), _item("2", Decimal("1000000.0000"), "JPY"),
-             _item("3", Decimal("0.0005"), "KWD"), _item("4", Decimal("1.23456"))]  # 5 places
+    items = [
+        _item("1", Decimal("1234.5650")),
+        _item("2", Decimal("1000000.0000"), "JPY"),
+        _item("3", Decimal("0.0005"), "KWD"),
+        _item("4", Decimal("1.23456")),
+    ]  # 5 places
     raw = lineitems_raw(items, dec, "test")
     assert raw["WRBTR"].tolist() == [123457, 1000000, 1, 123]  # half up, per currency
     assert raw["ZBD3T"].tolist() == [30] * 4 and raw["SGTXT"].iloc[0] == "设备款"
@@ -74,12 +105,19 @@ def test_read_table_rows_equal_the_per_value_rendering_and_cut_back():
     fields = ["BELNR", "SGTXT", "WRBTR", "ZBD3T", "BUDAT", "BUZEI", "XBLNR", "ZLSPR"]
     idx = np.arange(len(bsid))
     for delim in ("", "|"):
-        want = [delim.join(t).rstrip() for t in zip(*[
-            render(np.asarray(bsid[f])[idx], layout("BSID")[f]) for f in fields])]
+        want = [
+            delim.join(t).rstrip()
+            for t in zip(*[render(np.asarray(bsid[f])[idx], layout("BSID")[f]) for f in fields])
+        ]
         assert [d["WA"] for d in read_table(bsid, "BSID", idx, fields, delim)] == want
     conn = system.connect(user="u")
-    df = TableReader().read(type("C", (), {"call": lambda self, f, w="", **p: conn.call(f, **p)})(),
-                            "BSID", fields, [], ["BELNR", "BUZEI"])
+    df = TableReader().read(
+        type("C", (), {"call": lambda self, f, w="", **p: conn.call(f, **p)})(),
+        "BSID",
+        fields,
+        [],
+        ["BELNR", "BUZEI"],
+    )
     got = df.set_index("BELNR").loc[bsid["BELNR"][0]]
     assert got["SGTXT"] == bsid["SGTXT"][0] and got["BUDAT"] == bsid["BUDAT"][0]
 
@@ -87,9 +125,13 @@ def test_read_table_rows_equal_the_per_value_rendering_and_cut_back():
 def test_a_release_without_a_field_fails_naming_the_call():
     class Client:
         def call(self, func, where="", **params):
-            return {"RETURN": {"TYPE": "", "CODE": ""},
-                    "LINEITEMS": [{k: v for k, v in _item("1", Decimal(1)).items() if k != "DOC_NO"}]}
+            return {
+                "RETURN": {"TYPE": "", "CODE": ""},
+                "LINEITEMS": [{k: v for k, v in _item("1", Decimal(1)).items() if k != "DOC_NO"}],
+            }
 
-    with pytest.raises(DataError, match="GETOPENITEMS customer 0000001000 in company code 1000: "
-                                        "LINEITEMS lacks DOC_NO"):
+    with pytest.raises(
+        DataError,
+        match="GETOPENITEMS customer 0000001000 in company code 1000: LINEITEMS lacks DOC_NO",
+    ):
         fetch_customer(Client(), "1000", "0000001000", date(2026, 11, 23), date(2026, 10, 1), False)

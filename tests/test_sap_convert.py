@@ -71,19 +71,29 @@ def test_sign_and_unknown_indicator():
 def test_net_due_date_rules():
     b = pd.Series(pd.to_datetime(["2026-01-01", None, "2026-01-01", "2026-01-01", "2026-01-01"]))
     doc = pd.Series(pd.to_datetime(["2025-12-31"] * 5))
-    z1, z2, z3 = pd.Series([10, 0, 10, 0, 0]), pd.Series([30, 0, 0, 0, 0]), pd.Series([0, 45, 0, 30, 30])
+    z1, z2, z3 = (
+        pd.Series([10, 0, 10, 0, 0]),
+        pd.Series([30, 0, 0, 0, 0]),
+        pd.Series([0, 45, 0, 30, 30]),
+    )
     shkzg = pd.Series(["S", "S", "S", "H", "H"])
     rebzg = pd.Series(["", "", "", "", "V"])
     due = cv.net_due(b, doc, z1, z2, z3, shkzg, rebzg).dt.date.tolist()
-    assert due == [date(2026, 1, 31),              # discount days 2 when no net days
-                   date(2025, 12, 31) + timedelta(45),  # baseline falls back to document date
-                   date(2026, 1, 11),              # only discount days 1
-                   date(2026, 1, 1),               # credit without invoice reference: baseline
-                   date(2026, 1, 31)]              # 'V' credit memo keeps its terms
+    assert due == [
+        date(2026, 1, 31),  # discount days 2 when no net days
+        date(2025, 12, 31) + timedelta(45),  # baseline falls back to document date
+        date(2026, 1, 11),  # only discount days 1
+        date(2026, 1, 1),  # credit without invoice reference: baseline
+        date(2026, 1, 31),
+    ]  # 'V' credit memo keeps its terms
 
 
 @settings(max_examples=50)
-@given(vals=st.lists(st.text(alphabet="0123456789AB'", min_size=1, max_size=10), min_size=1, max_size=40))
+@given(
+    vals=st.lists(
+        st.text(alphabet="0123456789AB'", min_size=1, max_size=10), min_size=1, max_size=40
+    )
+)
 def test_options_rows_fit_72_and_split_between_tokens(vals):
     rows = options("BUKRS = '1000'", "KUNNR IN ( " + " , ".join(lit(v) for v in vals) + " )")
     assert all(len(r["TEXT"]) <= 72 for r in rows)

@@ -29,7 +29,9 @@ def tiny():
 def both(world, st, **kw):
     out = {}
     for strategy in ("bapi", "table"):
-        out[strategy] = pull(st, key_date=KEY, strategy=strategy, system=SandboxSap(world, seed=3), **kw)
+        out[strategy] = pull(
+            st, key_date=KEY, strategy=strategy, system=SandboxSap(world, seed=3), **kw
+        )
     return out["bapi"], out["table"]
 
 
@@ -42,23 +44,41 @@ def test_strategies_identical_on_tiny_world_and_the_expected_values(tiny):
     a, b = both(tiny, settings(), chunk=7, portal_map={"0000001000": ["gov-zj"]})
     assert_same(a, b)
     assert b.stats["calls"] == {"RFC_READ_TABLE": b.stats["rfc_calls"]}
-    assert a.stats["calls"]["BAPI_AR_ACC_GETOPENITEMS"] == a.stats["calls"]["BAPI_AR_ACC_GETBALANCEDITEMS"]
-    OPEN_ITEMS.validate(a.open_items), CLEARED_ITEMS.validate(a.cleared_items), CUSTOMERS.validate(a.customers)
+    assert (
+        a.stats["calls"]["BAPI_AR_ACC_GETOPENITEMS"]
+        == a.stats["calls"]["BAPI_AR_ACC_GETBALANCEDITEMS"]
+    )
+    (
+        OPEN_ITEMS.validate(a.open_items),
+        CLEARED_ITEMS.validate(a.cleared_items),
+        CUSTOMERS.validate(a.customers),
+    )
     o = a.open_items.set_index("document_no")
     assert o.loc["0090000005", ["amount", "currency"]].tolist() == [1000000, "JPY"]  # external yen
     assert o.loc["0090000005", "due_date"].date() == date(2026, 10, 5) + pd.Timedelta(days=30)
-    assert o.loc["1400000002", "amount"] == -3000000 and o.loc["1400000002", "invoice_ref"] == "0090000003"
-    assert o.loc["0190000001", "due_date"] == o.loc["0190000001", "baseline_date"]  # credit, no REBZG
-    assert o.loc["0090000006", "reference"] == "26442000000000999999"  # cleared after key date: open
+    assert (
+        o.loc["1400000002", "amount"] == -3000000
+        and o.loc["1400000002", "invoice_ref"] == "0090000003"
+    )
+    assert (
+        o.loc["0190000001", "due_date"] == o.loc["0190000001", "baseline_date"]
+    )  # credit, no REBZG
+    assert (
+        o.loc["0090000006", "reference"] == "26442000000000999999"
+    )  # cleared after key date: open
     assert o.loc["0090000001", "reference"] == "12345678"
     assert o.loc["1400000004", "special_gl"] == "A"
     assert "0090000004" not in o.index  # noted item left out by default
     assert "0090000007" not in o.index  # posted after the key date
     c = a.cleared_items.set_index("document_no")
-    assert c.loc["0090000002", ["reference", "clearing_doc"]].tolist() == ["26442000000000123456", "1400000001"]
+    assert c.loc["0090000002", ["reference", "clearing_doc"]].tolist() == [
+        "26442000000000123456",
+        "1400000001",
+    ]
     cu = a.customers.set_index("customer")
-    assert cu.loc["0000001001", ["segment", "collector", "credit_blocked", "credit_exposure"]].tolist() == [
-        "hospital", "C2", True, 8800100]
+    assert cu.loc[
+        "0000001001", ["segment", "collector", "credit_blocked", "credit_exposure"]
+    ].tolist() == ["hospital", "C2", True, 8800100]
     assert cu.loc["0000001000", "portals"] == "gov-zj" and cu.loc["0000001001", "portals"] == ""
 
 
@@ -83,11 +103,21 @@ def test_communication_errors_are_retried_and_counted(tiny, caplog):
     system = SandboxSap(tiny, comm_error_rate=0.2, seed=11)
     waits: list[float] = []
     with caplog.at_level(logging.WARNING, logger="arsync.retry"):
-        p = pull(settings(**{"sap.parallel": 1}), key_date=KEY, strategy="bapi", system=system,
-                 sleep=waits.append)
+        p = pull(
+            settings(**{"sap.parallel": 1}),
+            key_date=KEY,
+            strategy="bapi",
+            system=system,
+            sleep=waits.append,
+        )
     retries = [r for r in caplog.records if "retrying" in r.getMessage()]
     assert system.injected_errors > 3
-    assert len(retries) == len(waits) == system.injected_errors == sum(p.stats["failed_calls"].values())
+    assert (
+        len(retries)
+        == len(waits)
+        == system.injected_errors
+        == sum(p.stats["failed_calls"].values())
+    )
     ref = pull(settings(), key_date=KEY, strategy="bapi", system=SandboxSap(tiny))
     assert_same(p, ref)
 
@@ -132,6 +162,9 @@ def test_bapi_strategy_without_rfc_read_table(tiny, caplog):
 def test_bapi_error_names_function_customer_and_message(tiny):
     st = settings(**{"sap.customers": ["9999999"], "sap.company_codes": ["1000"]})
     system = SandboxSap(tiny, forbidden=("RFC_READ_TABLE",))
-    with pytest.raises(DataError, match=r"BAPI_AR_ACC_GETOPENITEMS \(customer 0009999999 in company "
-                                        r"code 1000\): FN502 Customer 0009999999 does not exist"):
+    with pytest.raises(
+        DataError,
+        match=r"BAPI_AR_ACC_GETOPENITEMS \(customer 0009999999 in company "
+        r"code 1000\): FN502 Customer 0009999999 does not exist",
+    ):
         pull(st, key_date=KEY, strategy="bapi", system=system)

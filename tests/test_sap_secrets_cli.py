@@ -22,9 +22,13 @@ from arsync.sandbox.sap import SandboxSap
 
 PW = "S3cr3t-Pa55-7781"
 KEY = date(2026, 11, 10)
-ENV = {"ARSYNC_SAP__CONNECTION__PASSWD": PW, "ARSYNC_SAP__CONNECTION__USER": "RFC_AR",
-       "ARSYNC_SAP__CONNECTION__ASHOST": "sap.example.com", "ARSYNC_SAP__CONNECTION__SYSNR": "00",
-       "ARSYNC_SAP__CONNECTION__CLIENT": "100"}
+ENV = {
+    "ARSYNC_SAP__CONNECTION__PASSWD": PW,
+    "ARSYNC_SAP__CONNECTION__USER": "RFC_AR",
+    "ARSYNC_SAP__CONNECTION__ASHOST": "sap.example.com",
+    "ARSYNC_SAP__CONNECTION__SYSNR": "00",
+    "ARSYNC_SAP__CONNECTION__CLIENT": "100",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +41,9 @@ def test_password_from_environment_appears_nowhere(world, tmp_path, caplog, monk
     leaky = SandboxSap(world, comm_errors_first=2, leak_secret_in_errors=True)
     monkeypatch.setattr(sap_connection, "sandbox_system", lambda settings: leaky)
     caplog.set_level(logging.DEBUG)
-    res = CliRunner().invoke(sap, ["pull", "--out", str(tmp_path), "--key-date", "2026-11-10"],
-                             obj={"settings": st})
+    res = CliRunner().invoke(
+        sap, ["pull", "--out", str(tmp_path), "--key-date", "2026-11-10"], obj={"settings": st}
+    )
     assert res.exit_code == 0, res.output
     assert leaky.injected_errors == 2 and caplog.text.count("retrying") == 2
     failing = SandboxSap(world, comm_errors_first=100, leak_secret_in_errors=True)
@@ -54,13 +59,31 @@ def test_cli_writes_files_in_major_units_with_text_ids(world, tmp_path, monkeypa
     st = load_settings(environ={})
     monkeypatch.setattr(sap_connection, "sandbox_system", lambda settings: SandboxSap(world))
     for fmt in ("csv", "xlsx", "parquet"):
-        res = CliRunner().invoke(sap, ["pull", "--out", str(tmp_path), "--key-date", "2026-11-10",
-                                       "--strategy", "table", "--format", fmt], obj={"settings": st})
+        res = CliRunner().invoke(
+            sap,
+            [
+                "pull",
+                "--out",
+                str(tmp_path),
+                "--key-date",
+                "2026-11-10",
+                "--strategy",
+                "table",
+                "--format",
+                fmt,
+            ],
+            obj={"settings": st},
+        )
         assert res.exit_code == 0, res.output
     assert "open_items:" in res.output and "RFC calls" in res.output
-    df = pd.read_csv(tmp_path / "open_items.csv", dtype=str, encoding="utf-8-sig").set_index("document_no")
+    df = pd.read_csv(tmp_path / "open_items.csv", dtype=str, encoding="utf-8-sig").set_index(
+        "document_no"
+    )
     assert df.loc["0090000001", ["amount", "customer", "due_date"]].tolist() == [
-        "12345.67", "0000001000", "2026-10-31"]
+        "12345.67",
+        "0000001000",
+        "2026-10-31",
+    ]
     assert df.loc["0090000005", ["amount", "currency"]].tolist() == ["1000000", "JPY"]
     assert df.loc["1400000002", "amount"] == "-30000.00"
     ws = openpyxl.load_workbook(tmp_path / "open_items.xlsx").active
@@ -92,8 +115,11 @@ def test_pyrfc_backend_with_a_drop_in_and_the_keyring(world, monkeypatch):
     env = {k: v for k, v in ENV.items() if "PASSWD" not in k} | {"ARSYNC_SAP__BACKEND": "pyrfc"}
     import keyring
 
-    monkeypatch.setattr(keyring, "get_password",
-                        lambda service, user: "kr-pw" if (service, user) == ("arsync", "sap:RFC_AR") else None)
+    monkeypatch.setattr(
+        keyring,
+        "get_password",
+        lambda service, user: "kr-pw" if (service, user) == ("arsync", "sap:RFC_AR") else None,
+    )
     p = pull(load_settings(environ=env), key_date=KEY, strategy="table")
     assert len(p.open_items) > 0
     assert seen and all(isinstance(v, str) for s in seen for v in s.values())

@@ -9,7 +9,16 @@ import openpyxl
 import pandas as pd
 import pytest
 from test_worksheets_build import (
-    AS_OF, calamine_rows, columns, edit, entries, item, key, row_of, sheet, worklist,
+    AS_OF,
+    calamine_rows,
+    columns,
+    edit,
+    entries,
+    item,
+    key,
+    row_of,
+    sheet,
+    worklist,
 )
 
 from arsync.common.errors import DataError, SchemaError
@@ -27,8 +36,15 @@ def refresh(rows, out, **kw):
 
 def test_layout_columns_formats_validation_colours(tmp_path):
     rows = [item(i) for i in range(8)] + [
-        item(50, currency="JPY", amount=1500000, local_amount=1500000, customer="0000300001",
-             customer_name="東京商事", company_code="3000"),
+        item(
+            50,
+            currency="JPY",
+            amount=1500000,
+            local_amount=1500000,
+            customer="0000300001",
+            customer_name="東京商事",
+            company_code="3000",
+        ),
     ]
     [res] = refresh(rows, tmp_path)
     assert res.outcome == "created" and res.open_items == 9 and res.path == tmp_path / "C1.xlsx"
@@ -39,11 +55,19 @@ def test_layout_columns_formats_validation_colours(tmp_path):
     heads = [c.value for c in ws[1]]
     assert heads[:2] == ["优先级 Priority", "结论 Finding"]
     assert "金额 Amount" in heads and heads[-1] == "_key"
-    collector = ["联系日期 Contact date", "联系方式 Contact method", "联系人 Contact person",
-                 "承诺付款日 Promise date", "承诺金额 Promise amount", "争议 Dispute",
-                 "争议原因 Dispute reason", "备注 Notes", "下次跟进 Next follow-up"]
+    collector = [
+        "联系日期 Contact date",
+        "联系方式 Contact method",
+        "联系人 Contact person",
+        "承诺付款日 Promise date",
+        "承诺金额 Promise amount",
+        "争议 Dispute",
+        "争议原因 Dispute reason",
+        "备注 Notes",
+        "下次跟进 Next follow-up",
+    ]
     start = heads.index(collector[0])
-    assert heads[start:start + 9] == collector
+    assert heads[start : start + 9] == collector
     assert start > heads.index("行项目 Line item")  # system columns first, then the collector's
     assert ws.freeze_panes == "C2"
     assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(heads))}10"
@@ -55,7 +79,10 @@ def test_layout_columns_formats_validation_colours(tmp_path):
     r = row_of(ws, key(3))
     amount = ws.cell(r, cols["amount"])
     assert amount.value == pytest.approx(1234.59) and amount.number_format == "#,##0.00"
-    assert ws.cell(r, cols["due_date"]).is_date and ws.cell(r, cols["due_date"]).number_format == "yyyy-mm-dd"
+    assert (
+        ws.cell(r, cols["due_date"]).is_date
+        and ws.cell(r, cols["due_date"]).number_format == "yyyy-mm-dd"
+    )
     assert ws.cell(r, cols["due_date"]).value.date() == item(3)["due_date"].date()
     doc = ws.cell(r, cols["document_no"])
     assert doc.value == "0090000003" and doc.data_type == "s" and doc.number_format == "@"
@@ -64,12 +91,17 @@ def test_layout_columns_formats_validation_colours(tmp_path):
 
     lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
     method_col = openpyxl.utils.get_column_letter(cols["contact_method"])
-    assert lists[f"{method_col}2:{method_col}1048576"] == '"电话 phone,邮件 e-mail,企业微信 WeChat,拜访 visit"'
+    assert (
+        lists[f"{method_col}2:{method_col}1048576"]
+        == '"电话 phone,邮件 e-mail,企业微信 WeChat,拜访 visit"'
+    )
     dispute_col = openpyxl.utils.get_column_letter(cols["dispute"])
     assert lists[f"{dispute_col}2:{dispute_col}1048576"] == '"是 yes,否 no"'
 
     fills = {}
-    for i in range(4):  # item(i) has finding ("NO_PORTAL", "PAID_NOT_APPLIED", "IN_PROCESS", "REJECTED")[i]
+    for i in range(
+        4
+    ):  # item(i) has finding ("NO_PORTAL", "PAID_NOT_APPLIED", "IN_PROCESS", "REJECTED")[i]
         fills[i] = ws.cell(row_of(ws, key(i)), cols["finding"]).fill.fgColor.rgb
     assert len(set(fills.values())) == 4
     aging = {ws.cell(row_of(ws, key(i)), cols["aging_bucket"]).fill.fgColor.rgb for i in (1, 6)}
@@ -86,7 +118,9 @@ def test_layout_columns_formats_validation_colours(tmp_path):
 def test_summary_by_customer(tmp_path):
     rows = [item(i) for i in range(12)]
     refresh(rows, tmp_path)
-    summary = {(r["customer"], r["currency"]): r for r in calamine_rows(tmp_path / "C1.xlsx", "summary")}
+    summary = {
+        (r["customer"], r["currency"]): r for r in calamine_rows(tmp_path / "C1.xlsx", "summary")
+    }
     df = worklist(rows)
     for cust, g in df.groupby("customer"):
         s = summary[(cust, "CNY")]
@@ -101,10 +135,13 @@ def test_summary_by_customer(tmp_path):
     assert len(counts) == 1 + df["customer"].nunique()
 
 
-@pytest.mark.parametrize("language,amount,notes,sheet_name,method", [
-    ("zh", "金额", "备注", "未清项", "电话,邮件,企业微信,拜访"),
-    ("en", "Amount", "Notes", "Open items", "phone,e-mail,WeChat,visit"),
-])
+@pytest.mark.parametrize(
+    "language,amount,notes,sheet_name,method",
+    [
+        ("zh", "金额", "备注", "未清项", "电话,邮件,企业微信,拜访"),
+        ("en", "Amount", "Notes", "Open items", "phone,e-mail,WeChat,visit"),
+    ],
+)
 def test_language_variants_and_switching(tmp_path, language, amount, notes, sheet_name, method):
     rows = [item(i) for i in range(4)]
     refresh(rows, tmp_path, settings=ReportSettings(language=language))
@@ -125,11 +162,19 @@ def test_carry_over_after_sort_filter_hidden_and_added_columns(tmp_path):
     rows = [item(i) for i in range(10)]
     path = tmp_path / "C1.xlsx"
     refresh(rows, path.parent)
-    edit(path, {
-        key(2): {"notes": "财务处说下周付", "contact_method": "电话 phone", "promise_amount": 1000.5,
-                 "promise_date": datetime(2026, 12, 1), "contact_person": "李老师"},
-        key(7): {"dispute": "是 yes", "dispute_reason": "数量不符"},
-    })
+    edit(
+        path,
+        {
+            key(2): {
+                "notes": "财务处说下周付",
+                "contact_method": "电话 phone",
+                "promise_amount": 1000.5,
+                "promise_date": datetime(2026, 12, 1),
+                "contact_person": "李老师",
+            },
+            key(7): {"dispute": "是 yes", "dispute_reason": "数量不符"},
+        },
+    )
     wb = openpyxl.load_workbook(path)
     ws = sheet(wb, "open")
     ws.insert_cols(3)  # an added column in the middle, shifting everything after it
@@ -151,10 +196,18 @@ def test_carry_over_after_sort_filter_hidden_and_added_columns(tmp_path):
     [res] = refresh(rows, path.parent)
     assert res.open_items == 10 and res.own_rows == 0 and res.closed_items == 0
     got = entries(path)
-    assert got[key(2)] == {"notes": "财务处说下周付", "contact_method": "电话 phone",
-                           "promise_amount": 1000.5, "promise_date": date(2026, 12, 1),
-                           "contact_person": "李老师"}
-    assert got[key(7)] == {"dispute": "是 yes", "dispute_reason": "数量不符", "x:My flag": "call dean"}
+    assert got[key(2)] == {
+        "notes": "财务处说下周付",
+        "contact_method": "电话 phone",
+        "promise_amount": 1000.5,
+        "promise_date": date(2026, 12, 1),
+        "contact_person": "李老师",
+    }
+    assert got[key(7)] == {
+        "dispute": "是 yes",
+        "dispute_reason": "数量不符",
+        "x:My flag": "call dean",
+    }
     assert set(got) == {key(2), key(7)}
     cal = {r["_key"]: r for r in calamine_rows(path, "open")}
     assert cal[key(2)]["amount"] == 999.0
@@ -168,8 +221,14 @@ def test_deleted_rows_and_columns_lose_nothing(tmp_path):
     rows = [item(i) for i in range(6)]
     path = tmp_path / "C1.xlsx"
     refresh(rows, tmp_path)
-    edit(path, {key(1): {"notes": "n1", "contact_person": "王"}, key(4): {"notes": "n4"},
-                key(5): {"contact_person": "赵"}})
+    edit(
+        path,
+        {
+            key(1): {"notes": "n1", "contact_person": "王"},
+            key(4): {"notes": "n4"},
+            key(5): {"contact_person": "赵"},
+        },
+    )
     refresh(rows, tmp_path)  # the entries were read once: from now on the workbook remembers them
     wb = openpyxl.load_workbook(path)
     ws = sheet(wb, "open")
@@ -179,8 +238,10 @@ def test_deleted_rows_and_columns_lose_nothing(tmp_path):
     wb.save(path)
     [res] = refresh([r for i, r in enumerate(rows) if i != 4], tmp_path)  # item 4 cleared meanwhile
     assert res.restored == 1 and res.moved_to_closed == 1
-    assert entries(path) == {key(1): {"notes": "n1", "contact_person": "王"},
-                             key(5): {"contact_person": "赵"}}
+    assert entries(path) == {
+        key(1): {"notes": "n1", "contact_person": "王"},
+        key(5): {"contact_person": "赵"},
+    }
     [closed] = calamine_rows(path, "closed")
     assert closed["_key"] == key(4) and closed["notes"] == "n4"
     assert closed["document_no"] == "0090000004" and "deleted" in closed["closed_reason"]
@@ -224,7 +285,9 @@ def test_closed_with_clearing_then_reopened(tmp_path):
     path = tmp_path / "C1.xlsx"
     refresh(rows, tmp_path)
     edit(path, {key(3): {"notes": "已付，等银行回单", "promise_amount": 1234.59}})
-    c = pd.DataFrame([{**item(3), "clearing_date": pd.Timestamp("2026-11-20"), "clearing_doc": "1400000123"}])
+    c = pd.DataFrame(
+        [{**item(3), "clearing_date": pd.Timestamp("2026-11-20"), "clearing_doc": "1400000123"}]
+    )
     cleared = CLEARED_ITEMS.coerce(c)
     [res] = refresh(rows[:3] + rows[4:], tmp_path, cleared=cleared)
     assert res.moved_to_closed == 1 and res.closed_items == 1
@@ -235,8 +298,11 @@ def test_closed_with_clearing_then_reopened(tmp_path):
     edit(path, {key(3): {"contact_person": "会计科"}}, role="closed")  # typed on Closed
     [res] = refresh(rows, tmp_path)  # clearing reversed: open again
     assert res.reopened == 1 and res.closed_items == 0
-    assert entries(path)[key(3)] == {"notes": "已付，等银行回单", "promise_amount": 1234.59,
-                                     "contact_person": "会计科"}
+    assert entries(path)[key(3)] == {
+        "notes": "已付，等银行回单",
+        "promise_amount": 1234.59,
+        "contact_person": "会计科",
+    }
 
 
 def test_reassigned_item_and_collector_filter(tmp_path):
@@ -291,7 +357,10 @@ def test_formulas_text_and_duplicated_rows(tmp_path):
     ws = sheet(openpyxl.load_workbook(path), "open")
     cols = columns(ws)
     r = row_of(ws, key(0))
-    assert ws.cell(r, cols["notes"]).value == "=not a formula" and ws.cell(r, cols["notes"]).data_type == "s"
+    assert (
+        ws.cell(r, cols["notes"]).value == "=not a formula"
+        and ws.cell(r, cols["notes"]).data_type == "s"
+    )
     assert ws.cell(r, cols["promise_amount"]).value == "=1000*2"
     assert ws.cell(r, cols["promise_amount"]).data_type == "f"
     notes = {v.value for v in ws[openpyxl.utils.get_column_letter(cols["notes"])]}

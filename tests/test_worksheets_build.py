@@ -16,19 +16,51 @@ def item(n: int, **over) -> dict:
     due = pd.Timestamp(AS_OF) - pd.Timedelta(days=(n * 17) % 200 - 30)
     finding = ("NO_PORTAL", "PAID_NOT_APPLIED", "IN_PROCESS", "REJECTED")[n % 4]
     row = dict(
-        company_code="1000", fiscal_year="2026", document_no=f"{90000000 + n:010d}",
-        line_item="001", customer=f"{100000 + n % 5:010d}", doc_type="RV",
-        reference=f"2644200000{n:010d}", assignment=f"PO-{n}",
-        document_date=due - pd.Timedelta(days=60), posting_date=due - pd.Timedelta(days=60),
-        baseline_date=due - pd.Timedelta(days=60), due_date=due,
-        amount=123456 + n, currency="CNY", local_amount=123456 + n, local_currency="CNY",
-        dunning_level=0, dunning_block="", payment_block="", special_gl="", invoice_ref="",
-        text="", customer_name=f"客户{n % 5}", segment="hospital", collector="C1",
-        days_overdue=(pd.Timestamp(AS_OF) - due).days, aging_bucket="1-30", portal="",
-        record_id="", status="", status_text="", status_date=pd.NaT, status_age_days=None,
-        stuck=False, paid_date=pd.NaT, payment_ref="", portal_amount=None, match_rule="",
-        match_confidence=0.0, finding=finding, next_action=NEXT_ACTIONS[finding],
-        proposed_clearing="", reason="", expected_pay_date=pd.NaT, priority=1 + n % 3,
+        company_code="1000",
+        fiscal_year="2026",
+        document_no=f"{90000000 + n:010d}",
+        line_item="001",
+        customer=f"{100000 + n % 5:010d}",
+        doc_type="RV",
+        reference=f"2644200000{n:010d}",
+        assignment=f"PO-{n}",
+        document_date=due - pd.Timedelta(days=60),
+        posting_date=due - pd.Timedelta(days=60),
+        baseline_date=due - pd.Timedelta(days=60),
+        due_date=due,
+        amount=123456 + n,
+        currency="CNY",
+        local_amount=123456 + n,
+        local_currency="CNY",
+        dunning_level=0,
+        dunning_block="",
+        payment_block="",
+        special_gl="",
+        invoice_ref="",
+        text="",
+        customer_name=f"客户{n % 5}",
+        segment="hospital",
+        collector="C1",
+        days_overdue=(pd.Timestamp(AS_OF) - due).days,
+        aging_bucket="1-30",
+        portal="",
+        record_id="",
+        status="",
+        status_text="",
+        status_date=pd.NaT,
+        status_age_days=None,
+        stuck=False,
+        paid_date=pd.NaT,
+        payment_ref="",
+        portal_amount=None,
+        match_rule="",
+        match_confidence=0.0,
+        finding=finding,
+        next_action=NEXT_ACTIONS[finding],
+        proposed_clearing="",
+        reason="",
+        expected_pay_date=pd.NaT,
+        priority=1 + n % 3,
     )
     row.update(over)
     return row
@@ -45,6 +77,7 @@ def key(n: int) -> str:
 
 
 # --- reading and editing workbooks the way a collector (or Excel) would -------------------
+
 
 def sheet(wb, role: str):
     """The sheet of ``role`` whatever the language of its name."""

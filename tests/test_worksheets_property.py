@@ -21,16 +21,25 @@ N = 10
 FIELDS = ("notes", "contact_person", "promise_amount", "contact_date", "dispute")
 values = st.one_of(
     st.none(),
-    st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=8)
-    .filter(lambda s: s.strip() and not s.startswith(("=", "+", "-", "@"))),
+    st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=8
+    ).filter(lambda s: s.strip() and not s.startswith(("=", "+", "-", "@"))),
     st.integers(1, 10**7).map(lambda n: n / 100),
     st.dates(date(2026, 1, 1), date(2027, 12, 31)).map(lambda d: datetime(d.year, d.month, d.day)),
 )
 edit_step = st.tuples(st.just("edit"), st.integers(0, N - 1), st.sampled_from(FIELDS), values)
-sheet_step = st.tuples(st.sampled_from(["shuffle", "delete", "hide", "closed_edit"]),
-                       st.integers(0, N - 1), st.sampled_from(FIELDS), values)
-world_step = st.tuples(st.just("world"), st.sets(st.integers(0, N - 1)), st.integers(0, 2**16),
-                       st.sampled_from(["zh", "en", "both"]))
+sheet_step = st.tuples(
+    st.sampled_from(["shuffle", "delete", "hide", "closed_edit"]),
+    st.integers(0, N - 1),
+    st.sampled_from(FIELDS),
+    values,
+)
+world_step = st.tuples(
+    st.just("world"),
+    st.sets(st.integers(0, N - 1)),
+    st.integers(0, 2**16),
+    st.sampled_from(["zh", "en", "both"]),
+)
 steps = st.lists(st.one_of(edit_step, edit_step, sheet_step, world_step), min_size=2, max_size=9)
 
 
@@ -38,7 +47,11 @@ def norm(v):
     return v.date() if isinstance(v, datetime) else v
 
 
-@settings(max_examples=int(os.environ.get('WS_EXAMPLES', 20)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("WS_EXAMPLES", 20)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(start=st.sets(st.integers(0, N - 1), min_size=1), plan=steps)
 def test_no_entry_is_lost_or_moved(start, plan):
     with tempfile.TemporaryDirectory() as d:
@@ -50,8 +63,12 @@ def test_no_entry_is_lost_or_moved(start, plan):
 
         def run(language="both"):
             rows = [item(n, amount=amounts[n], local_amount=amounts[n]) for n in sorted(open_now)]
-            refresh_worksheets(worklist(rows), d, as_of=AS_OF,
-                               settings=ReportSettings(language=language, keep_versions=1))
+            refresh_worksheets(
+                worklist(rows),
+                d,
+                as_of=AS_OF,
+                settings=ReportSettings(language=language, keep_versions=1),
+            )
             check()
             seen.clear()
             seen.update({k: dict(e) for k, e in typed.items()})

@@ -11,8 +11,13 @@ from arsync.reports.worksheets import refresh_worksheets
 
 
 def refresh(rows, out, keep=5, **kw):
-    return refresh_worksheets(worklist(rows), out, as_of=AS_OF,
-                              settings=ReportSettings(language="en", keep_versions=keep), **kw)
+    return refresh_worksheets(
+        worklist(rows),
+        out,
+        as_of=AS_OF,
+        settings=ReportSettings(language="en", keep_versions=keep),
+        **kw,
+    )
 
 
 def test_versions_kept_and_pruned(tmp_path):

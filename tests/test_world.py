@@ -337,7 +337,12 @@ def test_portal_records_carry_the_noise_a_matcher_must_survive(world):
 def _owner(world) -> pd.Series:
     """The true customer of each record: the KUNNR of the first SAP item it covers."""
     led = world.ledger
-    kunnr = dict(zip(led["BUKRS"] + "/" + led["GJAHR"] + "/" + led["BELNR"] + "/" + led["BUZEI"], led["KUNNR"]))
+    kunnr = dict(
+        zip(
+            led["BUKRS"] + "/" + led["GJAHR"] + "/" + led["BELNR"] + "/" + led["BUZEI"],
+            led["KUNNR"],
+        )
+    )
     return world.portal_records["invoices"].str.split(";").str[0].map(kunnr).fillna("")
 
 
@@ -349,7 +354,12 @@ def test_records_without_invoice_number_are_found_by_order_number(world):
     assert (fam[bare.index] != "university").all()  # a search-only portal could not find them
     assert (bare["invoices"] != "").all() and (bare["order_no"] != "").all()
     led = world.ledger
-    zuonr = dict(zip(led["BUKRS"] + "/" + led["GJAHR"] + "/" + led["BELNR"] + "/" + led["BUZEI"], led["ZUONR"]))
+    zuonr = dict(
+        zip(
+            led["BUKRS"] + "/" + led["GJAHR"] + "/" + led["BELNR"] + "/" + led["BUZEI"],
+            led["ZUONR"],
+        )
+    )
     sap = bare["invoices"].str.split(";").str[0].map(zuonr)
     canon = bare["order_no"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
     assert (canon == sap).mean() > 0.5 and (canon == "HT" + sap).any()
@@ -367,7 +377,10 @@ def test_variant_buyer_names_leave_the_customer_unmapped(world):
     real = odd[odd["invoices"] != ""]
     assert (real["invoice_no"] != "").all()  # the invoice number is the only way in
     mapped = world.portal_customers.set_index("customer")["buyer"]
-    assert all(b.startswith(m) and b != m for b, m in zip(real["buyer"], _owner(world)[real.index].map(mapped)))
+    assert all(
+        b.startswith(m) and b != m
+        for b, m in zip(real["buyer"], _owner(world)[real.index].map(mapped))
+    )
     assert (odd["invoices"] == "").any()  # a decoy with a variant name too
 
 
@@ -377,14 +390,31 @@ def test_ambiguous_splits_are_in_step_and_found_ambiguous(world):
     assert len(amb) >= 2 and (amb["record_id"] == "").all()
     rec = world.portal_records
     bare = rec[rec["invoice_no"] == ""].assign(owner=_owner(world))
-    order = bare["order_no"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True).str.removeprefix("HT")
+    order = (
+        bare["order_no"]
+        .str.upper()
+        .str.replace(r"[^0-9A-Z]", "", regex=True)
+        .str.removeprefix("HT")
+    )
     # two records of one order covering two different invoices (not a rejection and its resubmission)
-    twins = bare.assign(order=order).groupby(["owner", "order"]).filter(lambda g: g["invoices"].nunique() == 2)
+    twins = (
+        bare.assign(order=order)
+        .groupby(["owner", "order"])
+        .filter(lambda g: g["invoices"].nunique() == 2)
+    )
     assert len(twins) >= 2
     same = twins.groupby(["owner", "order"]).agg(lambda s: s.nunique())
-    assert (same[["amount", "status", "submitted_on", "paid_on"]].max(axis=None) == 1)
+    assert same[["amount", "status", "submitted_on", "paid_on"]].max(axis=None) == 1
     docs = set(twins["invoices"].str.split(";").explode())
-    keys = set(amb["company_code"] + "/" + amb["fiscal_year"] + "/" + amb["document_no"] + "/" + amb["line_item"])
+    keys = set(
+        amb["company_code"]
+        + "/"
+        + amb["fiscal_year"]
+        + "/"
+        + amb["document_no"]
+        + "/"
+        + amb["line_item"]
+    )
     assert keys <= docs
 
 
@@ -392,8 +422,9 @@ def test_noise_is_the_same_on_every_date():
     early = _fresh(size="small", as_of=D)
     later = early.at(D + timedelta(days=60))
     cols = ["buyer", "customer", "invoice_no", "order_no"]
-    m = early.portal_records.merge(later.portal_records, on=["portal", "account", "record_id"],
-                                   suffixes=("", "_2"))
+    m = early.portal_records.merge(
+        later.portal_records, on=["portal", "account", "record_id"], suffixes=("", "_2")
+    )
     assert len(m) == len(early.portal_records)
     for c in cols:
         assert (m[c] == m[c + "_2"]).all(), c

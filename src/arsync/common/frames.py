@@ -45,7 +45,8 @@ OPEN_ITEMS = Schema("open_items", _ITEM_COLUMNS, key=ITEM_KEY)
 
 CLEARED_ITEMS = Schema(
     "cleared_items",
-    _ITEM_COLUMNS + (
+    _ITEM_COLUMNS
+    + (
         C("clearing_date", "date", "AUGDT"),
         C("clearing_doc", "str", "AUGBL"),
     ),
@@ -78,8 +79,15 @@ CUSTOMERS = Schema(
 
 #: Normalized portal statuses, ordered by progress; REJECTED/CANCELLED are side states.
 STATUSES = (
-    "SUBMITTED", "ACCEPTED", "UNDER_REVIEW", "APPROVED", "PAYING", "PAID",
-    "REJECTED", "CANCELLED", "UNKNOWN",
+    "SUBMITTED",
+    "ACCEPTED",
+    "UNDER_REVIEW",
+    "APPROVED",
+    "PAYING",
+    "PAID",
+    "REJECTED",
+    "CANCELLED",
+    "UNKNOWN",
 )
 PROGRESS_RANK = {s: i + 1 for i, s in enumerate(STATUSES[:6])}
 
@@ -119,8 +127,15 @@ PORTAL_RECORDS = Schema(
 # --- the worklist: one row per open item, with what the portals say about it -------------
 
 FINDINGS = (
-    "PAID_NOT_APPLIED", "REJECTED", "AMOUNT_MISMATCH", "AMBIGUOUS", "NOT_SUBMITTED",
-    "STALE", "IN_PROCESS", "NO_PORTAL", "UNAPPLIED_CREDIT",
+    "PAID_NOT_APPLIED",
+    "REJECTED",
+    "AMOUNT_MISMATCH",
+    "AMBIGUOUS",
+    "NOT_SUBMITTED",
+    "STALE",
+    "IN_PROCESS",
+    "NO_PORTAL",
+    "UNAPPLIED_CREDIT",
 )
 
 NEXT_ACTIONS = {
@@ -139,7 +154,8 @@ AGING_BUCKETS = ("not due", "1-30", "31-60", "61-90", "91-180", "181-365", ">365
 
 WORKLIST = Schema(
     "worklist",
-    OPEN_ITEMS.columns + (
+    OPEN_ITEMS.columns
+    + (
         C("customer_name", "str"),
         C("segment", "str"),
         C("collector", "str"),
@@ -150,7 +166,11 @@ WORKLIST = Schema(
         C("status", "str", "normalized portal status of the matched record"),
         C("status_text", "str"),
         C("status_date", "date"),
-        C("status_age_days", "int?", "days since the status last changed (or since read, when stale)"),
+        C(
+            "status_age_days",
+            "int?",
+            "days since the status last changed (or since read, when stale)",
+        ),
         C("stuck", "bool", "status unchanged for longer than the configured days"),
         C("paid_date", "date"),
         C("payment_ref", "str"),
@@ -159,7 +179,11 @@ WORKLIST = Schema(
         C("match_confidence", "float", "0..1"),
         C("finding", "str", "one of FINDINGS"),
         C("next_action", "str"),
-        C("proposed_clearing", "str", "payment on account proposed to clear a PAID_NOT_APPLIED item"),
+        C(
+            "proposed_clearing",
+            "str",
+            "payment on account proposed to clear a PAID_NOT_APPLIED item",
+        ),
         C("reason", "str", "portal's rejection reason, or why the finding was chosen"),
         C("expected_pay_date", "date"),
         C("priority", "int", "1 = most urgent"),

@@ -12,9 +12,25 @@ from .errors import DataError
 
 #: ISO 4217 minor-unit digits for currencies that differ from 2, plus the common 2s.
 DECIMALS: dict[str, int] = {
-    "CNY": 2, "USD": 2, "EUR": 2, "HKD": 2, "GBP": 2, "SGD": 2, "TWD": 2, "CHF": 2, "AUD": 2,
-    "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0,
-    "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3,
+    "CNY": 2,
+    "USD": 2,
+    "EUR": 2,
+    "HKD": 2,
+    "GBP": 2,
+    "SGD": 2,
+    "TWD": 2,
+    "CHF": 2,
+    "AUD": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "KWD": 3,
+    "BHD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
 }
 
 
@@ -29,7 +45,9 @@ def decimals(currency: str, table: dict[str, int] | None = None) -> int:
         raise DataError(f"unknown currency {currency!r}") from None
 
 
-def to_minor(amount: Decimal | str | int, currency: str, table: dict[str, int] | None = None) -> int:
+def to_minor(
+    amount: Decimal | str | int, currency: str, table: dict[str, int] | None = None
+) -> int:
     """External (major-unit) amount → integer minor units, rounding half up."""
     d = decimals(currency, table)
     q = Decimal(amount).scaleb(d).quantize(Decimal(1), rounding=ROUND_HALF_UP)

@@ -31,19 +31,38 @@ class RetryPolicy:
     @classmethod
     def from_settings(cls, retry_settings, **kw) -> "RetryPolicy":
         """A ``[<section>.retry]`` settings block → a policy."""
-        return cls(attempts=retry_settings.attempts, initial=retry_settings.initial,
-                   maximum=retry_settings.maximum, deadline=retry_settings.deadline, **kw)
+        return cls(
+            attempts=retry_settings.attempts,
+            initial=retry_settings.initial,
+            maximum=retry_settings.maximum,
+            deadline=retry_settings.deadline,
+            **kw,
+        )
 
-    def call(self, fn: Callable[[], T], *, transient: Callable[[BaseException], bool], what: str,
-             logger: logging.Logger = log) -> T:
+    def call(
+        self,
+        fn: Callable[[], T],
+        *,
+        transient: Callable[[BaseException], bool],
+        what: str,
+        logger: logging.Logger = log,
+    ) -> T:
         """Run ``fn``; retry only the failures ``transient`` accepts; re-raise the last one."""
         r = tenacity.Retrying(sleep=self.sleep, **self._rules(transient, what, logger))
         return r(fn)
 
-    async def acall(self, fn: Callable[[int], Awaitable[T]], *, transient: Callable[[BaseException], bool],
-                    what: str, logger: logging.Logger = log) -> T:
+    async def acall(
+        self,
+        fn: Callable[[int], Awaitable[T]],
+        *,
+        transient: Callable[[BaseException], bool],
+        what: str,
+        logger: logging.Logger = log,
+    ) -> T:
         """Await ``fn(attempt_number)`` under the same rules (asyncio sleeps between tries)."""
-        retrying = tenacity.AsyncRetrying(sleep=asyncio.sleep, **self._rules(transient, what, logger))
+        retrying = tenacity.AsyncRetrying(
+            sleep=asyncio.sleep, **self._rules(transient, what, logger)
+        )
         async for attempt in retrying:
             with attempt:
                 result = await fn(attempt.retry_state.attempt_number)
@@ -54,13 +73,19 @@ class RetryPolicy:
             exc = rs.outcome.exception() if rs.outcome else None
             logger.warning(
                 "%s: attempt %d failed (%s: %s); retrying in %.2fs",
-                what, rs.attempt_number, type(exc).__name__, _short(exc),
+                what,
+                rs.attempt_number,
+                type(exc).__name__,
+                _short(exc),
                 rs.next_action.sleep if rs.next_action else 0.0,
             )
 
         return dict(
-            stop=tenacity.stop_after_attempt(self.attempts) | tenacity.stop_after_delay(self.deadline),
-            wait=tenacity.wait_exponential_jitter(multiplier=self.initial, max=self.maximum, jitter=self.jitter),
+            stop=tenacity.stop_after_attempt(self.attempts)
+            | tenacity.stop_after_delay(self.deadline),
+            wait=tenacity.wait_exponential_jitter(
+                multiplier=self.initial, max=self.maximum, jitter=self.jitter
+            ),
             retry=tenacity.retry_if_exception(transient),
             before_sleep=_log,
             reraise=True,

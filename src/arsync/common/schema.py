@@ -90,8 +90,10 @@ class Schema:
             if not ok:
                 if col.kind == "str" and s.dtype == object:
                     bad = s[s.map(type).ne(str)]
-                    raise SchemaError(f"{self.name}{at}: column {col.name} must hold text; "
-                                      f"row {bad.index[0]} holds {bad.iloc[0]!r}")
+                    raise SchemaError(
+                        f"{self.name}{at}: column {col.name} must hold text; "
+                        f"row {bad.index[0]} holds {bad.iloc[0]!r}"
+                    )
                 raise SchemaError(
                     f"{self.name}{at}: column {col.name} has dtype {s.dtype}, expected {col.kind}"
                 )
@@ -127,7 +129,7 @@ def _cast(s: pd.Series, col: Column, frame: str) -> pd.Series:
         if col.kind == "str":
             s = s.astype(object)
             if pd.api.types.infer_dtype(s, skipna=False) == "string":
-                return s                       # already text: nothing to convert (the common case)
+                return s  # already text: nothing to convert (the common case)
             return s.where(s.notna(), "").map(_as_str).astype(object)
         if col.kind == "int":
             if s.isna().any():
@@ -144,7 +146,9 @@ def _cast(s: pd.Series, col: Column, frame: str) -> pd.Series:
         if col.kind == "bool":
             return s.fillna(False).astype(bool)
     except (TypeError, ValueError) as exc:
-        raise SchemaError(f"{frame}: column {col.name} cannot be read as {col.kind}: {exc}") from None
+        raise SchemaError(
+            f"{frame}: column {col.name} cannot be read as {col.kind}: {exc}"
+        ) from None
     raise AssertionError(col.kind)
 
 

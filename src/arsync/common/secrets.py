@@ -48,6 +48,7 @@ def resolve(ref: str, *, what: str) -> Secret:
         service, _, user = target.partition("/")
         try:
             import keyring
+
             value = keyring.get_password(service, user)
         except Exception as exc:  # no backend on a headless server, locked keychain …
             raise ConfigError(

@@ -108,7 +108,10 @@ class Settings(BaseSettings):
     """The effective configuration.  ``provenance`` maps dotted keys to their source."""
 
     model_config = SettingsConfigDict(
-        extra="forbid", frozen=True, env_prefix=ENV_PREFIX, env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
         case_sensitive=False,
     )
 
@@ -214,18 +217,23 @@ def _read_toml(p: Path) -> dict[str, Any]:
 
 def _read_env(environ: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     src = EnvSettingsSource(
-        Settings, env_prefix=ENV_PREFIX, env_nested_delimiter="__", case_sensitive=False,
+        Settings,
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        case_sensitive=False,
     )
     # EnvSettingsSource reads os.environ; hand it the mapping we were given instead.
     src.env_vars = {k.lower(): v for k, v in environ.items()}
     try:
         data = src()
     except Exception as exc:  # pydantic-settings wraps JSON errors for list/dict fields
-        raise ConfigError(f"environment: {exc} (lists are JSON, e.g. ARSYNC_SAP__COMPANY_CODES='[\"1000\"]')") from None
+        raise ConfigError(
+            f"environment: {exc} (lists are JSON, e.g. ARSYNC_SAP__COMPANY_CODES='[\"1000\"]')"
+        ) from None
     names: dict[str, str] = {}
     for k in environ:
         if k.upper().startswith(ENV_PREFIX) and k.upper() != f"{ENV_PREFIX}CONFIG":
-            names[k[len(ENV_PREFIX):].lower().replace("__", ".")] = k
+            names[k[len(ENV_PREFIX) :].lower().replace("__", ".")] = k
     return data, names
 
 
@@ -248,8 +256,14 @@ def _nest(dotted: str, value: Any) -> dict[str, Any]:
     return out
 
 
-def _merge(dst: dict, prov: dict, src: dict, source: str, env_names: dict[str, str] | None = None,
-           prefix: str = "") -> None:
+def _merge(
+    dst: dict,
+    prov: dict,
+    src: dict,
+    source: str,
+    env_names: dict[str, str] | None = None,
+    prefix: str = "",
+) -> None:
     for k, v in src.items():
         key = f"{prefix}{k}"
         if isinstance(v, dict) and isinstance(dst.get(k), dict):

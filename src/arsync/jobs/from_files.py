@@ -15,8 +15,15 @@ from arsync.reports.export import write_frames
 from arsync.jobs.engine.reconcile import reconcile
 
 
-def reconcile_files(settings, in_dir: Path, out_dir: Path, *, as_of: date, strict: bool = False,
-                    echo: Callable[[str], None] = print) -> pd.DataFrame:
+def reconcile_files(
+    settings,
+    in_dir: Path,
+    out_dir: Path,
+    *,
+    as_of: date,
+    strict: bool = False,
+    echo: Callable[[str], None] = print,
+) -> pd.DataFrame:
     """Read the input files, reconcile, write worklist.csv / worklist.xlsx (and errors.csv when
     rows were left out), print a summary by finding; return the worklist."""
     frames, errors = read_inputs(in_dir, strict=strict)
@@ -26,8 +33,14 @@ def reconcile_files(settings, in_dir: Path, out_dir: Path, *, as_of: date, stric
     records = frames.get("portal_records")
     if records is None:
         records = PORTAL_RECORDS.empty()
-    wl = reconcile(frames["open_items"], cleared, frames["customers"], records, as_of=as_of,
-                   settings=settings.reconcile)
+    wl = reconcile(
+        frames["open_items"],
+        cleared,
+        frames["customers"],
+        records,
+        as_of=as_of,
+        settings=settings.reconcile,
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     write_frames({"worklist": wl}, out_dir, "csv")
     write_frames({"worklist": wl}, out_dir, "xlsx")

@@ -19,8 +19,14 @@ from datetime import datetime
 from pathlib import Path
 
 VERSIONS = ".versions"
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-             *(f"LPT{i}" for i in range(1, 10))}
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,9 @@ def snapshot(path: Path) -> Snapshot | None:
         except FileNotFoundError:
             return None
         if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
-            return Snapshot(data, after.st_size, after.st_mtime_ns, hashlib.sha256(data).hexdigest())
+            return Snapshot(
+                data, after.st_size, after.st_mtime_ns, hashlib.sha256(data).hexdigest()
+            )
     return Snapshot(data, after.st_size, after.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
 
@@ -91,7 +99,7 @@ def _excel_owner(p: Path) -> str:
     if len(raw) < 2:
         return ""
     n = raw[0]
-    name = raw[1:1 + n].decode("latin-1", "replace").strip("\x00 ")
+    name = raw[1 : 1 + n].decode("latin-1", "replace").strip("\x00 ")
     return name if name.isprintable() else ""
 
 
@@ -113,10 +121,13 @@ def keep_version(path: Path, data: bytes, keep: int, now: datetime) -> Path | No
     """Save the previous bytes as ``.versions/<stem>.vNNNNN.<time>.xlsx``; keep the newest ``keep``."""
     folder = path.parent / VERSIONS
     pattern = re.compile(rf"^{re.escape(path.stem)}\.v(\d{{5,}})\.[0-9-]+\.xlsx$")
-    existing = sorted(
-        ((int(m.group(1)), p) for p in folder.iterdir()
-         if (m := pattern.match(p.name))),
-    ) if folder.is_dir() else []
+    existing = (
+        sorted(
+            ((int(m.group(1)), p) for p in folder.iterdir() if (m := pattern.match(p.name))),
+        )
+        if folder.is_dir()
+        else []
+    )
     saved = None
     if keep > 0:
         folder.mkdir(exist_ok=True)
@@ -140,8 +151,10 @@ def beside(path: Path, data: bytes, now: datetime) -> Path:
     return target
 
 
-_CORE_NS = {"cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
-            "dc": "http://purl.org/dc/elements/1.1/"}
+_CORE_NS = {
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
 
 
 def existing_collectors(folder: Path, marker: str = "arsync-worksheet") -> list[str]:

@@ -44,7 +44,8 @@ def system_rows(items: pd.DataFrame, language: str) -> list[tuple[str, dict[str,
     """Worklist rows (sorted by priority, then most overdue) as cell values keyed by field id."""
     items = items.sort_values(
         ["priority", "days_overdue", "customer", *L.KEY_FIELDS],
-        ascending=[True, False, True, True, True, True, True], kind="mergesort",
+        ascending=[True, False, True, True, True, True, True],
+        kind="mergesort",
     )
     out = []
     for rec in items.to_dict("records"):
@@ -81,9 +82,17 @@ def merge(
 ) -> Plan:
     carried = set(L.CARRIED) | set(old.extras)
     carried |= {L.COMMENT + f for f in carried | {f.id for f in L.SYSTEM + L.CLOSED_ONLY}}
-    plan = Plan([], [], list(old.own_open), list(old.own_closed), list(old.extras),
-                set(old.hidden), {}, user_sheets=list(old.user_sheets),
-                warnings=list(old.warnings))
+    plan = Plan(
+        [],
+        [],
+        list(old.own_open),
+        list(old.own_closed),
+        list(old.extras),
+        set(old.hidden),
+        {},
+        user_sheets=list(old.user_sheets),
+        warnings=list(old.warnings),
+    )
     chosen, from_closed = _choose(old, carried, plan)
 
     def entries(key: str) -> dict[str, object]:
@@ -129,7 +138,9 @@ def merge(
         if entries(key):
             base = {**split_key(key), "_deleted": True}
             closing(key, base, newly=True)
-            plan.warnings.append(f"item {key}: its row was deleted; its entries were kept on Closed")
+            plan.warnings.append(
+                f"item {key}: its row was deleted; its entries were kept on Closed"
+            )
     plan.closed_rows.sort(key=lambda r: (_sortable(r.values.get("closed_on")), r.key), reverse=True)
     for r in plan.open_rows + plan.closed_rows:
         e = {f: v for f, v in r.values.items() if f in carried}
@@ -151,8 +162,10 @@ def _choose(old: OldBook, carried: set[str], plan: Plan) -> tuple[dict[str, Row]
     chosen: dict[str, Row] = {}
     from_closed: set[str] = set()
     for key, group in groups.items():
+
         def n(item: tuple[bool, Row]) -> int:
             return sum(1 for f in item[1].values if f in carried)
+
         best = max(group, key=n)  # first of the fullest: open rows come first
         chosen[key] = best[1]
         if best[0]:
@@ -164,8 +177,12 @@ def _choose(old: OldBook, carried: set[str], plan: Plan) -> tuple[dict[str, Row]
                 continue
             values = {f: v for f, v in r.values.items() if f != L.KEY and f not in L.KEY_FIELDS}
             values[DUPLICATE] = key
-            (plan.own_closed if closed else plan.own_open).append(Row(None, values, r.present, r.sheet))
-            plan.warnings.append(f"item {key} appears twice on {r.sheet!r}; the second copy is kept as an own row")
+            (plan.own_closed if closed else plan.own_open).append(
+                Row(None, values, r.present, r.sheet)
+            )
+            plan.warnings.append(
+                f"item {key} appears twice on {r.sheet!r}; the second copy is kept as an own row"
+            )
     return chosen, from_closed
 
 

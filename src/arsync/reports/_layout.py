@@ -27,13 +27,26 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 COLLECTOR_FILL = PatternFill("solid", fgColor="548235")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 FINDING_FILLS = {
-    "PAID_NOT_APPLIED": "C6EFCE", "REJECTED": "FFC7CE", "AMOUNT_MISMATCH": "F8CBAD",
-    "AMBIGUOUS": "E4DFEC", "NOT_SUBMITTED": "FFEB9C", "STALE": "D9D9D9",
-    "IN_PROCESS": "DDEBF7", "NO_PORTAL": "F2F2F2", "UNAPPLIED_CREDIT": "EDEDED",
+    "PAID_NOT_APPLIED": "C6EFCE",
+    "REJECTED": "FFC7CE",
+    "AMOUNT_MISMATCH": "F8CBAD",
+    "AMBIGUOUS": "E4DFEC",
+    "NOT_SUBMITTED": "FFEB9C",
+    "STALE": "D9D9D9",
+    "IN_PROCESS": "DDEBF7",
+    "NO_PORTAL": "F2F2F2",
+    "UNAPPLIED_CREDIT": "EDEDED",
 }
 #: (days overdue up to, fill) — green not due → dark red beyond a year
-AGING_FILLS = ((0, "E2EFDA"), (30, "FFF2CC"), (60, "FFE699"), (90, "F8CBAD"),
-               (180, "F4B084"), (365, "FF7C80"), (None, "C00000"))
+AGING_FILLS = (
+    (0, "E2EFDA"),
+    (30, "FFF2CC"),
+    (60, "FFE699"),
+    (90, "F8CBAD"),
+    (180, "F4B084"),
+    (365, "FF7C80"),
+    (None, "C00000"),
+)
 DATE_FMT = "yyyy-mm-dd"
 LAST_ROW = 1048576
 
@@ -67,8 +80,9 @@ def aging_fill(days: object) -> PatternFill | None:
 MARKER = "arsync-worksheet"
 
 
-def render(plan: Plan, summary: list[dict], findings: list[str], language: str,
-           collector: str, as_of: date) -> bytes:
+def render(
+    plan: Plan, summary: list[dict], findings: list[str], language: str, collector: str, as_of: date
+) -> bytes:
     wb = Workbook()
     # the marker lets a later refresh find this collector's workbook even with no open items
     wb.properties.creator = "arsync"
@@ -82,8 +96,14 @@ def render(plan: Plan, summary: list[dict], findings: list[str], language: str,
     _item_sheet(ws, item_cols, plan.open_rows, plan.own_open, plan.hidden, language)
     _summary_sheet(wb.create_sheet(titles["summary"]), summary, findings, language)
     closed_cols = [f.id for f in L.CLOSED_ONLY] + item_cols
-    _item_sheet(wb.create_sheet(titles["closed"]), closed_cols, plan.closed_rows, plan.own_closed,
-                set(), language)
+    _item_sheet(
+        wb.create_sheet(titles["closed"]),
+        closed_cols,
+        plan.closed_rows,
+        plan.own_closed,
+        set(),
+        language,
+    )
     taken = {t.casefold() for t in titles.values()} | {L.HISTORY_SHEET}
     for title, cells in plan.user_sheets:
         name = title
@@ -100,8 +120,9 @@ def render(plan: Plan, summary: list[dict], findings: list[str], language: str,
     return buf.getvalue()
 
 
-def _item_sheet(ws, cols: list[str], rows: list[Row], own: list[Row], hidden: set[str],
-                language: str) -> None:
+def _item_sheet(
+    ws, cols: list[str], rows: list[Row], own: list[Row], hidden: set[str], language: str
+) -> None:
     carried = set(L.CARRIED)
     for c, fid in enumerate(cols, 1):
         cell = ws.cell(1, c, L.header(fid, language))
@@ -155,8 +176,13 @@ def _validations(ws, index: dict[str, int], language: str) -> None:
             continue
         words = ",".join(L.choices(pairs, language))
         # warning style: the drop-down offers our words, but a collector may still type "QQ"
-        dv = DataValidation(type="list", formula1=f'"{words}"', allow_blank=True,
-                            showErrorMessage=True, errorStyle="warning")
+        dv = DataValidation(
+            type="list",
+            formula1=f'"{words}"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",
+        )
         col = get_column_letter(index[fid])
         dv.add(f"{col}2:{col}{LAST_ROW}")
         ws.add_data_validation(dv)
@@ -184,8 +210,11 @@ def _put(cell, v: object) -> None:
 def _summary_sheet(ws, summary: list[dict], findings: list[str], language: str) -> None:
     cols = [f.id for f in L.SUMMARY] + [f"finding:{code}" for code in findings]
     for c, fid in enumerate(cols, 1):
-        head = (L.finding_label(fid.split(":", 1)[1], language) if fid.startswith("finding:")
-                else L.header(fid, language))
+        head = (
+            L.finding_label(fid.split(":", 1)[1], language)
+            if fid.startswith("finding:")
+            else L.header(fid, language)
+        )
         cell = ws.cell(1, c, head)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL

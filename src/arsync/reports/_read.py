@@ -49,7 +49,9 @@ class OldBook:
     warnings: list[str] = field(default_factory=list)
 
 
-def make_key(company_code: object, fiscal_year: object, document_no: object, line_item: object) -> str:
+def make_key(
+    company_code: object, fiscal_year: object, document_no: object, line_item: object
+) -> str:
     return "|".join((str(company_code), str(fiscal_year), str(document_no), str(line_item)))
 
 
@@ -66,7 +68,9 @@ def read_book(data: bytes, where: str) -> OldBook:
             warnings.simplefilter("ignore", UserWarning)
             wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
     except Exception as exc:  # zip, XML or openpyxl errors: all mean "cannot read it safely"
-        raise DataError(f"{where}: cannot be read as a workbook ({type(exc).__name__}: {exc})") from None
+        raise DataError(
+            f"{where}: cannot be read as a workbook ({type(exc).__name__}: {exc})"
+        ) from None
     book = OldBook()
     for ws in wb.worksheets:
         if ws.title == L.HISTORY_SHEET:
@@ -104,8 +108,9 @@ def _read_sheet(ws, book: OldBook) -> None:
             if cell.comment is not None and cell.comment.text:
                 notes[r, c] = cell.comment.text
     role = L.role_of_sheet(ws.title)
-    hdr = _header_row([[c.text if isinstance(c, Formula) else c for c in row]
-                       for row in grid[:HEADER_SCAN_ROWS]])
+    hdr = _header_row(
+        [[c.text if isinstance(c, Formula) else c for c in row] for row in grid[:HEADER_SCAN_ROWS]]
+    )
     keyed = hdr is not None and (
         L.KEY in hdr[1].values() or set(L.KEY_FIELDS) <= set(hdr[1].values())
     )
@@ -113,7 +118,9 @@ def _read_sheet(ws, book: OldBook) -> None:
         if role == "summary" or (hdr is not None and "open_amount" in hdr[1].values()):
             return  # our summary: rebuilt from the worklist at every refresh
         if role in ("open", "closed"):
-            book.warnings.append(f"sheet {ws.title!r}: its item key columns are gone; rows kept as own rows")
+            book.warnings.append(
+                f"sheet {ws.title!r}: its item key columns are gone; rows kept as own rows"
+            )
         if role is None or hdr is None:
             _keep_user_sheet(ws, grid, book)
             return
@@ -122,7 +129,9 @@ def _read_sheet(ws, book: OldBook) -> None:
     present = frozenset(cols.values()) | {L.COMMENT + f for f in cols.values()}
     if role is None:
         role = "closed" if {"closed_on", "clearing_date"} & present else "open"
-        book.warnings.append(f"sheet {ws.title!r} holds worksheet rows; merged into the {role} sheet")
+        book.warnings.append(
+            f"sheet {ws.title!r} holds worksheet rows; merged into the {role} sheet"
+        )
     book.roles_seen.add(role)
     if role == "open":
         for dim in ws.column_dimensions.values():
@@ -130,7 +139,7 @@ def _read_sheet(ws, book: OldBook) -> None:
                 for c in range(dim.min - 1, (dim.max or dim.min)):
                     if c in cols and cols[c] != L.KEY:
                         book.hidden.add(cols[c])
-    for r, cells in enumerate(grid[r0 + 1:], r0 + 1):
+    for r, cells in enumerate(grid[r0 + 1 :], r0 + 1):
         values: dict[str, object] = {}
         for c, f in cols.items():
             v = cells[c] if c < len(cells) else None
@@ -143,8 +152,10 @@ def _read_sheet(ws, book: OldBook) -> None:
         key = _row_key(values)
         row = Row(key, values, present, ws.title)
         target = {
-            ("open", True): book.open_rows, ("closed", True): book.closed_rows,
-            ("open", False): book.own_open, ("closed", False): book.own_closed,
+            ("open", True): book.open_rows,
+            ("closed", True): book.closed_rows,
+            ("open", False): book.own_open,
+            ("closed", False): book.own_closed,
         }[(role, key is not None)]
         target.append(row)
 
@@ -209,7 +220,9 @@ def _read_history(ws, book: OldBook) -> None:
 
 
 def _keep_user_sheet(ws, grid: list[list[object]], book: OldBook) -> None:
-    cells = [(r + 1, c + 1, v) for r, row in enumerate(grid) for c, v in enumerate(row) if v is not None]
+    cells = [
+        (r + 1, c + 1, v) for r, row in enumerate(grid) for c, v in enumerate(row) if v is not None
+    ]
     if cells:
         book.user_sheets.append((ws.title, cells))
 

@@ -19,9 +19,15 @@ from arsync.common.money import DECIMALS
 
 FORMATS = ("csv", "xlsx", "parquet")
 #: money column → the column holding its currency
-MONEY = {"amount": "currency", "local_amount": "local_currency", "credit_limit": "credit_currency",
-         "credit_exposure": "credit_currency", "paid_amount": "currency",
-         "promised_amount": "currency", "portal_amount": "currency"}
+MONEY = {
+    "amount": "currency",
+    "local_amount": "local_currency",
+    "credit_limit": "credit_currency",
+    "credit_exposure": "credit_currency",
+    "paid_amount": "currency",
+    "promised_amount": "currency",
+    "portal_amount": "currency",
+}
 
 
 def _digits(cur: str) -> int:
@@ -37,8 +43,9 @@ def file_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
         cur_col = MONEY.get(col)
         if cur_col and cur_col in df.columns and pd.api.types.is_integer_dtype(s.dtype):
             cur = df[cur_col].astype(str)
-            out[col] = [None if pd.isna(v) else Decimal(int(v)).scaleb(-_digits(c))
-                        for v, c in zip(s, cur)]
+            out[col] = [
+                None if pd.isna(v) else Decimal(int(v)).scaleb(-_digits(c)) for v, c in zip(s, cur)
+            ]
             scales[col] = max([_digits(c) for c in cur] or [2])
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
             t = pd.to_datetime(s)
@@ -48,7 +55,9 @@ def file_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     return out, scales
 
 
-def write_frames(frames: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str = "csv") -> dict[str, Path]:
+def write_frames(
+    frames: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str = "csv"
+) -> dict[str, Path]:
     """Write ``<name>.<fmt>`` for every frame into ``out_dir``; return the paths."""
     if fmt not in FORMATS:
         raise ConfigError(f"output format {fmt!r}: use one of {', '.join(FORMATS)}")

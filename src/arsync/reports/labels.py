@@ -178,7 +178,5 @@ def field_of(header_text: object) -> str | None:
 
 
 _FINDING_CODES = {
-    norm(variant): code
-    for code, zh in FINDINGS.items()
-    for variant in (code, zh, f"{zh} {code}")
+    norm(variant): code for code, zh in FINDINGS.items() for variant in (code, zh, f"{zh} {code}")
 }

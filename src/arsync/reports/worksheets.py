@@ -47,15 +47,15 @@ MERGE_ATTEMPTS = 3
 @dataclass(frozen=True)
 class RefreshResult:
     collector: str
-    path: Path                 # the file written: the workbook, or the ``.new-`` file beside it
-    outcome: str               # "created" | "updated" | "beside"
+    path: Path  # the file written: the workbook, or the ``.new-`` file beside it
+    outcome: str  # "created" | "updated" | "beside"
     open_items: int
     closed_items: int
-    moved_to_closed: int       # items moved to Closed by this refresh
-    reopened: int              # items moved back from Closed to Open
-    restored: int              # open items whose entries came from _history (row was deleted)
+    moved_to_closed: int  # items moved to Closed by this refresh
+    reopened: int  # items moved back from Closed to Open
+    restored: int  # open items whose entries came from _history (row was deleted)
     own_rows: int
-    remerged: int              # times the workbook changed under us and was merged again
+    remerged: int  # times the workbook changed under us and was merged again
     backup: Path | None
     warnings: tuple[str, ...]
 
@@ -86,17 +86,26 @@ def refresh_worksheets(
     for name in names:
         stem = _atomic.safe_name(name)
         if stem.casefold() in stems:
-            raise DataError(f"collectors {stems[stem.casefold()]!r} and {name!r} map to one file {stem}.xlsx")
+            raise DataError(
+                f"collectors {stems[stem.casefold()]!r} and {name!r} map to one file {stem}.xlsx"
+            )
         stems[stem.casefold()] = name
     keys = _keys(wl)
     owners = dict(zip(keys, wl["collector"]))
     results = []
     for name in names:
         mask = (wl["collector"] == name).to_numpy()
-        results.append(_refresh_one(
-            name, wl[mask], out / f"{_atomic.safe_name(name)}.xlsx",
-            as_of=as_of, settings=settings, clearing=clearing, owners=owners,
-        ))
+        results.append(
+            _refresh_one(
+                name,
+                wl[mask],
+                out / f"{_atomic.safe_name(name)}.xlsx",
+                as_of=as_of,
+                settings=settings,
+                clearing=clearing,
+                owners=owners,
+            )
+        )
     return results
 
 
@@ -113,25 +122,63 @@ def _refresh_one(name, items, path: Path, *, as_of, settings, clearing, owners) 
             try:
                 old = read_book(snap.data, str(path)) if snap else OldBook()
             except DataError as exc:
-                data = render(merge(OldBook(), rows, as_of=as_of, cleared=clearing, owners=others,
-                                    language=language), summary, findings, language, name, as_of)
-                return _beside(name, path, data, None, attempt, [*warnings, f"{exc}; left untouched"])
+                data = render(
+                    merge(
+                        OldBook(),
+                        rows,
+                        as_of=as_of,
+                        cleared=clearing,
+                        owners=others,
+                        language=language,
+                    ),
+                    summary,
+                    findings,
+                    language,
+                    name,
+                    as_of,
+                )
+                return _beside(
+                    name, path, data, None, attempt, [*warnings, f"{exc}; left untouched"]
+                )
             plan = merge(old, rows, as_of=as_of, cleared=clearing, owners=others, language=language)
             data = _render(plan, summary, findings, language, name, as_of)
             holder = _atomic.held_open(path)
             if holder:
-                return _beside(name, path, data, plan, attempt, [*warnings, f"{path.name} is {holder}"])
+                return _beside(
+                    name, path, data, plan, attempt, [*warnings, f"{path.name} is {holder}"]
+                )
             if _atomic.unchanged(path, snap):
                 now = datetime.now()
-                backup = _atomic.keep_version(path, snap.data, settings.keep_versions, now) if snap else None
+                backup = (
+                    _atomic.keep_version(path, snap.data, settings.keep_versions, now)
+                    if snap
+                    else None
+                )
                 _atomic.write_atomic(path, data)
-                return _result(name, path, "updated" if snap else "created", plan, attempt, backup,
-                               [*warnings, *plan.warnings])
+                return _result(
+                    name,
+                    path,
+                    "updated" if snap else "created",
+                    plan,
+                    attempt,
+                    backup,
+                    [*warnings, *plan.warnings],
+                )
             warnings.append(f"{path.name} changed while it was being refreshed; merged again")
-            log.info("worksheet %s changed during refresh; re-reading (attempt %d)", path, attempt + 2)
-        return _beside(name, path, data, plan, MERGE_ATTEMPTS, [
-            *warnings, f"{path.name} kept changing during {MERGE_ATTEMPTS} merges; left untouched",
-        ])
+            log.info(
+                "worksheet %s changed during refresh; re-reading (attempt %d)", path, attempt + 2
+            )
+        return _beside(
+            name,
+            path,
+            data,
+            plan,
+            MERGE_ATTEMPTS,
+            [
+                *warnings,
+                f"{path.name} kept changing during {MERGE_ATTEMPTS} merges; left untouched",
+            ],
+        )
 
 
 def _render(plan: Plan, summary, findings, language, name, as_of) -> bytes:
@@ -145,17 +192,32 @@ def _beside(name, path, data, plan, attempts, warnings) -> RefreshResult:
     for w in warnings:
         log.warning("worksheet %s: %s", name, w)
     log.warning("worksheet %s: %s", name, msg)
-    return _result(name, target, "beside", plan, attempts, None,
-                   [*warnings, *(plan.warnings if plan else []), msg])
+    return _result(
+        name,
+        target,
+        "beside",
+        plan,
+        attempts,
+        None,
+        [*warnings, *(plan.warnings if plan else []), msg],
+    )
 
 
 def _result(name, path, outcome, plan: Plan | None, remerged, backup, warnings) -> RefreshResult:
     p = plan or Plan([], [], [], [], [], set(), {})
     return RefreshResult(
-        collector=name, path=path, outcome=outcome, open_items=len(p.open_rows),
-        closed_items=len(p.closed_rows), moved_to_closed=p.moved, reopened=p.reopened,
-        restored=p.restored, own_rows=len(p.own_open) + len(p.own_closed), remerged=remerged,
-        backup=backup, warnings=tuple(warnings),
+        collector=name,
+        path=path,
+        outcome=outcome,
+        open_items=len(p.open_rows),
+        closed_items=len(p.closed_rows),
+        moved_to_closed=p.moved,
+        reopened=p.reopened,
+        restored=p.restored,
+        own_rows=len(p.own_open) + len(p.own_closed),
+        remerged=remerged,
+        backup=backup,
+        warnings=tuple(warnings),
     )
 
 
@@ -180,10 +242,16 @@ def _summary(items: pd.DataFrame) -> tuple[list[dict], list[str]]:
         return [], findings
     df = items.assign(overdue=items["amount"].where(items["days_overdue"] > 0, 0))
     g = df.groupby(["customer", "customer_name", "currency"], sort=False)
-    sums = g.agg(items=("amount", "size"), open_amount=("amount", "sum"),
-                 overdue_amount=("overdue", "sum")).reset_index()
-    counts = df.pivot_table(index=["customer", "customer_name", "currency"], columns="finding",
-                            values="amount", aggfunc="size", fill_value=0)
+    sums = g.agg(
+        items=("amount", "size"), open_amount=("amount", "sum"), overdue_amount=("overdue", "sum")
+    ).reset_index()
+    counts = df.pivot_table(
+        index=["customer", "customer_name", "currency"],
+        columns="finding",
+        values="amount",
+        aggfunc="size",
+        fill_value=0,
+    )
     out = []
     for rec in sums.to_dict("records"):
         k = (rec["customer"], rec["customer_name"], rec["currency"])

@@ -14,27 +14,62 @@ INITIAL = "00000000"
 # BAPI3007_2 field → (source column of BSID/BSAD, kind): C char, D date, A amount (doc. currency),
 # L amount (local currency), K DEC days, X computed.
 MAP = {
-    "COMP_CODE": ("BUKRS", "C"), "CUSTOMER": ("KUNNR", "C"), "SP_GL_IND": ("UMSKZ", "C"),
-    "CLEAR_DATE": ("AUGDT", "D"), "CLR_DOC_NO": ("AUGBL", "C"), "ALLOC_NMBR": ("ZUONR", "C"),
-    "FISC_YEAR": ("GJAHR", "C"), "DOC_NO": ("BELNR", "C"), "ITEM_NUM": ("BUZEI", "C"),
-    "PSTNG_DATE": ("BUDAT", "D"), "DOC_DATE": ("BLDAT", "D"), "ENTRY_DATE": ("CPUDT", "D"),
-    "CURRENCY": ("WAERS", "C"), "LOC_CURRCY": ("HWAER", "C"), "REF_DOC_NO": ("XBLNR", "C"),
-    "DOC_TYPE": ("BLART", "C"), "FIS_PERIOD": ("MONAT", "C"), "POST_KEY": ("BSCHL", "C"),
-    "DB_CR_IND": ("SHKZG", "C"), "BUS_AREA": ("GSBER", "C"), "TAX_CODE": ("MWSKZ", "C"),
-    "LC_AMOUNT": ("DMBTR", "L"), "AMT_DOCCUR": ("WRBTR", "A"), "ITEM_TEXT": ("SGTXT", "C"),
-    "BLINE_DATE": ("ZFBDT", "D"), "PMNTTRMS": ("ZTERM", "C"), "DSCT_DAYS1": ("ZBD1T", "K"),
-    "DSCT_DAYS2": ("ZBD2T", "K"), "NETTERMS": ("ZBD3T", "K"), "PMNT_BLOCK": ("ZLSPR", "C"),
-    "INV_REF": ("REBZG", "C"), "INV_YEAR": ("REBZJ", "C"), "INV_ITEM": ("REBZZ", "C"),
-    "DUNN_BLOCK": ("MANSP", "C"), "LAST_DUNN": ("MADAT", "D"), "DUNN_LEVEL": ("MANST", "C"),
-    "DOC_STATUS": ("BSTAT", "C"), "SP_GL_TYPE": ("UMSKS", "C"),
-    "REF_DOC_NO_LONG": ("XBLNR_ALT", "C"), "BILL_DOC": ("VBELN", "C"),
+    "COMP_CODE": ("BUKRS", "C"),
+    "CUSTOMER": ("KUNNR", "C"),
+    "SP_GL_IND": ("UMSKZ", "C"),
+    "CLEAR_DATE": ("AUGDT", "D"),
+    "CLR_DOC_NO": ("AUGBL", "C"),
+    "ALLOC_NMBR": ("ZUONR", "C"),
+    "FISC_YEAR": ("GJAHR", "C"),
+    "DOC_NO": ("BELNR", "C"),
+    "ITEM_NUM": ("BUZEI", "C"),
+    "PSTNG_DATE": ("BUDAT", "D"),
+    "DOC_DATE": ("BLDAT", "D"),
+    "ENTRY_DATE": ("CPUDT", "D"),
+    "CURRENCY": ("WAERS", "C"),
+    "LOC_CURRCY": ("HWAER", "C"),
+    "REF_DOC_NO": ("XBLNR", "C"),
+    "DOC_TYPE": ("BLART", "C"),
+    "FIS_PERIOD": ("MONAT", "C"),
+    "POST_KEY": ("BSCHL", "C"),
+    "DB_CR_IND": ("SHKZG", "C"),
+    "BUS_AREA": ("GSBER", "C"),
+    "TAX_CODE": ("MWSKZ", "C"),
+    "LC_AMOUNT": ("DMBTR", "L"),
+    "AMT_DOCCUR": ("WRBTR", "A"),
+    "ITEM_TEXT": ("SGTXT", "C"),
+    "BLINE_DATE": ("ZFBDT", "D"),
+    "PMNTTRMS": ("ZTERM", "C"),
+    "DSCT_DAYS1": ("ZBD1T", "K"),
+    "DSCT_DAYS2": ("ZBD2T", "K"),
+    "NETTERMS": ("ZBD3T", "K"),
+    "PMNT_BLOCK": ("ZLSPR", "C"),
+    "INV_REF": ("REBZG", "C"),
+    "INV_YEAR": ("REBZJ", "C"),
+    "INV_ITEM": ("REBZZ", "C"),
+    "DUNN_BLOCK": ("MANSP", "C"),
+    "LAST_DUNN": ("MADAT", "D"),
+    "DUNN_LEVEL": ("MANST", "C"),
+    "DOC_STATUS": ("BSTAT", "C"),
+    "SP_GL_TYPE": ("UMSKS", "C"),
+    "REF_DOC_NO_LONG": ("XBLNR_ALT", "C"),
+    "BILL_DOC": ("VBELN", "C"),
 }
 
 
 def bapireturn(type_: str = "", code: str = "", message: str = "", *v: str) -> dict:
     vs = list(v) + [""] * (4 - len(v))
-    return {"TYPE": type_, "CODE": code, "MESSAGE": message, "LOG_NO": "", "LOG_MSG_NO": "000000",
-            "MESSAGE_V1": vs[0], "MESSAGE_V2": vs[1], "MESSAGE_V3": vs[2], "MESSAGE_V4": vs[3]}
+    return {
+        "TYPE": type_,
+        "CODE": code,
+        "MESSAGE": message,
+        "LOG_NO": "",
+        "LOG_MSG_NO": "000000",
+        "MESSAGE_V1": vs[0],
+        "MESSAGE_V2": vs[1],
+        "MESSAGE_V3": vs[2],
+        "MESSAGE_V4": vs[3],
+    }
 
 
 class ArBapis:
@@ -65,9 +100,13 @@ class ArBapis:
         t = self.tables
         if name == "XBLNR_ALT":
             bkpf = t["BKPF"]
-            ref = pd.Series(bkpf["XBLNR_ALT"], index=pd.MultiIndex.from_arrays(
-                [bkpf["BUKRS"], bkpf["BELNR"], bkpf["GJAHR"]]))
-            key = pd.MultiIndex.from_arrays([self.col("BUKRS"), self.col("BELNR"), self.col("GJAHR")])
+            ref = pd.Series(
+                bkpf["XBLNR_ALT"],
+                index=pd.MultiIndex.from_arrays([bkpf["BUKRS"], bkpf["BELNR"], bkpf["GJAHR"]]),
+            )
+            key = pd.MultiIndex.from_arrays(
+                [self.col("BUKRS"), self.col("BELNR"), self.col("GJAHR")]
+            )
             return ref.reindex(key).fillna("").to_numpy(dtype=object)
         if name == "HWAER":
             t001 = dict(zip(t["T001"]["BUKRS"], t["T001"]["WAERS"]))
@@ -96,7 +135,9 @@ class ArBapis:
         with self._lock:
             if self._groups is None:
                 keys = pd.DataFrame({"B": self.col("BUKRS"), "K": self.col("KUNNR")})
-                self._groups = {k: np.asarray(v) for k, v in keys.groupby(["B", "K"]).indices.items()}
+                self._groups = {
+                    k: np.asarray(v) for k, v in keys.groupby(["B", "K"]).indices.items()
+                }
             return self._groups
 
     def _check(self, bukrs: str, kunnr: str) -> dict | None:
@@ -105,15 +146,24 @@ class ArBapis:
         if kunnr not in self.customers:  # looked up as passed: no ALPHA conversion
             return bapireturn("E", "FN502", f"Customer {kunnr} does not exist", kunnr)
         if (kunnr, bukrs) not in self.knb1:
-            return bapireturn("E", "FN503", f"Customer {kunnr} is not defined in company code {bukrs}",
-                              kunnr, bukrs)
+            return bapireturn(
+                "E",
+                "FN503",
+                f"Customer {kunnr} is not defined in company code {bukrs}",
+                kunnr,
+                bukrs,
+            )
         return None
 
     def _rows(self, bukrs: str, kunnr: str) -> np.ndarray:
         return self.groups().get((bukrs, kunnr), _NONE)
 
     def open_items(self, p: dict) -> dict:
-        bukrs, kunnr, key = p.get("COMPANYCODE", ""), p.get("CUSTOMER", ""), p.get("KEYDATE") or INITIAL
+        bukrs, kunnr, key = (
+            p.get("COMPANYCODE", ""),
+            p.get("CUSTOMER", ""),
+            p.get("KEYDATE") or INITIAL,
+        )
         err = self._check(bukrs, kunnr)
         if err:
             return {"RETURN": err, "LINEITEMS": []}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: str      # C, N, D, P, b (INT1)
+    type: str  # C, N, D, P, b (INT1)
     length: int
     decimals: int = 0
     text: str = ""
@@ -95,16 +95,29 @@ LINEITEM_FIELDS = _f(
 # Function interfaces: IMPORT parameter → ABAP kind ('C', 'D', 'I'); TABLES parameters by name.
 FUNCTIONS: dict[str, dict[str, str]] = {
     "BAPI_AR_ACC_GETOPENITEMS": {
-        "COMPANYCODE": "C4", "CUSTOMER": "C10", "KEYDATE": "D8", "NOTEDITEMS": "C1",
-        "SECINDEX": "C1", "LINEITEMS": "T",
+        "COMPANYCODE": "C4",
+        "CUSTOMER": "C10",
+        "KEYDATE": "D8",
+        "NOTEDITEMS": "C1",
+        "SECINDEX": "C1",
+        "LINEITEMS": "T",
     },
     "BAPI_AR_ACC_GETBALANCEDITEMS": {
-        "COMPANYCODE": "C4", "CUSTOMER": "C10", "DATE_FROM": "D8", "DATE_TO": "D8",
+        "COMPANYCODE": "C4",
+        "CUSTOMER": "C10",
+        "DATE_FROM": "D8",
+        "DATE_TO": "D8",
         "LINEITEMS": "T",
     },
     "RFC_READ_TABLE": {
-        "QUERY_TABLE": "C30", "DELIMITER": "C1", "NO_DATA": "C1", "ROWSKIPS": "I",
-        "ROWCOUNT": "I", "OPTIONS": "T", "FIELDS": "T", "DATA": "T",
+        "QUERY_TABLE": "C30",
+        "DELIMITER": "C1",
+        "NO_DATA": "C1",
+        "ROWSKIPS": "I",
+        "ROWCOUNT": "I",
+        "OPTIONS": "T",
+        "FIELDS": "T",
+        "DATA": "T",
     },
     "RFC_PING": {},
 }

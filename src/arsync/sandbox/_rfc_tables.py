@@ -59,8 +59,14 @@ class Table:
     whose converted columns are kept once in ``shared``.
     """
 
-    def __init__(self, name: str, src, alias: dict[str, str] | None = None,
-                 rows: np.ndarray | None = None, shared: dict | None = None):
+    def __init__(
+        self,
+        name: str,
+        src,
+        alias: dict[str, str] | None = None,
+        rows: np.ndarray | None = None,
+        shared: dict | None = None,
+    ):
         self.name, self.fields = name, layout(name)
         self._src, self._alias, self._rows = src, alias or {}, rows
         self._shared = shared if shared is not None else {}
@@ -136,10 +142,10 @@ def render(values: np.ndarray, f: Field) -> list[str]:
     for v in values:
         v = int(v)
         digits = str(abs(v)).rjust(f.decimals + 1, "0")
-        text = digits if not f.decimals else f"{digits[:-f.decimals]}.{digits[-f.decimals:]}"
+        text = digits if not f.decimals else f"{digits[: -f.decimals]}.{digits[-f.decimals :]}"
         text += "-" if v < 0 else " "
         if len(text) > w:  # ABAP marks an overflow with '*' in the first position
-            text = "*" + text[-(w - 1):]
+            text = "*" + text[-(w - 1) :]
         out.append(text.rjust(w))
     return out
 
@@ -156,8 +162,11 @@ def _text(values: np.ndarray, f: Field) -> np.ndarray:
         digits = np.strings.zfill(np.abs(v).astype(str), f.decimals + 1)
         if f.decimals:
             n = np.strings.str_len(digits)
-            digits = (np.strings.slice(digits, 0, n - f.decimals) + "."
-                      + np.strings.slice(digits, n - f.decimals, n))
+            digits = (
+                np.strings.slice(digits, 0, n - f.decimals)
+                + "."
+                + np.strings.slice(digits, n - f.decimals, n)
+            )
         text = np.strings.rjust(digits + np.where(v < 0, "-", " "), w)
     if (np.strings.str_len(text) > w).any():  # overflow marks: leave them to render()
         return np.array(render(v, f), dtype=f"<U{w}")
@@ -171,8 +180,9 @@ def _codepoints(values: np.ndarray, f: Field) -> np.ndarray:
     return np.where(cp == 0, _SPACE, cp)
 
 
-def read_table(df: Table, name: str, idx: np.ndarray, fields: list[str],
-               delimiter: str) -> list[dict]:
+def read_table(
+    df: Table, name: str, idx: np.ndarray, fields: list[str], delimiter: str
+) -> list[dict]:
     """DATA rows (``{'WA': ...}``, trailing blanks stripped as pyrfc does) for rows ``idx``."""
     lay = layout(name)
     if not len(idx):
@@ -180,9 +190,13 @@ def read_table(df: Table, name: str, idx: np.ndarray, fields: list[str],
     parts: list[np.ndarray] = []
     for i, f in enumerate(fields):
         if i and delimiter:
-            parts.append(np.full((len(idx), len(delimiter)), ord(delimiter), dtype=np.uint32)
-                         if len(delimiter) == 1 else
-                         np.tile(np.array([ord(ch) for ch in delimiter], dtype=np.uint32), (len(idx), 1)))
+            parts.append(
+                np.full((len(idx), len(delimiter)), ord(delimiter), dtype=np.uint32)
+                if len(delimiter) == 1
+                else np.tile(
+                    np.array([ord(ch) for ch in delimiter], dtype=np.uint32), (len(idx), 1)
+                )
+            )
         parts.append(_codepoints(np.asarray(df[f])[idx], lay[f]))
     m = np.ascontiguousarray(np.hstack(parts))
     blank = np.logical_and.accumulate(m[:, ::-1] == _SPACE, axis=1)[:, ::-1]
@@ -196,8 +210,15 @@ def fields_out(name: str, fields: list[str], delimiter: str) -> list[dict]:
     out, off = [], 0
     for f in fields:
         fd = lay[f]
-        out.append({"FIELDNAME": f, "OFFSET": f"{off:06d}", "LENGTH": f"{fd.length:06d}",
-                    "TYPE": fd.type, "FIELDTEXT": fd.text})
+        out.append(
+            {
+                "FIELDNAME": f,
+                "OFFSET": f"{off:06d}",
+                "LENGTH": f"{fd.length:06d}",
+                "TYPE": fd.type,
+                "FIELDTEXT": fd.text,
+            }
+        )
         off += fd.length + len(delimiter)
     return out
 
@@ -213,13 +234,19 @@ def tables_from_world(world) -> dict[str, Table]:
     open_ = led["AUGDT"].isna().to_numpy()
     shared: dict[str, np.ndarray] = {}  # BSID and BSAD are cuts of one ledger: convert it once
     cur = pd.DataFrame(
-        {"CURRKEY": list(world.currency_decimals), "CURRDEC": list(world.currency_decimals.values())}
+        {
+            "CURRKEY": list(world.currency_decimals),
+            "CURRDEC": list(world.currency_decimals.values()),
+        }
     )
     return {
         "BSID": Table("BSID", led, rows=np.flatnonzero(open_), shared=shared),
         "BSAD": Table("BSAD", led, rows=np.flatnonzero(~open_), shared=shared),
-        "BKPF": build_table("BKPF", lambda: led.drop_duplicates(["BUKRS", "BELNR", "GJAHR"]),
-                            {"XBLNR_ALT": "XBLNR_LONG"}),
+        "BKPF": build_table(
+            "BKPF",
+            lambda: led.drop_duplicates(["BUKRS", "BELNR", "GJAHR"]),
+            {"XBLNR_ALT": "XBLNR_LONG"},
+        ),
         "KNA1": build_table("KNA1", world.kna1),
         "KNB1": build_table("KNB1", world.knb1),
         "KNKK": build_table("KNKK", world.knkk),

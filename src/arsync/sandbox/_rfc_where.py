@@ -16,7 +16,9 @@ import pandas as pd
 
 from arsync.sandbox._rfc_ddic import Field
 
-_TOKEN = re.compile(r"\s*(?:('(?:[^']|'')*')|(<>|>=|<=|=|<|>|\(|\)|,)|([A-Za-z_][A-Za-z0-9_~]*)|(-?\d+(?:\.\d+)?))")
+_TOKEN = re.compile(
+    r"\s*(?:('(?:[^']|'')*')|(<>|>=|<=|=|<|>|\(|\)|,)|([A-Za-z_][A-Za-z0-9_~]*)|(-?\d+(?:\.\d+)?))"
+)
 _OPS = {"EQ": "=", "NE": "<>", "GE": ">=", "LE": "<=", "GT": ">", "LT": "<"}
 
 
@@ -126,8 +128,14 @@ class _Parser:
         elif kind == "op" and op in ("=", "<>", ">=", "<=", ">", "<") and not neg:
             self.take()
             v = self.literal(f)
-            m = {"=": col == v, "<>": col != v, ">=": col >= v, "<=": col <= v,
-                 ">": col > v, "<": col < v}[op]
+            m = {
+                "=": col == v,
+                "<>": col != v,
+                ">=": col >= v,
+                "<=": col <= v,
+                ">": col > v,
+                "<": col < v,
+            }[op]
         else:
             raise OptionError(f"unsupported operator {op!r} after {name}")
         m = np.asarray(m, dtype=bool)

@@ -68,13 +68,27 @@ def build_lines(g: dict) -> dict:
     """Every customer line item the month causes, with future clearing; doc ids month-local."""
     rng, inv, c = g["rng"], g["inv"], g["claim"]
     n = g["n_inv"]
-    cols = {k: [] for k in ("doc", "buzei", "kind", "inv", "amount", "budat", "clear", "clear_doc", "ref")}
+    cols = {
+        k: []
+        for k in ("doc", "buzei", "kind", "inv", "amount", "budat", "clear", "clear_doc", "ref")
+    }
 
     def add(doc, buzei, kind, invi, amount, budat, clear, clear_doc, ref):
         m = len(doc)
-        for key, v in (("doc", doc), ("buzei", buzei), ("kind", kind), ("inv", invi), ("amount", amount),
-                       ("budat", budat), ("clear", clear), ("clear_doc", clear_doc), ("ref", ref)):
-            cols[key].append(np.broadcast_to(np.asarray(v), (m,)).copy() if np.ndim(v) == 0 else np.asarray(v))
+        for key, v in (
+            ("doc", doc),
+            ("buzei", buzei),
+            ("kind", kind),
+            ("inv", invi),
+            ("amount", amount),
+            ("budat", budat),
+            ("clear", clear),
+            ("clear_doc", clear_doc),
+            ("ref", ref),
+        ):
+            cols[key].append(
+                np.broadcast_to(np.asarray(v), (m,)).copy() if np.ndim(v) == 0 else np.asarray(v)
+            )
 
     inv_clear = np.full(n, NaT)
     inv_cdoc = np.full(n, -1)
@@ -93,15 +107,39 @@ def build_lines(g: dict) -> dict:
     rs = np.isin(kind[ci], [SHORT_RES, AMT_DIFF])
     ri, rdoc = ci[rs], pdoc[rs]
     later = rng.random(len(ri)) < 0.4
-    rpay = np.where(later, roll_workday(c["clear"][ri] + rng.integers(20, 91, len(ri)).astype("timedelta64[D]")), NaT)
+    rpay = np.where(
+        later,
+        roll_workday(c["clear"][ri] + rng.integers(20, 91, len(ri)).astype("timedelta64[D]")),
+        NaT,
+    )
     r2doc = np.where(later, nxt + np.cumsum(later) - 1, -1)
     nxt += int(later.sum())
     ramt = c["amount"][ri] - c["paid_amount"][ri]
     add(rdoc, 2, RESID, c["first"][ri], ramt, c["clear"][ri], rpay, r2doc, c["first"][ri])
-    add(r2doc[later], 1, PAY2, c["first"][ri][later], ramt[later], rpay[later], rpay[later], r2doc[later], -1)
+    add(
+        r2doc[later],
+        1,
+        PAY2,
+        c["first"][ri][later],
+        ramt[later],
+        rpay[later],
+        rpay[later],
+        r2doc[later],
+        -1,
+    )
     # partial payments: open credit referring to the invoice; the invoice stays open
     pi = np.flatnonzero(c["paid"] & (kind == SHORT_PART))
-    add(nxt + np.arange(len(pi)), 1, PART, c["first"][pi], c["paid_amount"][pi], c["clear"][pi], NaT, -1, c["first"][pi])
+    add(
+        nxt + np.arange(len(pi)),
+        1,
+        PART,
+        c["first"][pi],
+        c["paid_amount"][pi],
+        c["clear"][pi],
+        NaT,
+        -1,
+        c["first"][pi],
+    )
     nxt += len(pi)
     # payments on account: the bank booked the money without an invoice reference
     oi = np.flatnonzero(c["paid"] & (kind == ON_ACCOUNT))
@@ -112,12 +150,31 @@ def build_lines(g: dict) -> dict:
     cm = np.flatnonzero(rng.random(n) < 0.012)
     cm_amt = np.maximum((inv["amount"][cm] * rng.uniform(0.05, 0.3, len(cm))).astype(np.int64), 1)
     cm_ref = np.where(rng.random(len(cm)) < 0.7, cm, -1)
-    add(nxt + np.arange(len(cm)), 1, CM, cm, cm_amt, add_workdays(inv["bldat"][cm], rng.integers(5, 60, len(cm))),
-        NaT, -1, cm_ref)
+    add(
+        nxt + np.arange(len(cm)),
+        1,
+        CM,
+        cm,
+        cm_amt,
+        add_workdays(inv["bldat"][cm], rng.integers(5, 60, len(cm))),
+        NaT,
+        -1,
+        cm_ref,
+    )
     nxt += len(cm)
     # noted items (down-payment requests, BSTAT 'S'): a handful
     nt = np.flatnonzero(rng.random(n) < 0.003)
-    add(nxt + np.arange(len(nt)), 1, NOTE, nt, (inv["amount"][nt] // 5), inv["budat"][nt], NaT, -1, -1)
+    add(
+        nxt + np.arange(len(nt)),
+        1,
+        NOTE,
+        nt,
+        (inv["amount"][nt] // 5),
+        inv["budat"][nt],
+        NaT,
+        -1,
+        -1,
+    )
     nxt += len(nt)
     # the invoices themselves (first, so that line i is invoice i)
     add(np.arange(n), 1, INV, np.arange(n), inv["amount"], inv["budat"], inv_clear, inv_cdoc, -1)
@@ -128,13 +185,15 @@ def build_lines(g: dict) -> dict:
 
 
 def _record_ids(family: np.ndarray, m: int, rank: np.ndarray, sub: np.ndarray, rng) -> np.ndarray:
-    gov = (1_800_000_000_000_000_000 + m * 10**12 + rank * 1000 + rng.integers(0, 1000, len(rank)))
+    gov = 1_800_000_000_000_000_000 + m * 10**12 + rank * 1000 + rng.integers(0, 1000, len(rank))
     ym = pd.DatetimeIndex(sub)
     yymm = zpad((ym.year % 100) * 100 + ym.month, 4)
     yyyymm = zpad(ym.year * 100 + ym.month, 6)
     hosp = "JS" + yymm + zpad((m % 100) * 1_000_000 + rank, 8)
     uni = "YY" + yyyymm + zpad((m % 10) * 1_000_000 + rank, 7)
-    return np.select([family == "government", family == "hospital"], [gov.astype(str).astype(object), hosp], uni)
+    return np.select(
+        [family == "government", family == "hospital"], [gov.astype(str).astype(object), hosp], uni
+    )
 
 
 def displayed_numbers(g: dict, xblnr: np.ndarray, xlong: np.ndarray) -> np.ndarray:
@@ -146,10 +205,13 @@ def displayed_numbers(g: dict, xblnr: np.ndarray, xlong: np.ndarray) -> np.ndarr
     shown = g["claim"]["portal"][g["inv"]["claim"]] >= 0
     noise = np.where(shown, g["inv"]["noise"], 0)
     out = canon.copy()
-    for code, fn in ((1, lambda s: "No." + s), (2, lambda s: "发票号:" + s),
-                     (3, lambda s: s.str.lstrip("0").replace("", "0")),
-                     (4, lambda s: s.str.translate(_FULLWIDTH)),
-                     (5, lambda s: s.str[:4] + " " + s.str[4:8] + " " + s.str[8:])):
+    for code, fn in (
+        (1, lambda s: "No." + s),
+        (2, lambda s: "发票号:" + s),
+        (3, lambda s: s.str.lstrip("0").replace("", "0")),
+        (4, lambda s: s.str.translate(_FULLWIDTH)),
+        (5, lambda s: s.str[:4] + " " + s.str[4:8] + " " + s.str[8:]),
+    ):
         sel = noise == code
         if sel.any():
             out[sel] = fn(pd.Series(canon[sel], dtype=object)).to_numpy(dtype=object)

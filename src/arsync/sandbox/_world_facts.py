@@ -26,11 +26,11 @@ _ORDER_PREFIX = np.array(["ZC", "CG", "DD", "PO"], dtype=object)
 @dataclass
 class Facts:
     cust: Customers
-    inv: dict      # one row per invoice (global index)
-    claim: dict    # one row per claim
-    lines: dict    # every customer line item, also future ones
-    doc: dict      # per document: belnr (int), gjahr (int), blart (int code)
-    recs: dict     # portal records, also future stages
+    inv: dict  # one row per invoice (global index)
+    claim: dict  # one row per claim
+    lines: dict  # every customer line item, also future ones
+    doc: dict  # per document: belnr (int), gjahr (int), blart (int code)
+    recs: dict  # portal records, also future stages
     months: int
 
 

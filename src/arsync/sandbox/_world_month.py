@@ -88,7 +88,9 @@ def gen_month(seed: int, m: int, epoch: np.datetime64, cust: Customers) -> dict:
     on_portal = (cust.portal[ci] >= 0) & ~jpy
     newc = np.ones(n, bool)
     if n > 1:
-        newc[1:] = (ci[1:] != ci[:-1]) | ~on_portal[1:] | ~on_portal[:-1] | (rng.random(n - 1) < 0.88)
+        newc[1:] = (
+            (ci[1:] != ci[:-1]) | ~on_portal[1:] | ~on_portal[:-1] | (rng.random(n - 1) < 0.88)
+        )
     gid = np.cumsum(newc) - 1
     pos = k - np.flatnonzero(newc)[gid]
     newc |= pos % 4 == 0
@@ -113,7 +115,9 @@ def gen_month(seed: int, m: int, epoch: np.datetime64, cust: Customers) -> dict:
     resub = ((reject & (rng.random(nc) < 0.65)) | (cancel & (rng.random(nc) < 0.5))) & ~disputed
 
     # a record is submitted after every invoice it carries is posted in SAP
-    c_posted = np.maximum.reduceat(budat.astype(np.int64), first).astype("datetime64[D]") if n else c_date
+    c_posted = (
+        np.maximum.reduceat(budat.astype(np.int64), first).astype("datetime64[D]") if n else c_date
+    )
     sub = add_workdays(c_posted, rng.integers(1, 9, nc))
     delay = rng.gamma(4.0, SEG_DELAY[c_seg] / 4.0) * cust.pay_factor[c_cust]
     pay = _seasonal(rng, c_date, c_date + np.round(delay).astype("timedelta64[D]"))
@@ -137,31 +141,70 @@ def gen_month(seed: int, m: int, epoch: np.datetime64, cust: Customers) -> dict:
     paid &= ~direct_never
     pay_eff = np.where(resub, roll_workday(pay + shift), pay)
     uk = rng.random(nc)
-    kind = np.select([uk < 0.02, uk < 0.05, uk < 0.08, uk < 0.11, uk < 0.12],
-                     [ROUND, SHORT_RES, SHORT_PART, ON_ACCOUNT, AMT_DIFF], FULL)
+    kind = np.select(
+        [uk < 0.02, uk < 0.05, uk < 0.08, uk < 0.11, uk < 0.12],
+        [ROUND, SHORT_RES, SHORT_PART, ON_ACCOUNT, AMT_DIFF],
+        FULL,
+    )
     kind = np.where((kind == SHORT_PART) & (size > 1), SHORT_RES, kind)
     kind = np.where(~portal_c & np.isin(kind, [ROUND, AMT_DIFF]), FULL, kind)
     short = np.maximum((c_amount * rng.uniform(0.01, 0.1, nc)).astype(np.int64), 1)
-    rec_amount = np.where(kind == ROUND, c_amount - 1,
-                          np.where(kind == AMT_DIFF, c_amount - short, c_amount))
-    paid_amount = np.where(np.isin(kind, [SHORT_RES, SHORT_PART, AMT_DIFF]), c_amount - short,
-                           rec_amount)
+    rec_amount = np.where(
+        kind == ROUND, c_amount - 1, np.where(kind == AMT_DIFF, c_amount - short, c_amount)
+    )
+    paid_amount = np.where(
+        np.isin(kind, [SHORT_RES, SHORT_PART, AMT_DIFF]), c_amount - short, rec_amount
+    )
     gap = np.where(portal_c, rng.integers(2, 41, nc), rng.integers(0, 3, nc))
     clear = roll_workday(pay_eff + gap.astype("timedelta64[D]"))
     clear = np.where(paid, clear, NaT)
 
     return {
-        "n_inv": n, "n_claim": nc,
-        "inv": {"cust": ci, "bukrs": bukrs, "bldat": bldat, "budat": budat, "amount": amount, "blart": blart,
-                 "is20": is20, "legacy": legacy, "tail8": tail8, "order": order, "claim": claim, "seg": seg,
-                 "terms": cust.terms[ci], "zlspr": np.repeat(disputed & (rng.random(nc) < 0.5), size),
-                 "mansp": np.repeat(disputed, size) & (rng.random(n) < 0.6),
-                 "noise": rng.choice(7, n, p=[0.70, 0.06, 0.06, 0.05, 0.05, 0.04, 0.04])},
-        "claim": {"first": first, "size": size, "cust": c_cust, "portal": c_portal, "amount": c_amount, "kind": kind,
-                   "paid": paid, "pay": pay_eff, "clear": clear, "rec_amount": rec_amount,
-                   "paid_amount": paid_amount, "date": c_date},
-        "life": {"stages": stages, "never_sub": never_sub, "cancel": cancel, "reject": reject, "stuck": stuck,
-                  "stuck_at": stuck_at, "cut": cut, "resub": resub, "shift": shift,
-                  "reason": rng.integers(0, 8, nc)},
+        "n_inv": n,
+        "n_claim": nc,
+        "inv": {
+            "cust": ci,
+            "bukrs": bukrs,
+            "bldat": bldat,
+            "budat": budat,
+            "amount": amount,
+            "blart": blart,
+            "is20": is20,
+            "legacy": legacy,
+            "tail8": tail8,
+            "order": order,
+            "claim": claim,
+            "seg": seg,
+            "terms": cust.terms[ci],
+            "zlspr": np.repeat(disputed & (rng.random(nc) < 0.5), size),
+            "mansp": np.repeat(disputed, size) & (rng.random(n) < 0.6),
+            "noise": rng.choice(7, n, p=[0.70, 0.06, 0.06, 0.05, 0.05, 0.04, 0.04]),
+        },
+        "claim": {
+            "first": first,
+            "size": size,
+            "cust": c_cust,
+            "portal": c_portal,
+            "amount": c_amount,
+            "kind": kind,
+            "paid": paid,
+            "pay": pay_eff,
+            "clear": clear,
+            "rec_amount": rec_amount,
+            "paid_amount": paid_amount,
+            "date": c_date,
+        },
+        "life": {
+            "stages": stages,
+            "never_sub": never_sub,
+            "cancel": cancel,
+            "reject": reject,
+            "stuck": stuck,
+            "stuck_at": stuck_at,
+            "cut": cut,
+            "resub": resub,
+            "shift": shift,
+            "reason": rng.integers(0, 8, nc),
+        },
         "rng": rng,
     }

@@ -30,13 +30,27 @@ P_VARIANT = 0.04
 P_PAIR = 0.012
 P_DECOY_VARIANT = 0.3
 #: buyer-name suffixes a portal adds (index = variant code - 1), per family
-VARIANTS = {"government": ("（本级）", "(本级)", "财务科"), "hospital": ("（本部）", "(东院)", "（总院）"),
-            "university": ("计划财务处", "（本部）", "财务处")}
+VARIANTS = {
+    "government": ("（本级）", "(本级)", "财务科"),
+    "hospital": ("（本部）", "(东院)", "（总院）"),
+    "university": ("计划财务处", "（本部）", "财务处"),
+}
 ORDER_STYLES = 6  # 0 as in SAP, 1 lower case, 2 'AB-123', 3 'AB_123', 4 'AB 123', 5 'HT-AB123'
 _FAMILY = PORTALS.family.to_numpy()
 _COPY_INV = ("amount", "order", "bldat", "budat", "zlspr", "mansp")
 _COPY_CLAIM = ("amount", "kind", "paid", "pay", "clear", "rec_amount", "paid_amount", "date")
-_COPY_LIFE = ("stages", "never_sub", "cancel", "reject", "stuck", "stuck_at", "cut", "resub", "shift", "reason")
+_COPY_LIFE = (
+    "stages",
+    "never_sub",
+    "cancel",
+    "reject",
+    "stuck",
+    "stuck_at",
+    "cut",
+    "resub",
+    "shift",
+    "reason",
+)
 
 
 def draw(seed: int, m: int, g: dict) -> None:
@@ -57,8 +71,17 @@ def draw(seed: int, m: int, g: dict) -> None:
     # ambiguous splits: claim A and the next claim B of the same customer, both single invoices
     a = np.arange(nc - 1)
     calm = ~(life["never_sub"] | life["cancel"] | life["reject"] | life["resub"])
-    ok = (listed[a] & listed[a + 1] & (c["cust"][a] == c["cust"][a + 1]) & (size[a] == 1) & (size[a + 1] == 1)
-          & (c["kind"][a] == FULL) & calm[a] & (own[first[a]] == 1) & (u_pair[a] < P_PAIR))
+    ok = (
+        listed[a]
+        & listed[a + 1]
+        & (c["cust"][a] == c["cust"][a + 1])
+        & (size[a] == 1)
+        & (size[a + 1] == 1)
+        & (c["kind"][a] == FULL)
+        & calm[a]
+        & (own[first[a]] == 1)
+        & (u_pair[a] < P_PAIR)
+    )
     ok &= ~np.r_[False, ok[:-1]]  # B of one pair is never A of the next
     pa = a[ok]
     pb = pa + 1
@@ -78,7 +101,9 @@ def draw(seed: int, m: int, g: dict) -> None:
     sole = (order[first] == order[last]) & (own[first] == size)  # the claim owns its order number
     order_only = ambig | (listed & sole & (u_order < P_ORDER_ONLY))
     variant = np.where((c["portal"] >= 0) & ~order_only & (u_var < P_VARIANT), var_code, 0)
-    c.update(order_only=order_only, variant=variant, ostyle=np.where(order_only, ostyle, 0), ambig=ambig)
+    c.update(
+        order_only=order_only, variant=variant, ostyle=np.where(order_only, ostyle, 0), ambig=ambig
+    )
 
 
 def records(seed: int, m: int, g: dict, rc: dict) -> None:
@@ -93,7 +118,9 @@ def records(seed: int, m: int, g: dict, rc: dict) -> None:
     cl = np.maximum(rc["claim"], 0)
     oo = real & c["order_only"][cl]
     rc["invoice_no"] = np.where(oo, "", rc["invoice_no"]).astype(object)
-    decoy_variant = np.where(rng.random(len(real)) < P_DECOY_VARIANT, rng.integers(1, 4, len(real)), 0)
+    decoy_variant = np.where(
+        rng.random(len(real)) < P_DECOY_VARIANT, rng.integers(1, 4, len(real)), 0
+    )
     rc["variant"] = np.where(real, c["variant"][cl], decoy_variant)
     rc["ostyle"] = np.where(real, c["ostyle"][cl], 0)
 
@@ -104,9 +131,13 @@ def order_spelling(order_no: np.ndarray, style: np.ndarray) -> np.ndarray:
     out = s.copy()
     head = np.array([x[:2] for x in s], dtype=object) if len(s) else s
     body = np.array([x[2:] for x in s], dtype=object) if len(s) else s
-    for code, make in ((1, lambda i: np.array([x.lower() for x in s[i]], dtype=object)),
-                       (2, lambda i: head[i] + "-" + body[i]), (3, lambda i: head[i] + "_" + body[i]),
-                       (4, lambda i: head[i] + " " + body[i]), (5, lambda i: "HT-" + s[i])):
+    for code, make in (
+        (1, lambda i: np.array([x.lower() for x in s[i]], dtype=object)),
+        (2, lambda i: head[i] + "-" + body[i]),
+        (3, lambda i: head[i] + "_" + body[i]),
+        (4, lambda i: head[i] + " " + body[i]),
+        (5, lambda i: "HT-" + s[i]),
+    ):
         i = (style == code) & (s != "")
         if i.any():
             out[i] = make(i)

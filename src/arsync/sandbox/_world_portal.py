@@ -37,8 +37,9 @@ def portal_customers(f: Facts) -> pd.DataFrame:
     bracket = np.where(n2 != "", n1 + "（" + n2 + "）", plain)
     nocity = pd.Series(plain, dtype=object).str.replace("市", "", n=1).to_numpy(dtype=object)
     buyer = np.where(u < 0.12, bracket, np.where(u < 0.2, nocity, plain)).astype(object)
-    return pd.DataFrame({"portal": PORTALS.portal.to_numpy()[c.portal[on]],
-                         "customer": c.kunnr[on], "buyer": buyer})
+    return pd.DataFrame(
+        {"portal": PORTALS.portal.to_numpy()[c.portal[on]], "customer": c.kunnr[on], "buyer": buyer}
+    )
 
 
 def visible_records(f: Facts, as_of: np.datetime64) -> np.ndarray:
@@ -60,8 +61,14 @@ def record_state(f: Facts, as_of: np.datetime64, idx: np.ndarray) -> dict:
     return {"stages": st, "status": status.astype(object), "date": date, "rejected": rej}
 
 
-def portal_records(f: Facts, as_of: np.datetime64, belnr: np.ndarray, gjahr: np.ndarray,
-                   buyers: pd.DataFrame, n_acc: int) -> pd.DataFrame:
+def portal_records(
+    f: Facts,
+    as_of: np.datetime64,
+    belnr: np.ndarray,
+    gjahr: np.ndarray,
+    buyers: pd.DataFrame,
+    n_acc: int,
+) -> pd.DataFrame:
     r, inv, claim = f.recs, f.inv, f.claim
     idx = visible_records(f, as_of)
     s = record_state(f, as_of, idx)
@@ -92,41 +99,58 @@ def portal_records(f: Facts, as_of: np.datetime64, belnr: np.ndarray, gjahr: np.
     year = _year_of(np.where(np.isnat(st[:, 0]), as_of, st[:, 0]))
     pdt = pd.DatetimeIndex(_dt(paying))
     ymd = np.nan_to_num(pdt.year * 10000 + pdt.month * 100 + pdt.day).astype(np.int64)
-    pay_ref = np.where(np.isnat(paying), "", "ZF" + zpad(ymd, 8) + zpad(idx % 1_000_000, 6)).astype(object)
+    pay_ref = np.where(np.isnat(paying), "", "ZF" + zpad(ymd, 8) + zpad(idx % 1_000_000, 6)).astype(
+        object
+    )
     live = ~np.isin(s["status"], ["REJECTED", "CANCELLED"])
-    buyer = noise.buyer_names(pd.Series(kunnr).map(bmap).fillna("").to_numpy(dtype=object),
-                              r["portal"][idx], r["variant"][idx])
+    buyer = noise.buyer_names(
+        pd.Series(kunnr).map(bmap).fillna("").to_numpy(dtype=object),
+        r["portal"][idx],
+        r["variant"][idx],
+    )
     # the customer the shown buyer name maps to, as the runner maps it: '' for a variant name
-    bm = buyers.drop_duplicates(["portal", "buyer"], keep="last")  # a dict per portal: the last wins
+    bm = buyers.drop_duplicates(
+        ["portal", "buyer"], keep="last"
+    )  # a dict per portal: the last wins
     hit = pd.MultiIndex.from_arrays([bm["portal"], bm["buyer"]]).get_indexer(
-        pd.MultiIndex.from_arrays([portal, buyer]))
+        pd.MultiIndex.from_arrays([portal, buyer])
+    )
     mapped = np.where(hit >= 0, bm["customer"].to_numpy(dtype=object)[np.maximum(hit, 0)], "")
     order_no = np.where(real, inv["order_no"][first], "").astype(object)
-    df = frame({
-        "portal": portal,
-        "account": np.array([f"acct-{a + 1:02d}" for a in range(n_acc)], dtype=object)[r["account"][idx]],
-        "record_id": r["record_id"][idx],
-        "buyer": buyer,
-        "customer": mapped.astype(object),
-        "invoice_no": r["invoice_no"][idx],
-        "order_no": noise.order_spelling(order_no, r["ostyle"][idx]),
-        "contract_no": ("HT" + zpad(year, 4) + "-" + pd.Series(kunnr).str[-6:].to_numpy(dtype=object)),
-        "amount": r["amount"][idx].astype(np.int64),
-        "paid_amount": np.where(np.isnat(paid), 0, r["paid_amount"][idx]).astype(np.int64),
-        "currency": np.full(n, "CNY", dtype=object),
-        "status": s["status"],
-        "status_date": _dt(s["date"]),
-        **{c: _dt(st[:, i]) for i, c in enumerate(_STAGE_COLS)},
-        "expected_pay_date": _dt(np.where(live & ~np.isnat(st[:, 3]), r["expected"][idx], NaT)),
-        "payment_ref": pay_ref,
-        "reason": np.where(s["status"] == "REJECTED", REASONS[r["reason"][idx]], "").astype(object),
-        "invoices": covers,
-    })
+    df = frame(
+        {
+            "portal": portal,
+            "account": np.array([f"acct-{a + 1:02d}" for a in range(n_acc)], dtype=object)[
+                r["account"][idx]
+            ],
+            "record_id": r["record_id"][idx],
+            "buyer": buyer,
+            "customer": mapped.astype(object),
+            "invoice_no": r["invoice_no"][idx],
+            "order_no": noise.order_spelling(order_no, r["ostyle"][idx]),
+            "contract_no": (
+                "HT" + zpad(year, 4) + "-" + pd.Series(kunnr).str[-6:].to_numpy(dtype=object)
+            ),
+            "amount": r["amount"][idx].astype(np.int64),
+            "paid_amount": np.where(np.isnat(paid), 0, r["paid_amount"][idx]).astype(np.int64),
+            "currency": np.full(n, "CNY", dtype=object),
+            "status": s["status"],
+            "status_date": _dt(s["date"]),
+            **{c: _dt(st[:, i]) for i, c in enumerate(_STAGE_COLS)},
+            "expected_pay_date": _dt(np.where(live & ~np.isnat(st[:, 3]), r["expected"][idx], NaT)),
+            "payment_ref": pay_ref,
+            "reason": np.where(s["status"] == "REJECTED", REASONS[r["reason"][idx]], "").astype(
+                object
+            ),
+            "invoices": covers,
+        }
+    )
     return df.sort_values(["portal", "account", "record_id"], ignore_index=True)
 
 
-def truth(f: Facts, as_of: np.datetime64, led: pd.DataFrame, kind: np.ndarray,
-          line: np.ndarray) -> pd.DataFrame:
+def truth(
+    f: Facts, as_of: np.datetime64, led: pd.DataFrame, kind: np.ndarray, line: np.ndarray
+) -> pd.DataFrame:
     r, inv, claim = f.recs, f.inv, f.claim
     open_ = led["AUGDT"].isna().to_numpy() & (led["BSTAT"].to_numpy() != "S")
     debit = open_ & (led["SHKZG"].to_numpy() == "S") & np.isin(kind, [INV, RESID])
@@ -141,7 +165,9 @@ def truth(f: Facts, as_of: np.datetime64, led: pd.DataFrame, kind: np.ndarray,
     has = r["claim"] >= 0
     rec_of[r["claim"][has], r["resub"][has].astype(int)] = np.flatnonzero(has)
     r1, r2 = rec_of[cl, 0], rec_of[cl, 1]
-    live = np.where((r2 >= 0) & vis[np.maximum(r2, 0)], r2, np.where((r1 >= 0) & vis[np.maximum(r1, 0)], r1, -1))
+    live = np.where(
+        (r2 >= 0) & vis[np.maximum(r2, 0)], r2, np.where((r1 >= 0) & vis[np.maximum(r1, 0)], r1, -1)
+    )
     st = record_state(f, as_of, np.maximum(live, 0))
     status = np.where(live >= 0, st["status"], "").astype(object)
     paid_on = np.where(live >= 0, st["stages"][:, 5], NaT)
@@ -153,19 +179,43 @@ def truth(f: Facts, as_of: np.datetime64, led: pd.DataFrame, kind: np.ndarray,
     # an ambiguous split: two order-only records of one order, equal amounts, in step
     ambig = claim["ambig"][cl]
     finding = np.select(
-        [credit[rows], ~on_portal, (live < 0) | (status == "CANCELLED"), ambig, status == "REJECTED", resid,
-         (status == "PAID") & paid_off, status == "PAID", amount_off],
-        ["UNAPPLIED_CREDIT", "NO_PORTAL", "NOT_SUBMITTED", "AMBIGUOUS", "REJECTED", "AMOUNT_MISMATCH",
-         "AMOUNT_MISMATCH", "PAID_NOT_APPLIED", "AMOUNT_MISMATCH"], "IN_PROCESS")
+        [
+            credit[rows],
+            ~on_portal,
+            (live < 0) | (status == "CANCELLED"),
+            ambig,
+            status == "REJECTED",
+            resid,
+            (status == "PAID") & paid_off,
+            status == "PAID",
+            amount_off,
+        ],
+        [
+            "UNAPPLIED_CREDIT",
+            "NO_PORTAL",
+            "NOT_SUBMITTED",
+            "AMBIGUOUS",
+            "REJECTED",
+            "AMOUNT_MISMATCH",
+            "AMOUNT_MISMATCH",
+            "PAID_NOT_APPLIED",
+            "AMOUNT_MISMATCH",
+        ],
+        "IN_PROCESS",
+    )
     show = (live >= 0) & ~np.isin(finding, ["UNAPPLIED_CREDIT", "NO_PORTAL", "AMBIGUOUS"])
     sub = led.iloc[rows]
-    return pd.DataFrame({
-        "company_code": sub["BUKRS"].to_numpy(), "fiscal_year": sub["GJAHR"].to_numpy(),
-        "document_no": sub["BELNR"].to_numpy(), "line_item": sub["BUZEI"].to_numpy(),
-        "finding": finding.astype(object),
-        "portal": np.where(show, PORTALS.portal.to_numpy()[r["portal"][lv]], "").astype(object),
-        "record_id": np.where(show, r["record_id"][lv], "").astype(object),
-        "status": np.where(show, status, "").astype(object),
-        "paid_on_portal": show & (status == "PAID"),
-        "paid_date": _dt(np.where(show, paid_on, NaT)),
-    })
+    return pd.DataFrame(
+        {
+            "company_code": sub["BUKRS"].to_numpy(),
+            "fiscal_year": sub["GJAHR"].to_numpy(),
+            "document_no": sub["BELNR"].to_numpy(),
+            "line_item": sub["BUZEI"].to_numpy(),
+            "finding": finding.astype(object),
+            "portal": np.where(show, PORTALS.portal.to_numpy()[r["portal"][lv]], "").astype(object),
+            "record_id": np.where(show, r["record_id"][lv], "").astype(object),
+            "status": np.where(show, status, "").astype(object),
+            "paid_on_portal": show & (status == "PAID"),
+            "paid_date": _dt(np.where(show, paid_on, NaT)),
+        }
+    )

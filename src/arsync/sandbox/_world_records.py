@@ -14,8 +14,19 @@ from arsync.sandbox._world_docs import _record_ids
 from arsync.sandbox._world_master import PORTALS, Customers
 from arsync.sandbox._world_month import NaT
 
-REASONS = np.array(["发票信息有误，请重新开具", "金额与合同不符", "缺少验收单", "发票抬头错误", "重复提交",
-                    "附件不清晰，请重新上传", "收款账户信息有误", "预算指标未下达"], dtype=object)
+REASONS = np.array(
+    [
+        "发票信息有误，请重新开具",
+        "金额与合同不符",
+        "缺少验收单",
+        "发票抬头错误",
+        "重复提交",
+        "附件不清晰，请重新上传",
+        "收款账户信息有误",
+        "预算指标未下达",
+    ],
+    dtype=object,
+)
 
 
 def _join(parts: np.ndarray, first: np.ndarray, size: np.ndarray, sep: np.ndarray) -> np.ndarray:
@@ -84,15 +95,26 @@ def build_records(g: dict, m: int, cust: Customers, disp: np.ndarray, canon: np.
         rank[sel] = np.arange(sel.sum())
     rid = _record_ids(fam, m, rank, st[:, 0], rng) if nrec else np.zeros(0, object)
     appr, paid = st[:, 3], st[:, 5]
-    expected = np.where(~np.isnat(paid), paid + rng.integers(-3, 8, nrec).astype("timedelta64[D]"),
-                        appr + np.timedelta64(30, "D"))
+    expected = np.where(
+        ~np.isnat(paid),
+        paid + rng.integers(-3, 8, nrec).astype("timedelta64[D]"),
+        appr + np.timedelta64(30, "D"),
+    )
     return {
-        "claim": claim, "cust": cu, "portal": portal, "account": cust.account[cu], "stages": st,
+        "claim": claim,
+        "cust": cu,
+        "portal": portal,
+        "account": cust.account[cu],
+        "stages": st,
         "rejected": np.concatenate([rej, np.full(nd, NaT)]),
         "cancelled": np.concatenate([canc, np.full(nd, NaT)]),
         "reason": np.concatenate([life["reason"][i1], life["reason"][i2], np.zeros(nd, int)]),
-        "amount": np.concatenate([amount, d_amt]), "paid_amount": np.concatenate([paid_amount, d_amt]),
-        "expected": roll_workday(expected), "record_id": rid,
+        "amount": np.concatenate([amount, d_amt]),
+        "paid_amount": np.concatenate([paid_amount, d_amt]),
+        "expected": roll_workday(expected),
+        "record_id": rid,
         "invoice_no": np.concatenate([inv_no, canon[c["first"][i1[d_src]]]]),
-        "resub": np.concatenate([np.zeros(len(i1), bool), np.ones(len(i2), bool), np.zeros(nd, bool)]),
+        "resub": np.concatenate(
+            [np.zeros(len(i1), bool), np.ones(len(i2), bool), np.zeros(nd, bool)]
+        ),
     }

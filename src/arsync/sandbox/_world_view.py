@@ -15,13 +15,17 @@ from arsync.sandbox._world_month import BLARTS, CM, INV, NOTE, RESID, NaT, _mont
 
 _BSCHL = np.array(["01", "15", "06", "15", "15", "15", "11", "09"], dtype=object)  # by line kind
 _SHKZG = np.array(["S", "H", "S", "H", "H", "H", "H", "S"], dtype=object)
-_SGTXT = np.array(["货款", "回款", "剩余款项", "部分回款", "未清分回款", "回款", "销售折让", "预收款申请"],
-                  dtype=object)
+_SGTXT = np.array(
+    ["货款", "回款", "剩余款项", "部分回款", "未清分回款", "回款", "销售折让", "预收款申请"],
+    dtype=object,
+)
 
 
 def frame(cols: dict) -> pd.DataFrame:
     """A DataFrame from equal-length arrays without pandas' block consolidation (a 3x copy)."""
-    return pd.concat([pd.Series(v, name=k, copy=False) for k, v in cols.items()], axis=1, copy=False)
+    return pd.concat(
+        [pd.Series(v, name=k, copy=False) for k, v in cols.items()], axis=1, copy=False
+    )
 
 
 _MANST = np.array(["0", "1", "2", "3"], dtype=object)
@@ -50,8 +54,9 @@ def doc_strings(f: Facts) -> tuple[np.ndarray, np.ndarray]:
     return zpad(f.doc["belnr"], 10), gjahr
 
 
-def ledger(f: Facts, as_of: np.datetime64, belnr: np.ndarray, gjahr: np.ndarray
-           ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def ledger(
+    f: Facts, as_of: np.datetime64, belnr: np.ndarray, gjahr: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The ledger frame, plus each row's line kind and line index (for the truth)."""
     ln, inv = f.lines, f.inv
     vis = np.flatnonzero(ln["budat"] <= as_of)
@@ -83,46 +88,51 @@ def ledger(f: Facts, as_of: np.datetime64, belnr: np.ndarray, gjahr: np.ndarray
     xref = is_inv | (kind == RESID) | ((kind == CM) & has_ref)
     blart = line_blart({"kind": kind, "inv": ii}, inv)
     kunnr = f.cust.kunnr[inv["cust"][ii]]
-    df = frame({
-        "BUKRS": COMPANY_CODES.BUKRS.to_numpy()[bukrs],
-        "KUNNR": kunnr,
-        "UMSKS": pick(kind == NOTE, "A"),
-        "UMSKZ": pick(kind == NOTE, "F"),
-        "AUGDT": _dt(augdt),
-        "AUGBL": np.where(cleared, belnr[np.maximum(cdoc, 0)], "").astype(object),
-        "ZUONR": np.where(is_inv | (kind == RESID), inv["order_no"][ii], "").astype(object),
-        "GJAHR": gjahr[doc],
-        "BELNR": belnr[doc],
-        "BUZEI": _BUZEI[ln["buzei"][vis]],
-        "BUDAT": _dt(budat),
-        "BLDAT": _dt(np.where(is_inv, inv["bldat"][ii], budat)),
-        "CPUDT": _dt(budat),
-        "WAERS": cur, "HWAER": cur,
-        "XBLNR": np.where(xref, inv["xblnr"][ii], "").astype(object),
-        "XBLNR_LONG": np.where(xref, inv["xlong"][ii], "").astype(object),
-        "BLART": np.array(BLARTS, dtype=object)[blart],
-        "MONAT": _MONAT[_month_of(budat)],
-        "BSCHL": _BSCHL[kind],
-        "SHKZG": _SHKZG[kind],
-        "GSBER": _obj("", n),
-        "MWSKZ": pick(is_inv, "J2"),
-        "DMBTR": ln["amount"][vis].astype(np.int64),
-        "WRBTR": ln["amount"][vis].astype(np.int64),
-        "SGTXT": _SGTXT[kind],
-        "ZFBDT": _dt(zfbdt),
-        "ZTERM": np.where(with_terms, _ZTERM[zbd3t], "").astype(object),
-        "ZBD1T": np.zeros(n, np.int64), "ZBD2T": np.zeros(n, np.int64), "ZBD3T": zbd3t,
-        "ZLSPR": pick(is_inv & inv["zlspr"][ii], "A"),
-        "REBZG": np.where(has_ref, belnr[refdoc], "").astype(object),
-        "REBZJ": np.where(has_ref, gjahr[refdoc], "").astype(object),
-        "REBZZ": pick(has_ref, "001"),
-        "MANSP": pick(mansp, "A"),
-        "MANST": _MANST[level],
-        "MADAT": _dt(madat),
-        "BSTAT": pick(kind == NOTE, "S"),
-        "HKONT": _obj("0011220000", n),
-        "VBELN": np.where(is_inv & (blart == 0), belnr[doc], "").astype(object),
-    })
+    df = frame(
+        {
+            "BUKRS": COMPANY_CODES.BUKRS.to_numpy()[bukrs],
+            "KUNNR": kunnr,
+            "UMSKS": pick(kind == NOTE, "A"),
+            "UMSKZ": pick(kind == NOTE, "F"),
+            "AUGDT": _dt(augdt),
+            "AUGBL": np.where(cleared, belnr[np.maximum(cdoc, 0)], "").astype(object),
+            "ZUONR": np.where(is_inv | (kind == RESID), inv["order_no"][ii], "").astype(object),
+            "GJAHR": gjahr[doc],
+            "BELNR": belnr[doc],
+            "BUZEI": _BUZEI[ln["buzei"][vis]],
+            "BUDAT": _dt(budat),
+            "BLDAT": _dt(np.where(is_inv, inv["bldat"][ii], budat)),
+            "CPUDT": _dt(budat),
+            "WAERS": cur,
+            "HWAER": cur,
+            "XBLNR": np.where(xref, inv["xblnr"][ii], "").astype(object),
+            "XBLNR_LONG": np.where(xref, inv["xlong"][ii], "").astype(object),
+            "BLART": np.array(BLARTS, dtype=object)[blart],
+            "MONAT": _MONAT[_month_of(budat)],
+            "BSCHL": _BSCHL[kind],
+            "SHKZG": _SHKZG[kind],
+            "GSBER": _obj("", n),
+            "MWSKZ": pick(is_inv, "J2"),
+            "DMBTR": ln["amount"][vis].astype(np.int64),
+            "WRBTR": ln["amount"][vis].astype(np.int64),
+            "SGTXT": _SGTXT[kind],
+            "ZFBDT": _dt(zfbdt),
+            "ZTERM": np.where(with_terms, _ZTERM[zbd3t], "").astype(object),
+            "ZBD1T": np.zeros(n, np.int64),
+            "ZBD2T": np.zeros(n, np.int64),
+            "ZBD3T": zbd3t,
+            "ZLSPR": pick(is_inv & inv["zlspr"][ii], "A"),
+            "REBZG": np.where(has_ref, belnr[refdoc], "").astype(object),
+            "REBZJ": np.where(has_ref, gjahr[refdoc], "").astype(object),
+            "REBZZ": pick(has_ref, "001"),
+            "MANSP": pick(mansp, "A"),
+            "MANST": _MANST[level],
+            "MADAT": _dt(madat),
+            "BSTAT": pick(kind == NOTE, "S"),
+            "HKONT": _obj("0011220000", n),
+            "VBELN": np.where(is_inv & (blart == 0), belnr[doc], "").astype(object),
+        }
+    )
     return df, kind, vis
 
 
@@ -140,7 +150,15 @@ def knkk(f: Facts, led: pd.DataFrame) -> pd.DataFrame:
     skfor = np.round(skfor).astype(np.int64)
     ssobl = np.round(ssobl).astype(np.int64)
     blocked = k["_blocked"].to_numpy() | (skfor + ssobl > k["KLIMK"].to_numpy())
-    return pd.DataFrame({"KUNNR": k["KUNNR"], "KKBER": k["KKBER"], "KLIMK": k["KLIMK"].astype(np.int64),
-                         "SKFOR": skfor, "SSOBL": ssobl, "CTLPC": k["CTLPC"],
-                         "CRBLB": pick(blocked, "X"), "DBRTG": k["DBRTG"]})
-
+    return pd.DataFrame(
+        {
+            "KUNNR": k["KUNNR"],
+            "KKBER": k["KKBER"],
+            "KLIMK": k["KLIMK"].astype(np.int64),
+            "SKFOR": skfor,
+            "SSOBL": ssobl,
+            "CTLPC": k["CTLPC"],
+            "CRBLB": pick(blocked, "X"),
+            "DBRTG": k["DBRTG"],
+        }
+    )

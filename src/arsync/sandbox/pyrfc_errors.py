@@ -14,8 +14,19 @@ class RFCError(Exception):
 class RFCLibError(RFCError):
     """An error carrying the SDK's error info."""
 
-    def __init__(self, message=None, code=None, key=None, msg_class=None, msg_type=None,
-                 msg_number=None, msg_v1=None, msg_v2=None, msg_v3=None, msg_v4=None):
+    def __init__(
+        self,
+        message=None,
+        code=None,
+        key=None,
+        msg_class=None,
+        msg_type=None,
+        msg_number=None,
+        msg_v1=None,
+        msg_v2=None,
+        msg_v3=None,
+        msg_v4=None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code

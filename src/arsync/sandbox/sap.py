@@ -25,17 +25,30 @@ from arsync.sandbox._rfc_tables import fields_out, read_table, tables_from_world
 from arsync.sandbox._rfc_where import OptionError, where_mask
 
 _CONFIG_KEYS = {"dtime", "rstrip", "return_import_params", "check_date", "check_time", "timeout"}
-_TABLE_ROW_FIELDS = {"OPTIONS": {"TEXT": 72}, "FIELDS": {"FIELDNAME": 30, "OFFSET": 6, "LENGTH": 6,
-                                                         "TYPE": 1, "FIELDTEXT": 60}, "DATA": {"WA": 512}}
+_TABLE_ROW_FIELDS = {
+    "OPTIONS": {"TEXT": 72},
+    "FIELDS": {"FIELDNAME": 30, "OFFSET": 6, "LENGTH": 6, "TYPE": 1, "FIELDTEXT": 60},
+    "DATA": {"WA": 512},
+}
 
 
 class SandboxSap:
     """The 'system': tables, indexes, knobs and call statistics shared by its connections."""
 
-    def __init__(self, world, *, latency: float = 0.0, sleep: Callable[[float], None] = time.sleep,
-                 comm_error_rate: float = 0.0, comm_errors_first: int = 0, seed: int = 0,
-                 logon_error: bool = False, buffer_limit: int = 512,
-                 forbidden: tuple[str, ...] = (), leak_secret_in_errors: bool = False):
+    def __init__(
+        self,
+        world,
+        *,
+        latency: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+        comm_error_rate: float = 0.0,
+        comm_errors_first: int = 0,
+        seed: int = 0,
+        logon_error: bool = False,
+        buffer_limit: int = 512,
+        forbidden: tuple[str, ...] = (),
+        leak_secret_in_errors: bool = False,
+    ):
         self.world = world
         self.tables = tables_from_world(world)
         self.bapis = ArBapis(self.tables, dict(world.currency_decimals))
@@ -71,7 +84,16 @@ class SandboxSap:
             raise E.CommunicationError(
                 "\nLOCATION    CPIC (TCP/IP) on local host\nERROR       connection to partner "
                 f"'sandbox:3300' broken{detail}\nTIME        (sandbox)\nRELEASE     753",
-                1, "RFC_COMMUNICATION_FAILURE", "", "", "", "", "", "", "")
+                1,
+                "RFC_COMMUNICATION_FAILURE",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            )
 
 
 class SandboxConnection:
@@ -82,7 +104,9 @@ class SandboxConnection:
             raise E.RFCError("Connection parameters missing")
         for k, v in params.items():
             if not isinstance(v, str):
-                raise E.RFCError(f"Connection parameter '{k}' must be a string, got {type(v).__name__}")
+                raise E.RFCError(
+                    f"Connection parameter '{k}' must be a string, got {type(v).__name__}"
+                )
         for k in config or {}:
             if k not in _CONFIG_KEYS:
                 raise E.RFCError(f"Connection configuration option '{k}' is not supported")
@@ -95,8 +119,18 @@ class SandboxConnection:
     def open(self) -> None:
         self._sys.logons += 1
         if self._sys.logon_error:
-            raise E.LogonError("Name or password is incorrect (repeat logon)", 2, "RFC_LOGON_FAILURE",
-                               "", "E", "", "", "", "", "")
+            raise E.LogonError(
+                "Name or password is incorrect (repeat logon)",
+                2,
+                "RFC_LOGON_FAILURE",
+                "",
+                "E",
+                "",
+                "",
+                "",
+                "",
+                "",
+            )
         self._open = True
 
     def reopen(self) -> None:
@@ -126,19 +160,32 @@ class SandboxConnection:
         self.call("RFC_PING")
 
     def get_connection_attributes(self) -> dict[str, str]:
-        return {"sysId": "SBX", "client": self._params.get("client", "100"),
-                "user": self._params.get("user", "").upper(), "language": "E",
-                "partnerHost": "sandbox", "rel": "753", "kernelRel": "753", "isoLanguage": "EN",
-                "partnerType": "3", "dest": "", "host": "localhost"}
+        return {
+            "sysId": "SBX",
+            "client": self._params.get("client", "100"),
+            "user": self._params.get("user", "").upper(),
+            "language": "E",
+            "partnerHost": "sandbox",
+            "rel": "753",
+            "kernelRel": "753",
+            "isoLanguage": "EN",
+            "partnerType": "3",
+            "dest": "",
+            "host": "localhost",
+        }
 
     # calls -----------------------------------------------------------------------------------
     def call(self, func_name: str, options: dict | None = None, **params: Any) -> dict:
         if not isinstance(func_name, str):
-            raise E.RFCError("Remote function module name must be unicode string, received: "
-                             f"{func_name!r} {type(func_name)}")
+            raise E.RFCError(
+                "Remote function module name must be unicode string, received: "
+                f"{func_name!r} {type(func_name)}"
+            )
         if not self._open:
-            raise E.RFCError(f"Remote function module '{func_name}' invocation rejected because "
-                             "the connection is closed")
+            raise E.RFCError(
+                f"Remote function module '{func_name}' invocation rejected because "
+                "the connection is closed"
+            )
         s = self._sys
         with s._lock:
             s.calls[func_name] += 1
@@ -151,11 +198,31 @@ class SandboxConnection:
             raise
         sig = FUNCTIONS.get(func_name)
         if sig is None:
-            raise E.ABAPApplicationError(f"ID:FL Type:E Number:046 {func_name}", 5, "FU_NOT_FOUND",
-                                         "FL", "E", "046", func_name, "", "", "")
+            raise E.ABAPApplicationError(
+                f"ID:FL Type:E Number:046 {func_name}",
+                5,
+                "FU_NOT_FOUND",
+                "FL",
+                "E",
+                "046",
+                func_name,
+                "",
+                "",
+                "",
+            )
         if func_name in s.forbidden:
-            raise E.ABAPRuntimeError(f"No RFC authorization for function module {func_name}", 3,
-                                     "RFC_NO_AUTHORITY", "00", "E", "215", func_name, "", "", "")
+            raise E.ABAPRuntimeError(
+                f"No RFC authorization for function module {func_name}",
+                3,
+                "RFC_NO_AUTHORITY",
+                "00",
+                "E",
+                "215",
+                func_name,
+                "",
+                "",
+                "",
+            )
         p = _check_params(func_name, sig, params)
         if func_name == "BAPI_AR_ACC_GETOPENITEMS":
             return s.bapis.open_items(p)
@@ -172,8 +239,9 @@ def _check_params(func: str, sig: dict[str, str], params: dict) -> dict:
     for name, v in params.items():
         kind = sig.get(name)
         if kind is None:
-            raise E.ExternalRuntimeError(f"field '{name}' not found", 20, "RFC_INVALID_PARAMETER",
-                                         "", "", "", "", "", "", "")
+            raise E.ExternalRuntimeError(
+                f"field '{name}' not found", 20, "RFC_INVALID_PARAMETER", "", "", "", "", "", "", ""
+            )
         if kind == "I":
             if not isinstance(v, int) or isinstance(v, bool):
                 raise TypeError("an integer is required, received", v, type(v), name)
@@ -193,10 +261,20 @@ def _check_params(func: str, sig: dict[str, str], params: dict) -> dict:
             for row in v:
                 allowed = _TABLE_ROW_FIELDS.get(name, {})
                 clean = {}
-                for fk, fv in (row.items() if isinstance(row, dict) else [("?", row)]):
+                for fk, fv in row.items() if isinstance(row, dict) else [("?", row)]:
                     if fk not in allowed:
-                        raise E.ExternalRuntimeError(f"field '{fk}' not found", 20,
-                                                     "RFC_INVALID_PARAMETER", "", "", "", "", "", "", "")
+                        raise E.ExternalRuntimeError(
+                            f"field '{fk}' not found",
+                            20,
+                            "RFC_INVALID_PARAMETER",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                        )
                     if not isinstance(fv, str):
                         raise TypeError("an string is required, received", fv, type(fv), fk)
                     clean[fk] = fv[: allowed[fk]]  # longer than the field: silently truncated
@@ -217,8 +295,18 @@ def _rfc_read_table(s: SandboxSap, p: dict) -> dict:
     name = p.get("QUERY_TABLE", "").upper()
     df = s.tables.get(name)
     if df is None:
-        raise E.ABAPApplicationError(f"ID:SV Type:E Number:029 {name}", 5, "TABLE_NOT_AVAILABLE",
-                                     "SV", "E", "029", name, "", "", "")
+        raise E.ABAPApplicationError(
+            f"ID:SV Type:E Number:029 {name}",
+            5,
+            "TABLE_NOT_AVAILABLE",
+            "SV",
+            "E",
+            "029",
+            name,
+            "",
+            "",
+            "",
+        )
     lay = layout(name)
     delim = p.get("DELIMITER", "")
     fields = [r.get("FIELDNAME", "").strip().upper() for r in p.get("FIELDS", [])] or list(lay)
@@ -241,5 +329,8 @@ def _rfc_read_table(s: SandboxSap, p: dict) -> dict:
     idx = idx[skip:]
     if count:
         idx = idx[:count]
-    return {"FIELDS": out_fields, "DATA": read_table(df, name, idx, fields, delim),
-            "OPTIONS": p.get("OPTIONS", [])}
+    return {
+        "FIELDS": out_fields,
+        "DATA": read_table(df, name, idx, fields, delim),
+        "OPTIONS": p.get("OPTIONS", []),
+    }

@@ -29,8 +29,13 @@ SIZES = tuple(M.SIZES)
 class World:
     """One seeded portfolio on one date. ``World(...).at(d)`` equals ``World(..., as_of=d)``."""
 
-    def __init__(self, seed: int = 20261123, size: str = "small", as_of: date | None = None,
-                 epoch: date = date(2025, 5, 1)) -> None:
+    def __init__(
+        self,
+        seed: int = 20261123,
+        size: str = "small",
+        as_of: date | None = None,
+        epoch: date = date(2025, 5, 1),
+    ) -> None:
         if size not in M.SIZES:
             raise ValueError(f"World: unknown size {size!r}; expected one of {', '.join(M.SIZES)}")
         as_of = date.today() if as_of is None else as_of
@@ -47,7 +52,9 @@ class World:
         self._facts: Facts = facts(self.seed, size, e, months)
 
     def __repr__(self) -> str:
-        return f"World(seed={self.seed}, size={self.size!r}, as_of={self.as_of}, epoch={self.epoch})"
+        return (
+            f"World(seed={self.seed}, size={self.size!r}, as_of={self.as_of}, epoch={self.epoch})"
+        )
 
     def at(self, as_of: date) -> World:
         """The same world on another date (later dates see invoices further along)."""
@@ -114,8 +121,9 @@ class World:
 
     @cached_property
     def portal_records(self) -> pd.DataFrame:
-        return P.portal_records(self._facts, self._d, *self._docs, self.portal_customers,
-                                M.SIZES[self.size][3])
+        return P.portal_records(
+            self._facts, self._d, *self._docs, self.portal_customers, M.SIZES[self.size][3]
+        )
 
     @cached_property
     def truth(self) -> pd.DataFrame:

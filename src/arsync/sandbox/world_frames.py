@@ -26,12 +26,21 @@ def world_frames(world) -> dict[str, pd.DataFrame]:
     items = _items(led)
     is_open = led["AUGDT"].isna().to_numpy()
     # Schema.coerce aligns on a fresh RangeIndex: hand it frames with one.
-    cleared = items.loc[~is_open].reset_index(drop=True).assign(
-        clearing_date=led.loc[~is_open, "AUGDT"].to_numpy(),
-        clearing_doc=led.loc[~is_open, "AUGBL"].to_numpy())
+    cleared = (
+        items.loc[~is_open]
+        .reset_index(drop=True)
+        .assign(
+            clearing_date=led.loc[~is_open, "AUGDT"].to_numpy(),
+            clearing_doc=led.loc[~is_open, "AUGBL"].to_numpy(),
+        )
+    )
     return {
-        "open_items": OPEN_ITEMS.validate(OPEN_ITEMS.coerce(items.loc[is_open].reset_index(drop=True)), "world open items"),
-        "cleared_items": CLEARED_ITEMS.validate(CLEARED_ITEMS.coerce(cleared), "world cleared items"),
+        "open_items": OPEN_ITEMS.validate(
+            OPEN_ITEMS.coerce(items.loc[is_open].reset_index(drop=True)), "world open items"
+        ),
+        "cleared_items": CLEARED_ITEMS.validate(
+            CLEARED_ITEMS.coerce(cleared), "world cleared items"
+        ),
         "customers": customers(world),
         "portal_records": portal_records(world),
     }
@@ -39,33 +48,73 @@ def world_frames(world) -> dict[str, pd.DataFrame]:
 
 def _items(led: pd.DataFrame) -> pd.DataFrame:
     sign = np.where(led["SHKZG"].to_numpy() == "H", -1, 1)
-    days = np.where(led["ZBD3T"] > 0, led["ZBD3T"], np.where(led["ZBD2T"] > 0, led["ZBD2T"], led["ZBD1T"]))
-    return pd.DataFrame({
-        "company_code": led["BUKRS"], "fiscal_year": led["GJAHR"], "document_no": led["BELNR"],
-        "line_item": led["BUZEI"], "customer": led["KUNNR"], "doc_type": led["BLART"],
-        "reference": led["XBLNR_LONG"].where(led["XBLNR_LONG"].ne(""), led["XBLNR"]),
-        "assignment": led["ZUONR"], "document_date": led["BLDAT"], "posting_date": led["BUDAT"],
-        "baseline_date": led["ZFBDT"], "due_date": led["ZFBDT"] + pd.to_timedelta(days, unit="D"),
-        "amount": led["WRBTR"] * sign, "currency": led["WAERS"],
-        "local_amount": led["DMBTR"] * sign, "local_currency": led["HWAER"],
-        "dunning_level": pd.to_numeric(led["MANST"]).astype("int64"), "dunning_block": led["MANSP"],
-        "payment_block": led["ZLSPR"], "special_gl": led["UMSKZ"], "invoice_ref": led["REBZG"],
-        "text": led["SGTXT"],
-    }).reset_index(drop=True)
+    days = np.where(
+        led["ZBD3T"] > 0, led["ZBD3T"], np.where(led["ZBD2T"] > 0, led["ZBD2T"], led["ZBD1T"])
+    )
+    return pd.DataFrame(
+        {
+            "company_code": led["BUKRS"],
+            "fiscal_year": led["GJAHR"],
+            "document_no": led["BELNR"],
+            "line_item": led["BUZEI"],
+            "customer": led["KUNNR"],
+            "doc_type": led["BLART"],
+            "reference": led["XBLNR_LONG"].where(led["XBLNR_LONG"].ne(""), led["XBLNR"]),
+            "assignment": led["ZUONR"],
+            "document_date": led["BLDAT"],
+            "posting_date": led["BUDAT"],
+            "baseline_date": led["ZFBDT"],
+            "due_date": led["ZFBDT"] + pd.to_timedelta(days, unit="D"),
+            "amount": led["WRBTR"] * sign,
+            "currency": led["WAERS"],
+            "local_amount": led["DMBTR"] * sign,
+            "local_currency": led["HWAER"],
+            "dunning_level": pd.to_numeric(led["MANST"]).astype("int64"),
+            "dunning_block": led["MANSP"],
+            "payment_block": led["ZLSPR"],
+            "special_gl": led["UMSKZ"],
+            "invoice_ref": led["REBZG"],
+            "text": led["SGTXT"],
+        }
+    ).reset_index(drop=True)
 
 
 def customers(world) -> pd.DataFrame:
-    kna1, knb1, knkk = world.kna1, world.knb1.drop_duplicates("KUNNR"), world.knkk.drop_duplicates("KUNNR")
-    portals = world.portal_customers.sort_values(["customer", "portal"]).groupby("customer")["portal"].agg(";".join)
-    k = kna1.merge(knb1[["KUNNR", "BUSAB"]], on="KUNNR", how="left").merge(knkk, on="KUNNR", how="left")
+    kna1, knb1, knkk = (
+        world.kna1,
+        world.knb1.drop_duplicates("KUNNR"),
+        world.knkk.drop_duplicates("KUNNR"),
+    )
+    portals = (
+        world.portal_customers.sort_values(["customer", "portal"])
+        .groupby("customer")["portal"]
+        .agg(";".join)
+    )
+    k = kna1.merge(knb1[["KUNNR", "BUSAB"]], on="KUNNR", how="left").merge(
+        knkk, on="KUNNR", how="left"
+    )
     name = (k["NAME1"] + " " + k["NAME2"]).str.strip()
-    return CUSTOMERS.validate(CUSTOMERS.coerce(pd.DataFrame({
-        "customer": k["KUNNR"], "name": name, "segment": k["BRSCH"].map(SEGMENT).fillna(""),
-        "city": k["ORT01"], "tax_id": k["STCEG"], "collector": k["BUSAB"].fillna(""),
-        "portals": k["KUNNR"].map(portals).fillna(""), "credit_limit": k["KLIMK"].fillna(0),
-        "credit_exposure": (k["SKFOR"] + k["SSOBL"]).fillna(0), "credit_currency": "CNY",
-        "risk_class": k["CTLPC"].fillna(""), "credit_blocked": k["CRBLB"].eq("X"),
-    })), "world customers")
+    return CUSTOMERS.validate(
+        CUSTOMERS.coerce(
+            pd.DataFrame(
+                {
+                    "customer": k["KUNNR"],
+                    "name": name,
+                    "segment": k["BRSCH"].map(SEGMENT).fillna(""),
+                    "city": k["ORT01"],
+                    "tax_id": k["STCEG"],
+                    "collector": k["BUSAB"].fillna(""),
+                    "portals": k["KUNNR"].map(portals).fillna(""),
+                    "credit_limit": k["KLIMK"].fillna(0),
+                    "credit_exposure": (k["SKFOR"] + k["SSOBL"]).fillna(0),
+                    "credit_currency": "CNY",
+                    "risk_class": k["CTLPC"].fillna(""),
+                    "credit_blocked": k["CRBLB"].eq("X"),
+                }
+            )
+        ),
+        "world customers",
+    )
 
 
 def portal_records(world) -> pd.DataFrame:
@@ -76,38 +125,74 @@ def portal_records(world) -> pd.DataFrame:
     buyers = world.portal_customers.drop_duplicates(["portal", "buyer"], keep="last")
     mapped = r[["portal", "buyer"]].merge(buyers, on=["portal", "buyer"], how="left")["customer"]
     fetched = pd.Timestamp(world.as_of) + pd.Timedelta(hours=6)
-    df = r.assign(customer=mapped.fillna("").to_numpy(dtype=object), status_text=r["status"],
-                  status_column="", action_by="",
-                  paid_date=r["paid_on"], fetched_at=fetched, evidence="")
+    df = r.assign(
+        customer=mapped.fillna("").to_numpy(dtype=object),
+        status_text=r["status"],
+        status_column="",
+        action_by="",
+        paid_date=r["paid_on"],
+        fetched_at=fetched,
+        evidence="",
+    )
     return PORTAL_RECORDS.validate(PORTAL_RECORDS.coerce(df), "world portal records")
 
 
-def vlookup_baseline(open_items: pd.DataFrame, customers: pd.DataFrame, portal_records: pd.DataFrame) -> pd.DataFrame:
+def vlookup_baseline(
+    open_items: pd.DataFrame, customers: pd.DataFrame, portal_records: pd.DataFrame
+) -> pd.DataFrame:
     """What a collector gets with VLOOKUP: the SAP reference looked up, exactly, in the portal
     export's invoice-number column (first hit wins, whoever the customer); the status found
     read as the finding.  Generous: it is given the long reference where SAP has one."""
     recs = portal_records.drop_duplicates("invoice_no")
-    hit = open_items[["reference"]].merge(recs[["invoice_no", "status"]], left_on="reference",
-                                          right_on="invoice_no", how="left")["status"].fillna("")
-    on_portal = open_items["customer"].map(customers.set_index("customer")["portals"]).fillna("").ne("")
+    hit = (
+        open_items[["reference"]]
+        .merge(
+            recs[["invoice_no", "status"]], left_on="reference", right_on="invoice_no", how="left"
+        )["status"]
+        .fillna("")
+    )
+    on_portal = (
+        open_items["customer"].map(customers.set_index("customer")["portals"]).fillna("").ne("")
+    )
     status = hit.to_numpy()
     finding = np.select(
-        [open_items["amount"].lt(0).to_numpy(), status == "PAID", status == "REJECTED",
-         (status == "") | (status == "CANCELLED"), status != ""],
-        ["UNAPPLIED_CREDIT", "PAID_NOT_APPLIED", "REJECTED", "NOT_SUBMITTED", "IN_PROCESS"], "")
-    finding = np.where((status == "") & ~on_portal.to_numpy() & (finding == "NOT_SUBMITTED"), "NO_PORTAL", finding)
-    return open_items[["company_code", "fiscal_year", "document_no", "line_item"]].assign(finding=finding)
+        [
+            open_items["amount"].lt(0).to_numpy(),
+            status == "PAID",
+            status == "REJECTED",
+            (status == "") | (status == "CANCELLED"),
+            status != "",
+        ],
+        ["UNAPPLIED_CREDIT", "PAID_NOT_APPLIED", "REJECTED", "NOT_SUBMITTED", "IN_PROCESS"],
+        "",
+    )
+    finding = np.where(
+        (status == "") & ~on_portal.to_numpy() & (finding == "NOT_SUBMITTED"), "NO_PORTAL", finding
+    )
+    return open_items[["company_code", "fiscal_year", "document_no", "line_item"]].assign(
+        finding=finding
+    )
 
 
 def scores(truth: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     """Precision and recall per finding of ``found`` (key + finding) against ``truth``."""
     key = ["company_code", "fiscal_year", "document_no", "line_item"]
-    m = truth[key + ["finding"]].merge(found[key + ["finding"]], on=key, how="outer", suffixes=("_t", "_f"))
+    m = truth[key + ["finding"]].merge(
+        found[key + ["finding"]], on=key, how="outer", suffixes=("_t", "_f")
+    )
     m = m.fillna({"finding_t": "", "finding_f": ""})
     rows = []
     for f in sorted(set(m["finding_t"]) | set(m["finding_f"]) - {""}):
         tp = int(((m["finding_t"] == f) & (m["finding_f"] == f)).sum())
         pred, real = int((m["finding_f"] == f).sum()), int((m["finding_t"] == f).sum())
-        rows.append({"finding": f, "truth": real, "found": pred, "correct": tp,
-                     "precision": tp / pred if pred else 1.0, "recall": tp / real if real else 1.0})
+        rows.append(
+            {
+                "finding": f,
+                "truth": real,
+                "found": pred,
+                "correct": tp,
+                "precision": tp / pred if pred else 1.0,
+                "recall": tp / real if real else 1.0,
+            }
+        )
     return pd.DataFrame(rows).set_index("finding")

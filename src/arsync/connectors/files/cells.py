@@ -31,7 +31,7 @@ def read_table(path: Path, known: set[str] | None = None) -> tuple[pd.DataFrame,
     if head is None:
         raise DataError(f"{path.name}: no header row found (the first row must name the columns)")
     headers = [str(h).strip() for h in grid[head]]
-    body = grid[head + 1:]
+    body = grid[head + 1 :]
     width = len(headers)
     body = [list(r[:width]) + [""] * (width - len(r)) for r in body]
     rows = pd.Series(range(head + 2, head + 2 + len(body)), dtype="int64")

@@ -17,7 +17,9 @@ import pandas as pd
 
 from arsync.common.money import DECIMALS
 
-_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_ISO = re.compile(
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")  # German SAP GUI: 23.11.2026
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ZH = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$")
@@ -39,7 +41,9 @@ def _cell_text(v: object) -> str:
     return str(v).strip()
 
 
-def ident(cells: pd.Series, *, width: int = 0, required: bool = False) -> tuple[pd.Series, pd.Series]:
+def ident(
+    cells: pd.Series, *, width: int = 0, required: bool = False
+) -> tuple[pd.Series, pd.Series]:
     """An ID kept as text; numeric IDs are zero-padded to ``width`` (SAP's internal form).
 
     Excel stores a long number as a float with 15 significant digits, so a 16+ digit
@@ -74,10 +78,18 @@ def date(cells: pd.Series, *, required: bool = False) -> tuple[pd.Series, pd.Ser
             for c in "ymd":
                 ymd.loc[hit, c] = cols[c][hit]
     blank = s.eq("")
-    parsed = pd.to_datetime(
-        {"year": pd.to_numeric(ymd["y"]), "month": pd.to_numeric(ymd["m"]), "day": pd.to_numeric(ymd["d"])},
-        errors="coerce",
-    ) if len(s) else pd.Series(dtype="datetime64[ns]")
+    parsed = (
+        pd.to_datetime(
+            {
+                "year": pd.to_numeric(ymd["y"]),
+                "month": pd.to_numeric(ymd["m"]),
+                "day": pd.to_numeric(ymd["d"]),
+            },
+            errors="coerce",
+        )
+        if len(s)
+        else pd.Series(dtype="datetime64[ns]")
+    )
     out[s.index] = parsed.astype("datetime64[ns]")
     bad = parsed.isna() & ~blank
     problem[bad[bad].index] = "not a date (use ISO 2026-11-23)"
@@ -125,7 +137,9 @@ def _to_decimal(v: object) -> Decimal | None:
     return -d if neg else d
 
 
-def minor(amounts: pd.Series, currency: pd.Series, table: dict[str, int] | None = None) -> pd.Series:
+def minor(
+    amounts: pd.Series, currency: pd.Series, table: dict[str, int] | None = None
+) -> pd.Series:
     """Decimal major units → int minor units per row's currency (rows with None stay NA)."""
     digits = {**DECIMALS, **(table or {})}
 
@@ -134,7 +148,9 @@ def minor(amounts: pd.Series, currency: pd.Series, table: dict[str, int] | None 
             return pd.NA
         return int(a.scaleb(digits[c]).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
-    return pd.Series([one(a, c) for a, c in zip(amounts, currency)], index=amounts.index, dtype="Int64")
+    return pd.Series(
+        [one(a, c) for a, c in zip(amounts, currency)], index=amounts.index, dtype="Int64"
+    )
 
 
 def currency(cells: pd.Series, table: dict[str, int] | None = None) -> tuple[pd.Series, pd.Series]:

@@ -27,15 +27,19 @@ from arsync.connectors.files.cells import read_table
 
 ERROR_COLUMNS = ["file", "row", "column", "value", "problem"]
 SCHEMAS: dict[str, Schema] = {
-    "open_items": OPEN_ITEMS, "cleared_items": CLEARED_ITEMS,
-    "customers": CUSTOMERS, "portal_records": PORTAL_RECORDS,
+    "open_items": OPEN_ITEMS,
+    "cleared_items": CLEARED_ITEMS,
+    "customers": CUSTOMERS,
+    "portal_records": PORTAL_RECORDS,
 }
 REQUIRED = ("open_items", "customers", "portal_records")
 _KNOWN = {c for s in SCHEMAS.values() for c in s.names}
 _SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
-def read_inputs(directory: str | Path, *, strict: bool = False) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def read_inputs(
+    directory: str | Path, *, strict: bool = False
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Read the reconciliation inputs from ``directory``.
 
     Returns ``(frames, errors)``: frames keyed by name, each valid against its schema
@@ -53,7 +57,8 @@ def read_inputs(directory: str | Path, *, strict: bool = False) -> tuple[dict[st
             if name in REQUIRED:
                 raise DataError(
                     f"{d}: no {name} file (expected {name}.csv or {name}.xlsx"
-                    + (", or an FBL5N export fbl5n.xlsx" if name == "open_items" else "") + ")"
+                    + (", or an FBL5N export fbl5n.xlsx" if name == "open_items" else "")
+                    + ")"
                 )
             frames[name] = SCHEMAS[name].empty()
             continue
@@ -76,13 +81,19 @@ def read_inputs(directory: str | Path, *, strict: bool = False) -> tuple[dict[st
             SCHEMAS[name].coerce(frame.drop(columns="_row")), where=path.name
         )
     err = pd.concat(errors, ignore_index=True) if errors else pd.DataFrame(columns=ERROR_COLUMNS)
-    err = err[ERROR_COLUMNS].sort_values(["file", "row", "column"], kind="stable", ignore_index=True)
+    err = err[ERROR_COLUMNS].sort_values(
+        ["file", "row", "column"], kind="stable", ignore_index=True
+    )
     err["row"] = err["row"].astype("int64")
     if strict and len(err):
-        lines = [f"{r.file} row {r.row} column {r.column}: {r.problem} (value {r.value!r})"
-                 for r in err.head(50).itertuples()]
+        lines = [
+            f"{r.file} row {r.row} column {r.column}: {r.problem} (value {r.value!r})"
+            for r in err.head(50).itertuples()
+        ]
         more = f"\n  ... and {len(err) - 50} more" if len(err) > 50 else ""
-        raise DataError(f"{len(err)} bad cell(s) in the input files:\n  " + "\n  ".join(lines) + more)
+        raise DataError(
+            f"{len(err)} bad cell(s) in the input files:\n  " + "\n  ".join(lines) + more
+        )
     return frames, err
 
 
@@ -92,24 +103,37 @@ def _find(d: Path, name: str) -> Path | None:
         if p.is_file():
             return p
     if name == "open_items":
-        found = sorted(p for p in d.iterdir() if p.stem.lower().startswith("fbl5n") and p.suffix.lower() in _SUFFIXES)
+        found = sorted(
+            p
+            for p in d.iterdir()
+            if p.stem.lower().startswith("fbl5n") and p.suffix.lower() in _SUFFIXES
+        )
         if found:
             return found[0]
     return None
 
 
-def _drop_duplicates(frame: pd.DataFrame, schema: Schema, file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _drop_duplicates(
+    frame: pd.DataFrame, schema: Schema, file: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A key seen twice is reported on every row after the first (never silently merged)."""
     key = list(schema.key)
     dup = frame.duplicated(key, keep="first")
     first = frame.drop_duplicates(key).set_index(key)["_row"]
     bad = frame.loc[dup]
-    firsts = [first.loc[tuple(k) if len(key) > 1 else k[0]] for k in bad[key].itertuples(index=False)]
-    err = pd.DataFrame({
-        "file": file, "row": bad["_row"].to_numpy(), "column": ", ".join(key),
-        "value": ["/".join(k) for k in bad[key].itertuples(index=False)],
-        "problem": [f"duplicate key (first in row {r})" for r in firsts],
-    }, columns=ERROR_COLUMNS)
+    firsts = [
+        first.loc[tuple(k) if len(key) > 1 else k[0]] for k in bad[key].itertuples(index=False)
+    ]
+    err = pd.DataFrame(
+        {
+            "file": file,
+            "row": bad["_row"].to_numpy(),
+            "column": ", ".join(key),
+            "value": ["/".join(k) for k in bad[key].itertuples(index=False)],
+            "problem": [f"duplicate key (first in row {r})" for r in firsts],
+        },
+        columns=ERROR_COLUMNS,
+    )
     return frame.loc[~dup].reset_index(drop=True), err
 
 

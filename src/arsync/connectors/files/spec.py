@@ -19,14 +19,28 @@ from arsync.connectors.files import parse_cells as _parse
 Spec = tuple[tuple[str, str, str], ...]
 
 _ITEM: Spec = (
-    ("company_code", "id", "value"), ("fiscal_year", "id4", "value"), ("document_no", "id10", "value"),
-    ("line_item", "id3", "value"), ("customer", "id10", "value"), ("doc_type", "text", ""),
-    ("reference", "id", "column"), ("assignment", "id", ""), ("document_date", "date", ""),
-    ("posting_date", "date", ""), ("baseline_date", "date", ""), ("due_date", "date", "value"),
-    ("amount", "amount", "value"), ("currency", "currency", "value"),
-    ("local_amount", "local_amount", ""), ("local_currency", "local_currency", ""),
-    ("dunning_level", "int", ""), ("dunning_block", "text", ""), ("payment_block", "text", ""),
-    ("special_gl", "text", ""), ("invoice_ref", "id10", ""), ("text", "text", ""),
+    ("company_code", "id", "value"),
+    ("fiscal_year", "id4", "value"),
+    ("document_no", "id10", "value"),
+    ("line_item", "id3", "value"),
+    ("customer", "id10", "value"),
+    ("doc_type", "text", ""),
+    ("reference", "id", "column"),
+    ("assignment", "id", ""),
+    ("document_date", "date", ""),
+    ("posting_date", "date", ""),
+    ("baseline_date", "date", ""),
+    ("due_date", "date", "value"),
+    ("amount", "amount", "value"),
+    ("currency", "currency", "value"),
+    ("local_amount", "local_amount", ""),
+    ("local_currency", "local_currency", ""),
+    ("dunning_level", "int", ""),
+    ("dunning_block", "text", ""),
+    ("payment_block", "text", ""),
+    ("special_gl", "text", ""),
+    ("invoice_ref", "id10", ""),
+    ("text", "text", ""),
 )
 
 SPECS: dict[str, Spec] = {
@@ -34,29 +48,53 @@ SPECS: dict[str, Spec] = {
     "cleared_items": _ITEM + (("clearing_date", "date", "value"), ("clearing_doc", "id10", "")),
     "fbl5n": tuple(
         (c, k, "" if c in ("fiscal_year", "line_item", "reference") else n) for c, k, n in _ITEM
-    ) + (("clearing_date", "date", ""), ("clearing_doc", "id10", "")),
+    )
+    + (("clearing_date", "date", ""), ("clearing_doc", "id10", "")),
     "customers": (
-        ("customer", "id10", "value"), ("name", "text", "column"), ("segment", "text", ""),
-        ("city", "text", ""), ("tax_id", "id", ""), ("collector", "text", ""),
-        ("portals", "portals", ""), ("credit_limit", "credit_amount", ""),
-        ("credit_exposure", "credit_amount", ""), ("credit_currency", "credit_currency", ""),
-        ("risk_class", "text", ""), ("credit_blocked", "bool", ""),
+        ("customer", "id10", "value"),
+        ("name", "text", "column"),
+        ("segment", "text", ""),
+        ("city", "text", ""),
+        ("tax_id", "id", ""),
+        ("collector", "text", ""),
+        ("portals", "portals", ""),
+        ("credit_limit", "credit_amount", ""),
+        ("credit_exposure", "credit_amount", ""),
+        ("credit_currency", "credit_currency", ""),
+        ("risk_class", "text", ""),
+        ("credit_blocked", "bool", ""),
     ),
     "portal_records": (
-        ("portal", "id", "value"), ("account", "id", ""), ("record_id", "id", "value"),
-        ("buyer", "text", ""), ("customer", "id10", ""), ("invoice_no", "id", "column"),
-        ("order_no", "id", ""), ("contract_no", "id", ""), ("amount", "amount?", ""),
-        ("paid_amount", "amount?", ""), ("currency", "currency?", ""), ("status", "status", "value"),
-        ("status_text", "text", ""), ("status_column", "text", ""), ("action_by", "text", ""),
-        ("status_date", "date", ""), ("expected_pay_date", "date", ""), ("paid_date", "date", ""),
-        ("payment_ref", "id", ""), ("reason", "text", ""), ("fetched_at", "datetime", ""),
+        ("portal", "id", "value"),
+        ("account", "id", ""),
+        ("record_id", "id", "value"),
+        ("buyer", "text", ""),
+        ("customer", "id10", ""),
+        ("invoice_no", "id", "column"),
+        ("order_no", "id", ""),
+        ("contract_no", "id", ""),
+        ("amount", "amount?", ""),
+        ("paid_amount", "amount?", ""),
+        ("currency", "currency?", ""),
+        ("status", "status", "value"),
+        ("status_text", "text", ""),
+        ("status_column", "text", ""),
+        ("action_by", "text", ""),
+        ("status_date", "date", ""),
+        ("expected_pay_date", "date", ""),
+        ("paid_date", "date", ""),
+        ("payment_ref", "id", ""),
+        ("reason", "text", ""),
+        ("fetched_at", "datetime", ""),
         ("evidence", "text", ""),
     ),
 }
 _WIDTH = {"id": 0, "id3": 3, "id4": 4, "id10": 10}
 
 
-def parse_frame(raw: pd.DataFrame, rows: pd.Series, spec: Spec, *, file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def parse_frame(
+    raw: pd.DataFrame, rows: pd.Series, spec: Spec, *, file: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed columns (plus ``_row``) for the good rows, and one error row per bad cell."""
     missing = [c for c, _, need in spec if need and c not in raw.columns]
     if missing:
@@ -111,8 +149,13 @@ def parse_frame(raw: pd.DataFrame, rows: pd.Series, spec: Spec, *, file: str) ->
         out[col] = v
         problems[col] = p
     # Amounts need their row's currency to become minor units.
-    pairs = {"amount": "currency", "paid_amount": "currency", "local_amount": "local_currency",
-             "credit_limit": "credit_currency", "credit_exposure": "credit_currency"}
+    pairs = {
+        "amount": "currency",
+        "paid_amount": "currency",
+        "local_amount": "local_currency",
+        "credit_limit": "credit_currency",
+        "credit_exposure": "credit_currency",
+    }
     for col, dec in decimals.items():
         m = _parse.minor(dec, out[pairs[col]])
         if col == "local_amount":
@@ -143,16 +186,29 @@ def _none(n: int) -> pd.Series:
     return pd.Series([""] * n, dtype=object)
 
 
-def _errors(raw: pd.DataFrame, problems: dict[str, pd.Series], rows: pd.Series, file: str) -> pd.DataFrame:
+def _errors(
+    raw: pd.DataFrame, problems: dict[str, pd.Series], rows: pd.Series, file: str
+) -> pd.DataFrame:
     parts = []
     for col, p in problems.items():
         hit = p.ne("").to_numpy()
         if not hit.any():
             continue
-        value = raw[col].reset_index(drop=True)[hit] if col in raw.columns else pd.Series([""] * hit.sum())
-        parts.append(pd.DataFrame({
-            "file": file, "row": rows.to_numpy()[hit], "column": col,
-            "value": _parse.text(value).to_numpy(), "problem": p.to_numpy()[hit],
-        }))
+        value = (
+            raw[col].reset_index(drop=True)[hit]
+            if col in raw.columns
+            else pd.Series([""] * hit.sum())
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "file": file,
+                    "row": rows.to_numpy()[hit],
+                    "column": col,
+                    "value": _parse.text(value).to_numpy(),
+                    "problem": p.to_numpy()[hit],
+                }
+            )
+        )
     cols = ["file", "row", "column", "value", "problem"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)

@@ -16,7 +16,12 @@ def policy_from(retry_settings) -> RetryPolicy:
     return RetryPolicy.from_settings(retry_settings)
 
 
-async def run(policy: RetryPolicy, fn: Callable[[int], Awaitable[T]], *,
-              transient: Callable[[BaseException], bool], what: str) -> T:
+async def run(
+    policy: RetryPolicy,
+    fn: Callable[[int], Awaitable[T]],
+    *,
+    transient: Callable[[BaseException], bool],
+    what: str,
+) -> T:
     """Await ``fn(attempt_number)``; retry the failures ``transient`` accepts; re-raise the last."""
     return await policy.acall(fn, transient=transient, what=what, logger=log)

@@ -29,9 +29,16 @@ def bind(portals: list[Portal], world, handle) -> list[Portal]:
             upd["base_url"] = handle.url(p.id)
         if p.accounts == SANDBOX:
             accs = world.portal_accounts[world.portal_accounts["portal"] == p.id]
-            upd["accounts"] = [Account(id=str(a.account), username=str(a.username),
-                                       password=Secret(str(a.password), source="sandbox world"),
-                                       login="auto", solver="sandbox") for a in accs.itertuples()]
+            upd["accounts"] = [
+                Account(
+                    id=str(a.account),
+                    username=str(a.username),
+                    password=Secret(str(a.password), source="sandbox world"),
+                    login="auto",
+                    solver="sandbox",
+                )
+                for a in accs.itertuples()
+            ]
         pc = world.portal_customers[world.portal_customers["portal"] == p.id]
         if p.customers == SANDBOX:
             upd["customers"] = sorted(set(pc["customer"].astype(str)))
@@ -48,7 +55,9 @@ def invoice_numbers(world) -> dict[str, list[str]]:
         return given
     led = world.ledger
     open_ = led[led["AUGDT"].isna() & (led["SHKZG"] == "S")]
-    ref = open_["XBLNR_LONG"].where(open_["XBLNR_LONG"].astype(str) != "", open_["XBLNR"]).astype(str)
+    ref = (
+        open_["XBLNR_LONG"].where(open_["XBLNR_LONG"].astype(str) != "", open_["XBLNR"]).astype(str)
+    )
     out: dict[str, list[str]] = {}
     for cust, r in zip(open_["KUNNR"].astype(str), ref):
         if r:

@@ -10,8 +10,14 @@ from datetime import timedelta, timezone
 from arsync.common.errors import ConfigError
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -27,14 +33,16 @@ def executable(settings, pw_chromium=None) -> str | None:
         try:
             own = pw_chromium.executable_path
             if own and os.path.exists(own):
-                return None                # Playwright finds its own
+                return None  # Playwright finds its own
         except Exception:  # no bundled browser installed
             pass
     for name in CANDIDATES:
         found = shutil.which(name)
         if found:
             return found
-    raise ConfigError("no Chromium found: set portals.browser_executable, or run `playwright install chromium`")
+    raise ConfigError(
+        "no Chromium found: set portals.browser_executable, or run `playwright install chromium`"
+    )
 
 
 @contextlib.asynccontextmanager
@@ -47,8 +55,10 @@ async def launch(settings, *, headless: bool | None = None):
     async with async_playwright() as pw:
         exe = executable(settings, pw.chromium)
         browser = await pw.chromium.launch(
-            executable_path=exe, args=ARGS,
-            headless=settings.portals.headless if headless is None else headless)
+            executable_path=exe,
+            args=ARGS,
+            headless=settings.portals.headless if headless is None else headless,
+        )
         try:
             yield browser
         finally:

@@ -24,8 +24,17 @@ from arsync.common.frames import ACTION_BY, PORTAL_RECORDS, STATUSES
 BUNDLED = Path(__file__).resolve().parents[2] / "config" / "portals"
 SANDBOX = "sandbox"
 _FIELDS = set(PORTAL_RECORDS.names) - {
-    "portal", "account", "customer", "currency", "status", "status_text", "status_column", "action_by",
-    "fetched_at", "evidence"}
+    "portal",
+    "account",
+    "customer",
+    "currency",
+    "status",
+    "status_text",
+    "status_column",
+    "action_by",
+    "fetched_at",
+    "evidence",
+}
 
 
 class _M(BaseModel):
@@ -50,10 +59,10 @@ class Target(_M):
 class Challenge(_M):
     kind: Literal["image", "sms"]
     input: Target
-    image: str | None = None            # css of the captcha <img>
-    ref_attr: str | None = None         # attribute carrying the captcha id (sandbox solver)
-    send: Target | None = None          # the "send SMS" button
-    sent: str | None = None             # css of the text that confirms the SMS was sent
+    image: str | None = None  # css of the captcha <img>
+    ref_attr: str | None = None  # attribute carrying the captcha id (sandbox solver)
+    send: Target | None = None  # the "send SMS" button
+    sent: str | None = None  # css of the text that confirms the SMS was sent
 
 
 class Login(_M):
@@ -64,40 +73,40 @@ class Login(_M):
     submit: Target
     form: str = "input[type=password]"  # present ⇔ the login page is shown (URL is not trusted)
     error: str = "[role=alert]"
-    retry_on: list[str] = []            # error words that mean "solve the challenge again"
+    retry_on: list[str] = []  # error words that mean "solve the challenge again"
     attempts: int = Field(3, ge=1, le=5)
 
 
 class Paging(_M):
-    param: str                          # the page-number query parameter of the data request
+    param: str  # the page-number query parameter of the data request
     size_param: str | None = None
-    size: Target | None = None          # page-size <select>
+    size: Target | None = None  # page-size <select>
     size_value: str | None = None
     next: Target
-    indicator: str | None = None        # css of "第 N 页" (table sources: render done)
+    indicator: str | None = None  # css of "第 N 页" (table sources: render done)
     indicator_text: str = "第 {n} 页"
-    total: str | None = None            # css of "共 N 条" (table sources)
+    total: str | None = None  # css of "共 N 条" (table sources)
 
 
 class ListDef(_M):
     source: Literal["json", "table", "search"]
     url: str
-    frame: str | None = None            # css of the iframe holding the list
-    response: str | None = None         # path part of the data request (json/table)
-    rows: str | None = None             # dotted path to the row list in the JSON
-    total: str | None = None            # dotted path to the total in the JSON
-    table: str | None = None            # css of the table (table source)
-    headers: list[str] = []             # headers that must be on the page
-    refresh: Target | None = None       # 查询: (re)load page 1
-    retry: Target | None = None         # the page's own "retry" button after an error
+    frame: str | None = None  # css of the iframe holding the list
+    response: str | None = None  # path part of the data request (json/table)
+    rows: str | None = None  # dotted path to the row list in the JSON
+    total: str | None = None  # dotted path to the total in the JSON
+    table: str | None = None  # css of the table (table source)
+    headers: list[str] = []  # headers that must be on the page
+    refresh: Target | None = None  # 查询: (re)load page 1
+    retry: Target | None = None  # the page's own "retry" button after an error
     date_from: Target | None = None
     lookback_days: int = Field(1095, ge=1)
     paging: Paging | None = None
     search_input: Target | None = None  # search source
     search_submit: Target | None = None
-    result: str | None = None           # css of the result area
-    detail: str | None = None           # css of one detail block (th/td pairs)
-    no_record: str | None = None        # css shown when nothing matched
+    result: str | None = None  # css of the result area
+    detail: str | None = None  # css of one detail block (th/td pairs)
+    no_record: str | None = None  # css shown when nothing matched
     # click: type, press 查询 and wait for the new page (works for any search page);
     # form: send the search form's own request from the page (fetch) and put the answer in
     # place of the old one, with no navigation: ~20x less browser CPU per search.  Only for a
@@ -106,8 +115,11 @@ class ListDef(_M):
 
     @model_validator(mode="after")
     def _complete(self) -> "ListDef":
-        need = {"json": ("response", "rows", "total", "paging"), "table": ("response", "table", "paging"),
-                "search": ("search_input", "search_submit", "result", "detail", "no_record")}[self.source]
+        need = {
+            "json": ("response", "rows", "total", "paging"),
+            "table": ("response", "table", "paging"),
+            "search": ("search_input", "search_submit", "result", "detail", "no_record"),
+        }[self.source]
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
             raise ValueError(f"source {self.source!r} needs {', '.join(missing)}")
@@ -115,13 +127,13 @@ class ListDef(_M):
 
 
 class FieldDef(_M):
-    key: str                            # JSON key, table header or detail label
+    key: str  # JSON key, table header or detail label
     type: Literal["text", "id", "amount", "date"] = "text"
-    unit: str | None = None             # amounts: 元 / 万元 when the cell does not say
+    unit: str | None = None  # amounts: 元 / 万元 when the cell does not say
 
 
 class Word(_M):
-    status: str | None                  # None: the column says nothing yet (未申请, blank)
+    status: str | None  # None: the column says nothing yet (未申请, blank)
     action_by: str | None = None
 
     @field_validator("status")
@@ -140,16 +152,18 @@ class Word(_M):
 
 
 class StatusColumn(_M):
-    name: str                           # the column as people call it (验收状态)
-    key: str                            # JSON key / header / label it is read from
+    name: str  # the column as people call it (验收状态)
+    key: str  # JSON key / header / label it is read from
     words: dict[str, Word]
 
     @field_validator("words", mode="before")
     @classmethod
     def _short(cls, v: Any) -> Any:
         if isinstance(v, dict):
-            return {("" if k is None else str(k)): (w if isinstance(w, dict) else {"status": w})
-                    for k, w in v.items()}
+            return {
+                ("" if k is None else str(k)): (w if isinstance(w, dict) else {"status": w})
+                for k, w in v.items()
+            }
         return v
 
 
@@ -159,7 +173,7 @@ class Family(_M):
     login: Login
     list: ListDef
     fields: dict[str, FieldDef]
-    status: list[StatusColumn]          # most advanced money column first (支付 > 结算 > 验收 > 订单)
+    status: list[StatusColumn]  # most advanced money column first (支付 > 结算 > 验收 > 订单)
     date_formats: list[str] = []
     currency: str = "CNY"
 
@@ -168,7 +182,9 @@ class Family(_M):
     def _fields(cls, v: dict[str, FieldDef]) -> dict[str, FieldDef]:
         unknown = sorted(set(v) - _FIELDS)
         if unknown:
-            raise ValueError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}")
+            raise ValueError(
+                f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}"
+            )
         if "record_id" not in v:
             raise ValueError("field record_id is required")
         return v
@@ -180,19 +196,21 @@ class Account(_M):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
     id: str
     username: str = ""
-    password: str | Secret = ""         # "env:VAR" / "keyring:service/user" / Secret (sandbox)
+    password: str | Secret = ""  # "env:VAR" / "keyring:service/user" / Secret (sandbox)
     login: Literal["auto", "manual"] = "auto"
-    solver: str = "manual"              # sandbox | manual | package.module:factory
+    solver: str = "manual"  # sandbox | manual | package.module:factory
 
     @field_validator("password")
     @classmethod
     def _reference(cls, v):
         if isinstance(v, str) and v and not v.startswith(("env:", "keyring:")):
-            raise ValueError("must be a reference (env:VARIABLE or keyring:SERVICE/USER); "
-                             "passwords do not belong in files")
+            raise ValueError(
+                "must be a reference (env:VARIABLE or keyring:SERVICE/USER); "
+                "passwords do not belong in files"
+            )
         return v
 
-    def __repr__(self) -> str:          # never show the password, even a reference
+    def __repr__(self) -> str:  # never show the password, even a reference
         return f"Account(id={self.id!r}, login={self.login!r}, solver={self.solver!r})"
 
 
@@ -206,8 +224,8 @@ class Portal(_M):
     accounts: list[Account] | Literal["sandbox"]
     customers: list[str] | Literal["sandbox"] = []
     buyers: dict[str, str] | Literal["sandbox"] = {}
-    spec: Family | None = None          # filled by the loader
-    source: str = ""                    # the file it came from
+    spec: Family | None = None  # filled by the loader
+    source: str = ""  # the file it came from
 
     def url(self, tail: str) -> str:
         return self.base_url.rstrip("/") + "/" + tail.lstrip("/")
@@ -232,12 +250,18 @@ def _explain(path: Path, exc: ValidationError) -> ConfigError:
         elif err["type"] == "missing":
             lines.append(f"{path}: key {key}: required, missing")
         else:
-            got = "***" if "password" in key or key.startswith("accounts") else f"{err.get('input')!r:.80}"
+            got = (
+                "***"
+                if "password" in key or key.startswith("accounts")
+                else f"{err.get('input')!r:.80}"
+            )
             lines.append(f"{path}: key {key}: {err['msg']} (got {got})")
     return ConfigError("bad portal definition:\n  " + "\n  ".join(lines))
 
 
-def load_definitions(dirs: list[Path | str] | None = None, *, extra_dir: str = "") -> dict[str, Portal]:
+def load_definitions(
+    dirs: list[Path | str] | None = None, *, extra_dir: str = ""
+) -> dict[str, Portal]:
     """Read family and portal files (bundled folder, then ``extra_dir``); later files win by id."""
     folders = [Path(d) for d in (dirs or [BUNDLED])]
     if extra_dir:
@@ -246,7 +270,9 @@ def load_definitions(dirs: list[Path | str] | None = None, *, extra_dir: str = "
     portals: list[tuple[Path, dict]] = []
     for folder in folders:
         if not folder.is_dir():
-            raise ConfigError(f"portal definitions folder {folder} does not exist (portals.definitions_dir)")
+            raise ConfigError(
+                f"portal definitions folder {folder} does not exist (portals.definitions_dir)"
+            )
         for path in sorted(folder.glob("*.yaml")):
             data = _read(path)
             kind = data.get("kind")
@@ -267,8 +293,10 @@ def load_definitions(dirs: list[Path | str] | None = None, *, extra_dir: str = "
         except ValidationError as exc:
             raise _explain(path, exc) from None
         if p.family not in families:
-            raise ConfigError(f"{path}: key family: no family definition {p.family!r} "
-                              f"(known: {', '.join(sorted(families)) or 'none'})")
+            raise ConfigError(
+                f"{path}: key family: no family definition {p.family!r} "
+                f"(known: {', '.join(sorted(families)) or 'none'})"
+            )
         out[p.id] = p.model_copy(update={"spec": families[p.family]})
     return out
 

@@ -21,7 +21,9 @@ log = logging.getLogger("arsync.portals.evidence")
 
 
 class Evidence:
-    def __init__(self, root: Path, portal: str, account: str, *secrets: Secret | str | None) -> None:
+    def __init__(
+        self, root: Path, portal: str, account: str, *secrets: Secret | str | None
+    ) -> None:
         self.dir = Path(root) / "evidence" / _safe(portal) / _safe(account)
         self._secrets = secrets
         self._n = 0

@@ -34,13 +34,30 @@ def find_account(portals: list[Portal], ref: str) -> tuple[Portal, Account]:
     raise ConfigError(f"unknown account {ref!r}; known: {', '.join(known) or 'none'}")
 
 
-async def login_async(settings, portal: Portal, account: Account, *, browser=None, visible: bool = True,
-                      solver: Solver | None = None, password: Secret | None = None, wait_s: float = 300) -> Path:
+async def login_async(
+    settings,
+    portal: Portal,
+    account: Account,
+    *,
+    browser=None,
+    visible: bool = True,
+    solver: Solver | None = None,
+    password: Secret | None = None,
+    wait_s: float = 300,
+) -> Path:
     """Log in once and save the session; returns the encrypted session file."""
     if browser is None:
         async with launch(settings, headless=not visible) as b:
-            return await login_async(settings, portal, account, browser=b, visible=visible, solver=solver,
-                                     password=password, wait_s=wait_s)
+            return await login_async(
+                settings,
+                portal,
+                account,
+                browser=b,
+                visible=visible,
+                solver=solver,
+                password=password,
+                wait_s=wait_s,
+            )
     store = SessionStore(settings.portals.session_dir)
     context = await browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(settings.portals.timeout_ms)
@@ -50,11 +67,17 @@ async def login_async(settings, portal: Portal, account: Account, *, browser=Non
         form = LoginPage(page, portal)
         if await form.shown():
             if visible:
-                await page.locator(portal.spec.login.form).first.wait_for(state="detached", timeout=wait_s * 1000)
+                await page.locator(portal.spec.login.form).first.wait_for(
+                    state="detached", timeout=wait_s * 1000
+                )
             else:
                 secret = password or _password(portal, account)
-                await form.login(account.id, account.username, secret, solver or ManualSolver(
-                    Path(settings.portals.session_dir).expanduser()))
+                await form.login(
+                    account.id,
+                    account.username,
+                    secret,
+                    solver or ManualSolver(Path(settings.portals.session_dir).expanduser()),
+                )
         if await form.shown():
             raise LogonError(f"{portal.id}/{account.id}: still on the login page")
         return store.save(portal.id, account.id, await context.storage_state())
@@ -68,4 +91,5 @@ def _password(portal: Portal, account: Account) -> Secret:
     if account.password:
         return resolve(account.password, what=f"{portal.source}: account {account.id} password")
     import getpass
+
     return Secret(getpass.getpass(f"{portal.id}/{account.id} password: "), source="prompt")

@@ -27,7 +27,7 @@ from .parse import normalize_text
 from .records import check_keys
 from .solvers import Challenge, Solver
 
-Row = tuple[dict[str, Any], str]          # (raw row: key → text, evidence file)
+Row = tuple[dict[str, Any], str]  # (raw row: key → text, evidence file)
 
 
 class PortalHttpError(TransientError):
@@ -44,7 +44,11 @@ class NeedsLogin(LogonError):
 
 def locate(scope, t: Target):
     if t.role:
-        return scope.get_by_role(t.role, name=t.name, exact=True) if t.name else scope.get_by_role(t.role)
+        return (
+            scope.get_by_role(t.role, name=t.name, exact=True)
+            if t.name
+            else scope.get_by_role(t.role)
+        )
     if t.label:
         return scope.get_by_label(t.label, exact=True)
     return scope.locator(t.css)
@@ -67,19 +71,27 @@ class LoginPage:
             await locate(page, d.username).fill(username)
             await locate(page, d.password).fill(password.reveal())
             if d.challenge is not None:
-                await locate(page, d.challenge.input).fill(await self._solve(account, username, solver))
+                await locate(page, d.challenge.input).fill(
+                    await self._solve(account, username, solver)
+                )
             async with page.expect_navigation():
                 await locate(page, d.submit).click()
             if not await self.shown():
                 return
             err = scrub(normalize_text(await page.locator(d.error).first.inner_text()), password)
             if not any(w in err for w in d.retry_on):
-                raise LogonError(f"{self.portal.id}/{account}: the portal refused the login: {err or '(no message)'}")
-        raise LogonError(f"{self.portal.id}/{account}: login challenge failed {d.attempts} times: {err}")
+                raise LogonError(
+                    f"{self.portal.id}/{account}: the portal refused the login: {err or '(no message)'}"
+                )
+        raise LogonError(
+            f"{self.portal.id}/{account}: login challenge failed {d.attempts} times: {err}"
+        )
 
     async def _solve(self, account: str, username: str, solver: Solver) -> str:
         ch, page = self.d.challenge, self.page
-        base = dict(portal=self.portal.id, account=account, username=username, base_url=self.portal.url(""))
+        base = dict(
+            portal=self.portal.id, account=account, username=username, base_url=self.portal.url("")
+        )
         if ch.kind == "image":
             img = page.locator(ch.image).first
             ref = (await img.get_attribute(ch.ref_attr) or "") if ch.ref_attr else ""
@@ -95,16 +107,32 @@ class LoginPage:
 class _Reader:
     """What the list readers share: the retried step and the response checks."""
 
-    def __init__(self, page, portal: Portal, ev: Evidence, policy: RetryPolicy, where: str,
-                 timeout_ms: int = 15000) -> None:
-        self.page, self.portal, self.spec, self.ev, self.policy, self.where = page, portal, portal.spec, ev, policy, where
+    def __init__(
+        self,
+        page,
+        portal: Portal,
+        ev: Evidence,
+        policy: RetryPolicy,
+        where: str,
+        timeout_ms: int = 15000,
+    ) -> None:
+        self.page, self.portal, self.spec, self.ev, self.policy, self.where = (
+            page,
+            portal,
+            portal.spec,
+            ev,
+            policy,
+            where,
+        )
         self.L = portal.spec.list
         self.timeout_ms = timeout_ms
 
     def _check(self, status: int, what: str, url: str | None = None) -> None:
         """``url``: where the answer came from (a fetched search); the page's own URL by default."""
         url = self.page.url if url is None else url
-        if status in (401, 403) or (status < 400 and url.split("?")[0].endswith("/" + self.spec.login.url)):
+        if status in (401, 403) or (
+            status < 400 and url.split("?")[0].endswith("/" + self.spec.login.url)
+        ):
             raise SessionEnded(f"{self.where}: session ended ({what})")
         if status == 429 or status >= 500:
             raise PortalHttpError(f"{self.where}: HTTP {status} on {what}")
@@ -121,7 +149,9 @@ class _Reader:
             q = parse_qs(urlparse(r.url).query)
             if q.get(P.param, ["1"])[0] != str(n):
                 return False
-            return not (P.size_param and P.size_value) or q.get(P.size_param, [""])[0] == P.size_value
+            return (
+                not (P.size_param and P.size_value) or q.get(P.size_param, [""])[0] == P.size_value
+            )
 
         async def once(attempt: int):
             async with self.page.expect_response(wanted) as info:
@@ -130,8 +160,12 @@ class _Reader:
             self._check(resp.status, f"page {n}")
             return resp
 
-        return await _retry.run(self.policy, once, transient=lambda e: isinstance(e, PortalHttpError),
-                                what=f"{self.where} page {n}")
+        return await _retry.run(
+            self.policy,
+            once,
+            transient=lambda e: isinstance(e, PortalHttpError),
+            what=f"{self.where} page {n}",
+        )
 
     def _complete(self, read: int, total: int) -> None:
         if read != total:
@@ -156,8 +190,11 @@ class JsonList(_Reader):
             start = (today or date.today()) - timedelta(days=L.lookback_days)
             await locate(page, L.date_from).fill(start.isoformat())
         retry = lambda: locate(page, L.retry).click()  # noqa: E731
-        first = ((lambda: locate(page, P.size).select_option(P.size_value)) if P.size is not None
-                 else (lambda: locate(page, L.refresh).click()))
+        first = (
+            (lambda: locate(page, P.size).select_option(P.size_value))
+            if P.size is not None
+            else (lambda: locate(page, L.refresh).click())
+        )
         rows: list[Row] = []
         n = 1
         while True:
@@ -193,7 +230,11 @@ class TableList(_Reader):
         if P.size is not None:
             # rows arrive by XHR after render: let the page's own first load settle (or fail)
             # before asking for another page size, or its late answer would overwrite ours
-            settled = scope.locator(P.total).filter(has_text=re.compile(r"\d")).or_(locate(scope, L.retry))
+            settled = (
+                scope.locator(P.total)
+                .filter(has_text=re.compile(r"\d"))
+                .or_(locate(scope, L.retry))
+            )
             await settled.first.wait_for()
             first = lambda: locate(scope, P.size).select_option(P.size_value)  # noqa: E731
         else:
@@ -207,15 +248,26 @@ class TableList(_Reader):
                 # the same page number may still show the old page size: wait for the row count
                 total = _number(await scope.locator(P.total).inner_text(), self.where)
                 size = int(P.size_value)
-                await expect(table.locator("tbody tr")).to_have_count(max(0, min(size, total - (n - 1) * size)))
+                await expect(table.locator("tbody tr")).to_have_count(
+                    max(0, min(size, total - (n - 1) * size))
+                )
             cells = await table.locator("tbody tr").evaluate_all(
-                "rs => rs.map(r => Array.from(r.cells, c => c.innerText))")
-            path = str(await self.ev.awrite(f"page-{n}", ".html", await table.evaluate("t => t.outerHTML")))
+                "rs => rs.map(r => Array.from(r.cells, c => c.innerText))"
+            )
+            path = str(
+                await self.ev.awrite(f"page-{n}", ".html", await table.evaluate("t => t.outerHTML"))
+            )
             for c in cells:
                 if len(c) != len(headers):
-                    raise LayoutDriftError(f"{self.where} page {n}: a row has {len(c)} cells for {len(headers)} headers")
+                    raise LayoutDriftError(
+                        f"{self.where} page {n}: a row has {len(c)} cells for {len(headers)} headers"
+                    )
                 rows.append((dict(zip(headers, c)), path))
-            total = _number(await scope.locator(P.total).inner_text(), self.where) if P.total else len(rows)
+            total = (
+                _number(await scope.locator(P.total).inner_text(), self.where)
+                if P.total
+                else len(rows)
+            )
             if first_page_only or not cells or len(rows) >= total:
                 break
             n += 1
@@ -237,6 +289,8 @@ async def _check_headers(thead, expected: list[str], where: str) -> list[str]:
     headers = [normalize_text(h) for h in await thead.locator("th").all_inner_texts()]
     missing = [h for h in expected if h not in headers]
     if missing:
-        raise LayoutDriftError(f"{where}: expected header(s) missing: {', '.join(missing)}; "
-                               f"found: {', '.join(headers)}")
+        raise LayoutDriftError(
+            f"{where}: expected header(s) missing: {', '.join(missing)}; "
+            f"found: {', '.join(headers)}"
+        )
     return headers

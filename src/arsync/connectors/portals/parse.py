@@ -19,8 +19,15 @@ from decimal import Decimal
 from arsync.common.errors import DataError
 from arsync.common.money import to_minor
 
-__all__ = ["ParseError", "amount_to_minor", "clean_id", "normalize_text", "parse_amount",
-           "parse_date", "unit_from_header"]
+__all__ = [
+    "ParseError",
+    "amount_to_minor",
+    "clean_id",
+    "normalize_text",
+    "parse_amount",
+    "parse_date",
+    "unit_from_header",
+]
 
 
 class ParseError(DataError, ValueError):
@@ -48,8 +55,11 @@ def _is_placeholder(s: str) -> bool:
 
 def _missing(x: object) -> bool:
     """None, NaN and pandas' NA/NaT: what an empty cell becomes once a frame has held it."""
-    return x is None or type(x).__name__ in ("NAType", "NaTType") or (
-        isinstance(x, float) and math.isnan(x))
+    return (
+        x is None
+        or type(x).__name__ in ("NAType", "NaTType")
+        or (isinstance(x, float) and math.isnan(x))
+    )
 
 
 def _fail(what: str, text: object, why: str = "") -> ParseError:
@@ -100,7 +110,16 @@ def _cn_digit_string(s: str) -> int:
 
 
 # ---------------------------------------------------------------- amounts
-_UNITS = {"": 1, "元": 1, "圆": 1, "千元": 10**3, "万": 10**4, "万元": 10**4, "亿": 10**8, "亿元": 10**8}
+_UNITS = {
+    "": 1,
+    "元": 1,
+    "圆": 1,
+    "千元": 10**3,
+    "万": 10**4,
+    "万元": 10**4,
+    "亿": 10**8,
+    "亿元": 10**8,
+}
 _AMOUNT = re.compile(
     r"(?P<s1>[-+])?\s*(?:¥|RMB|CNY|人民币)?\s*(?P<s2>[-+])?\s*"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
@@ -184,7 +203,9 @@ def amount_to_minor(text: object, currency: str = "CNY", *, unit: str | None = N
 
 # ---------------------------------------------------------------- dates
 _EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 once its 1900 leap-year bug is folded in
-_TIME = r"(?:[T\s]*(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.\d+)?秒?)?分?)?\s*(Z|[+-]\d{2}:?\d{2})?"
+_TIME = (
+    r"(?:[T\s]*(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.\d+)?秒?)?分?)?\s*(Z|[+-]\d{2}:?\d{2})?"
+)
 _DATE_RES = (
     re.compile(r"(\d{4})\s*(年)\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?" + _TIME),
     re.compile(r"(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})" + _TIME),
@@ -197,8 +218,11 @@ def _make(y: int, mo: int, d: int, tm: tuple[str | None, ...], text: object) -> 
     try:
         if tm[3]:  # an explicit offset: the Shanghai calendar day may differ from the text's
             off = datetime.strptime(tm[3], "%z").tzinfo
-            return datetime(y, mo, d, int(tm[0] or 0), int(tm[1] or 0), int(tm[2] or 0),
-                            tzinfo=off).astimezone(SHANGHAI).date()
+            return (
+                datetime(y, mo, d, int(tm[0] or 0), int(tm[1] or 0), int(tm[2] or 0), tzinfo=off)
+                .astimezone(SHANGHAI)
+                .date()
+            )
         if tm[0] is not None and (int(tm[0]) > 23 or int(tm[1]) > 59 or int(tm[2] or 0) > 59):
             raise ValueError("time out of range")
         return date(y, mo, d)

@@ -20,9 +20,17 @@ from arsync.common.frames import PORTAL_RECORDS
 from .parse import clean_id, normalize_text, parse_amount, parse_date, unit_from_header
 
 #: who acts next when a word does not say (reference/portals-cn.md §1)
-DEFAULT_ACTION_BY = {"SUBMITTED": "BUYER", "ACCEPTED": "BUYER", "UNDER_REVIEW": "BUYER",
-                     "APPROVED": "PAYER", "PAYING": "PAYER", "PAID": "", "REJECTED": "SUPPLIER",
-                     "CANCELLED": "", "UNKNOWN": ""}
+DEFAULT_ACTION_BY = {
+    "SUBMITTED": "BUYER",
+    "ACCEPTED": "BUYER",
+    "UNDER_REVIEW": "BUYER",
+    "APPROVED": "PAYER",
+    "PAYING": "PAYER",
+    "PAID": "",
+    "REJECTED": "SUPPLIER",
+    "CANCELLED": "",
+    "UNKNOWN": "",
+}
 
 
 def decide_status(spec: Family, raw: dict[str, Any], where: str) -> tuple[str, str, str, str]:
@@ -35,11 +43,17 @@ def decide_status(spec: Family, raw: dict[str, Any], where: str) -> tuple[str, s
         if word not in col.words:
             raise LayoutDriftError(
                 f"{where}: status word {word!r} in column {col.name} is not in the status map "
-                f"(known: {', '.join(w for w in col.words if w) or 'none'})")
+                f"(known: {', '.join(w for w in col.words if w) or 'none'})"
+            )
         texts.append(f"{col.name}:{word}" if word else "")
         w = col.words[word]
         if w.status is not None:
-            return w.status, word, col.name, w.action_by if w.action_by is not None else DEFAULT_ACTION_BY[w.status]
+            return (
+                w.status,
+                word,
+                col.name,
+                w.action_by if w.action_by is not None else DEFAULT_ACTION_BY[w.status],
+            )
     return "UNKNOWN", ";".join(t for t in texts if t), "", ""
 
 
@@ -48,18 +62,35 @@ def check_keys(spec: Family, keys: set[str] | list[str], where: str) -> None:
     need = [f.key for f in spec.fields.values()] + [c.key for c in spec.status]
     missing = [k for k in need if k not in keys]
     if missing:
-        raise LayoutDriftError(f"{where}: expected column(s)/key(s) missing: {', '.join(missing)}; "
-                               f"found: {', '.join(map(str, keys))}")
+        raise LayoutDriftError(
+            f"{where}: expected column(s)/key(s) missing: {', '.join(missing)}; "
+            f"found: {', '.join(map(str, keys))}"
+        )
 
 
-def to_record(portal: Portal, account: str, raw: dict[str, Any], *, evidence: str, fetched_at: datetime,
-              where: str) -> dict[str, Any]:
+def to_record(
+    portal: Portal,
+    account: str,
+    raw: dict[str, Any],
+    *,
+    evidence: str,
+    fetched_at: datetime,
+    where: str,
+) -> dict[str, Any]:
     """One typed record; a cell that does not parse is a data error naming the cell."""
     spec = portal.spec
     assert spec is not None
     rec: dict[str, Any] = {n: "" for n in PORTAL_RECORDS.names}
-    rec.update(portal=portal.id, account=account, currency=spec.currency, amount=None, paid_amount=None,
-               status_date=None, expected_pay_date=None, paid_date=None)
+    rec.update(
+        portal=portal.id,
+        account=account,
+        currency=spec.currency,
+        amount=None,
+        paid_amount=None,
+        status_date=None,
+        expected_pay_date=None,
+        paid_date=None,
+    )
     for name, f in spec.fields.items():
         value = raw.get(f.key)
         try:
@@ -76,7 +107,9 @@ def to_record(portal: Portal, account: str, raw: dict[str, Any], *, evidence: st
             raise DataError(f"{where}: field {name} ({f.key}): {exc}") from None
     if not rec["record_id"]:
         raise DataError(f"{where}: a row without {spec.fields['record_id'].key}")
-    rec["status"], rec["status_text"], rec["status_column"], rec["action_by"] = decide_status(spec, raw, where)
+    rec["status"], rec["status_text"], rec["status_column"], rec["action_by"] = decide_status(
+        spec, raw, where
+    )
     buyers = portal.buyers if isinstance(portal.buyers, dict) else {}
     rec["customer"] = buyers.get(rec["buyer"], "")
     rec["fetched_at"], rec["evidence"] = fetched_at, evidence

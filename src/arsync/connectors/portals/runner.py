@@ -34,13 +34,25 @@ from .solvers import Solver, make_solver
 
 log = logging.getLogger("arsync.portals")
 OUTCOMES = ("ok", "failed", "needs_login", "stale")
-PORTAL_OUTCOMES = Schema("portal_outcomes", (
-    Column("portal", "str"), Column("account", "str"),
-    Column("outcome", "str", "ok / failed / needs_login / stale (could not be read: last known status applies)"),
-    Column("reason", "str"), Column("records", "int"), Column("attempts", "int"),
-    Column("logged_in", "bool", "a fresh login was needed"), Column("evidence", "str"),
-    Column("seconds", "float"),
-), key=("portal", "account"))
+PORTAL_OUTCOMES = Schema(
+    "portal_outcomes",
+    (
+        Column("portal", "str"),
+        Column("account", "str"),
+        Column(
+            "outcome",
+            "str",
+            "ok / failed / needs_login / stale (could not be read: last known status applies)",
+        ),
+        Column("reason", "str"),
+        Column("records", "int"),
+        Column("attempts", "int"),
+        Column("logged_in", "bool", "a fresh login was needed"),
+        Column("evidence", "str"),
+        Column("seconds", "float"),
+    ),
+    key=("portal", "account"),
+)
 
 
 @dataclass
@@ -90,9 +102,18 @@ def numbers_for(portal: Portal, invoice_numbers) -> list[str]:
 
 
 class Runner:
-    def __init__(self, settings, browser, out_dir: Path, *, invoice_numbers=None, interactive: bool = False,
-                 solver: Solver | None = None, today: date | None = None,
-                 progress: Callable[[Outcome], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings,
+        browser,
+        out_dir: Path,
+        *,
+        invoice_numbers=None,
+        interactive: bool = False,
+        solver: Solver | None = None,
+        today: date | None = None,
+        progress: Callable[[Outcome], None] | None = None,
+    ) -> None:
         self.s, self.browser, self.out_dir = settings.portals, browser, Path(out_dir)
         self.policy = _retry.policy_from(self.s.retry)
         self.sessions = SessionStore(self.s.session_dir)
@@ -101,23 +122,26 @@ class Runner:
         self.rows: list[dict] = []
         self._terms: dict[str, list[str]] = {}
 
-    async def run(self, portals: list[Portal], concurrency: int | None = None,
-                  first_page_only: bool = False) -> PortalFetch:
+    async def run(
+        self, portals: list[Portal], concurrency: int | None = None, first_page_only: bool = False
+    ) -> PortalFetch:
         sem = asyncio.Semaphore(concurrency or self.s.concurrency)
         got: dict[int, list[dict]] = {}
 
         async def one(i: int, p: Portal, a: Account) -> Outcome:
             async with sem:
-                o = await self.account(p, a, first_page_only=first_page_only, into=got.setdefault(i, []))
+                o = await self.account(
+                    p, a, first_page_only=first_page_only, into=got.setdefault(i, [])
+                )
             if self.progress:
                 self.progress(o)
             return o
 
-        pairs = [(p, a) for p in portals for a in p.accounts]       # type: ignore[union-attr]
+        pairs = [(p, a) for p in portals for a in p.accounts]  # type: ignore[union-attr]
         # longest first (a search account sends one request per number): the slow accounts must
         # not be left for the end, when the other slots have nothing more to do
         order = sorted(range(len(pairs)), key=lambda i: -self._cost(pairs[i][0], first_page_only))
-        tasks = {i: asyncio.ensure_future(one(i, *pairs[i])) for i in order}   # semaphore is FIFO
+        tasks = {i: asyncio.ensure_future(one(i, *pairs[i])) for i in order}  # semaphore is FIFO
         outcomes = [await tasks[i] for i in range(len(pairs))]
         self.rows = [r for i in range(len(pairs)) for r in got.get(i, [])]  # declaration order
         return PortalFetch(records.frame(self.rows), outcomes)
@@ -133,16 +157,29 @@ class Runner:
             self._terms[portal.id] = numbers_for(portal, self.invoice_numbers)
         return self._terms[portal.id]
 
-    async def account(self, portal: Portal, acc: Account, *, first_page_only: bool = False,
-                      into: list[dict] | None = None) -> Outcome:
+    async def account(
+        self,
+        portal: Portal,
+        acc: Account,
+        *,
+        first_page_only: bool = False,
+        into: list[dict] | None = None,
+    ) -> Outcome:
         """Fetch one account; its typed rows go to ``into`` (default: ``self.rows``)."""
         t0, where = time.perf_counter(), f"{portal.id}/{acc.id}"
         out = Outcome(portal.id, acc.id, "failed")
         secret: Secret | None = None
         secret_error = ""
         try:
-            secret = acc.password if isinstance(acc.password, Secret) else (
-                resolve(acc.password, what=f"{portal.source}: account {acc.id} password") if acc.password else None)
+            secret = (
+                acc.password
+                if isinstance(acc.password, Secret)
+                else (
+                    resolve(acc.password, what=f"{portal.source}: account {acc.id} password")
+                    if acc.password
+                    else None
+                )
+            )
         except ConfigError as exc:
             secret_error = str(exc)
         ev = Evidence(self.out_dir, portal.id, acc.id, secret)
@@ -151,7 +188,9 @@ class Runner:
             out.reason = "no invoice numbers to search (pass invoice_numbers from the open items)"
             return self._done(out, t0)
         state = self.sessions.load(portal.id, acc.id)
-        context = await self.browser.new_context(storage_state=state, locale="zh-CN", timezone_id="Asia/Shanghai")
+        context = await self.browser.new_context(
+            storage_state=state, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
         context.set_default_timeout(self.s.timeout_ms)
 
         async def attempt(n: int) -> list:
@@ -163,15 +202,21 @@ class Runner:
                 if await login.shown():
                     solver = self._solver(acc)
                     if acc.login == "manual" or (solver.interactive and not self.interactive):
-                        raise NeedsLogin(f"{where}: the saved session has ended; run `arsync portals login {where}`")
+                        raise NeedsLogin(
+                            f"{where}: the saved session has ended; run `arsync portals login {where}`"
+                        )
                     if secret is None:
-                        raise ConfigError(secret_error or f"{portal.source}: account {acc.id} has no password reference")
+                        raise ConfigError(
+                            secret_error
+                            or f"{portal.source}: account {acc.id} has no password reference"
+                        )
                     await login.login(acc.id, acc.username, secret, solver)
                     out.logged_in = True
                     if not page.url.split("?")[0].endswith("/" + portal.spec.list.url):
                         await page.goto(portal.url(portal.spec.list.url))
-                reader = READERS[portal.spec.list.source](page, portal, ev, self.policy, where,
-                                                          timeout_ms=self.s.timeout_ms)
+                reader = READERS[portal.spec.list.source](
+                    page, portal, ev, self.policy, where, timeout_ms=self.s.timeout_ms
+                )
                 kw = {"numbers": numbers} if numbers else {}
                 got = await reader.read(first_page_only=first_page_only, today=self.today, **kw)
                 snap = await ev.snapshot(page, "final")
@@ -186,13 +231,16 @@ class Runner:
                 await _closed(page.close(), f"{where}: page", self.s.timeout_ms)
 
         try:
-            got = await _retry.run(self.policy, attempt, transient=lambda e: isinstance(e, TransientError),
-                                   what=where)
+            got = await _retry.run(
+                self.policy, attempt, transient=lambda e: isinstance(e, TransientError), what=where
+            )
             now = datetime.now(SHANGHAI).replace(tzinfo=None, microsecond=0)
             typed = {}
             for raw, path in got:
-                rec = records.to_record(portal, acc.id, raw, evidence=path, fetched_at=now, where=where)
-                typed.setdefault(rec["record_id"], rec)       # a search can find one record twice
+                rec = records.to_record(
+                    portal, acc.id, raw, evidence=path, fetched_at=now, where=where
+                )
+                typed.setdefault(rec["record_id"], rec)  # a search can find one record twice
             (self.rows if into is None else into).extend(typed.values())
             out.outcome, out.records = "ok", len(typed)
         except NeedsLogin as exc:
@@ -208,7 +256,9 @@ class Runner:
         return self._done(out, t0)
 
     def _solver(self, acc: Account) -> Solver:
-        return self.solver or make_solver(acc.solver, image_dir=Path(self.s.session_dir).expanduser())
+        return self.solver or make_solver(
+            acc.solver, image_dir=Path(self.s.session_dir).expanduser()
+        )
 
     @staticmethod
     def _done(out: Outcome, t0: float) -> Outcome:
@@ -245,16 +295,45 @@ def _classify(exc: BaseException, where: str, secret: Secret | None) -> BaseExce
     return exc
 
 
-async def fetch_async(settings, portals: list[Portal], *, out_dir: Path | str, concurrency: int | None = None,
-                      invoice_numbers=None, browser=None, interactive: bool = False, solver: Solver | None = None,
-                      today: date | None = None, progress=None, first_page_only: bool = False) -> PortalFetch:
+async def fetch_async(
+    settings,
+    portals: list[Portal],
+    *,
+    out_dir: Path | str,
+    concurrency: int | None = None,
+    invoice_numbers=None,
+    browser=None,
+    interactive: bool = False,
+    solver: Solver | None = None,
+    today: date | None = None,
+    progress=None,
+    first_page_only: bool = False,
+) -> PortalFetch:
     """Fetch every account of ``portals``; uses ``browser`` when given, else launches one."""
     out = Path(out_dir)
     if browser is not None:
-        r = Runner(settings, browser, out, invoice_numbers=invoice_numbers, interactive=interactive,
-                   solver=solver, today=today, progress=progress)
+        r = Runner(
+            settings,
+            browser,
+            out,
+            invoice_numbers=invoice_numbers,
+            interactive=interactive,
+            solver=solver,
+            today=today,
+            progress=progress,
+        )
         return await r.run(portals, concurrency, first_page_only)
     async with launch(settings) as b:
-        return await fetch_async(settings, portals, out_dir=out, concurrency=concurrency,
-                                 invoice_numbers=invoice_numbers, browser=b, interactive=interactive,
-                                 solver=solver, today=today, progress=progress, first_page_only=first_page_only)
+        return await fetch_async(
+            settings,
+            portals,
+            out_dir=out,
+            concurrency=concurrency,
+            invoice_numbers=invoice_numbers,
+            browser=b,
+            interactive=interactive,
+            solver=solver,
+            today=today,
+            progress=progress,
+            first_page_only=first_page_only,
+        )

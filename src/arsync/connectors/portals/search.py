@@ -54,27 +54,38 @@ FORM_SEARCH = """async (box, a) => {
 class SearchList(_Reader):
     """No list: one search per invoice number; a detail block per hit, or 无记录."""
 
-    async def read(self, numbers: list[str], *, first_page_only: bool = False, today=None) -> list[Row]:
+    async def read(
+        self, numbers: list[str], *, first_page_only: bool = False, today=None
+    ) -> list[Row]:
         L = self.L
         search = self._by_form if L.search_by == "form" else self._by_click
         rows: list[Row] = []
         for i, number in enumerate(numbers[:1] if first_page_only else numbers, 1):
-            found = await _retry.run(self.policy, lambda attempt, n=number, i=i: search(n, i),
-                                     transient=lambda e: isinstance(e, PortalHttpError),
-                                     what=f"{self.where} search {i}")
+            found = await _retry.run(
+                self.policy,
+                lambda attempt, n=number, i=i: search(n, i),
+                transient=lambda e: isinstance(e, PortalHttpError),
+                what=f"{self.where} search {i}",
+            )
             if found is None:
-                raise LayoutDriftError(f"{self.where}: search {i}: no result area {L.result!r} on the page")
+                raise LayoutDriftError(
+                    f"{self.where}: search {i}: no result area {L.result!r} on the page"
+                )
             html, none, blocks = found
             path = str(await self.ev.awrite(f"search-{i}", ".html", html))
             if none:
                 continue
             if not blocks:
-                raise LayoutDriftError(f"{self.where}: search {i}: neither a result ({L.detail}) nor {L.no_record}")
+                raise LayoutDriftError(
+                    f"{self.where}: search {i}: neither a result ({L.detail}) nor {L.no_record}"
+                )
             for b in blocks:
                 raw = {normalize_text(c[0]): (c[1] if len(c) > 1 else "") for c in b if c}
                 missing = [h for h in L.headers if h not in raw]
                 if missing:
-                    raise LayoutDriftError(f"{self.where}: expected label(s) missing: {', '.join(missing)}")
+                    raise LayoutDriftError(
+                        f"{self.where}: expected label(s) missing: {', '.join(missing)}"
+                    )
                 check_keys(self.spec, set(raw), self.where)
                 rows.append((raw, path))
         return rows
@@ -83,7 +94,7 @@ class SearchList(_Reader):
         """Type, press 查询, wait for the answer page: (result html, 无记录?, detail blocks) or None."""
         L, page = self.L, self.page
         box = locate(page, L.search_input)
-        if await box.count() == 0:        # after an error page: back to the search form
+        if await box.count() == 0:  # after an error page: back to the search form
             await page.goto(self.portal.url(L.url))
             self._check(200, "search form")
             box = locate(page, L.search_input)
@@ -92,7 +103,9 @@ class SearchList(_Reader):
             await locate(page, L.search_submit).click()
         resp = await nav.value
         self._check(resp.status if resp else 200, f"search {i}")
-        return await page.evaluate(_READ_RESULT, {"result": L.result, "noRecord": L.no_record, "detail": L.detail})
+        return await page.evaluate(
+            _READ_RESULT, {"result": L.result, "noRecord": L.no_record, "detail": L.detail}
+        )
 
     async def _by_form(self, number: str, i: int):
         """The form's own request, sent from the page: one round trip, no navigation."""
@@ -102,16 +115,29 @@ class SearchList(_Reader):
             self._submit = await locate(self.page, L.search_submit).element_handle()
         timeout_ms = self.timeout_ms
         try:
-            got = await asyncio.wait_for(self._box.evaluate(FORM_SEARCH, {
-                "number": number, "submit": self._submit, "login": self.spec.login.url, "result": L.result,
-                "noRecord": L.no_record, "detail": L.detail, "timeoutMs": timeout_ms}),
-                timeout=timeout_ms / 1000 + 5)
+            got = await asyncio.wait_for(
+                self._box.evaluate(
+                    FORM_SEARCH,
+                    {
+                        "number": number,
+                        "submit": self._submit,
+                        "login": self.spec.login.url,
+                        "result": L.result,
+                        "noRecord": L.no_record,
+                        "detail": L.detail,
+                        "timeoutMs": timeout_ms,
+                    },
+                ),
+                timeout=timeout_ms / 1000 + 5,
+            )
         except asyncio.TimeoutError:
-            raise PortalHttpError(f"{self.where}: search {i}: the page did not answer within "
-                                  f"{timeout_ms} ms") from None
+            raise PortalHttpError(
+                f"{self.where}: search {i}: the page did not answer within {timeout_ms} ms"
+            ) from None
         if "error" in got:
             raise (PortalHttpError if got["error"].startswith("network") else LayoutDriftError)(
-                f"{self.where}: search {i}: {got['error']}")
+                f"{self.where}: search {i}: {got['error']}"
+            )
         self._check(got["status"], f"search {i}", got["url"])
         return None if got.get("missing") else (got["html"], got["none"], got["blocks"])
 

@@ -26,6 +26,7 @@ ENV_KEY = "ARSYNC_SESSION_KEY"
 def _keyring_key() -> bytes | None:
     try:
         import keyring
+
         v = keyring.get_password("arsync", "session-key")
     except Exception:  # no keyring backend on a headless server: fall through to the key file
         return None
@@ -50,9 +51,11 @@ class SessionStore:
         try:
             return Fernet(self._key)
         except (ValueError, TypeError):
-            raise ConfigError(f"{ENV_KEY} (or the keyring entry arsync/session-key) is not a Fernet key; "
-                              "make one with: python -c 'from cryptography.fernet import Fernet; "
-                              "print(Fernet.generate_key().decode())'") from None
+            raise ConfigError(
+                f"{ENV_KEY} (or the keyring entry arsync/session-key) is not a Fernet key; "
+                "make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'"
+            ) from None
 
     def _file_key(self) -> bytes:
         path = self.folder / ".session-key"
@@ -75,7 +78,11 @@ class SessionStore:
         try:
             return json.loads(self._fernet().decrypt(p.read_bytes()))
         except (InvalidToken, ValueError):
-            log.warning("%s/%s: saved session cannot be decrypted (key changed?); ignoring it", portal, account)
+            log.warning(
+                "%s/%s: saved session cannot be decrypted (key changed?); ignoring it",
+                portal,
+                account,
+            )
             return None
 
     def save(self, portal: str, account: str, state: dict) -> Path:

@@ -25,13 +25,13 @@ class Challenge:
     account: str
     username: str
     base_url: str
-    image: bytes = b""          # the captcha picture (image challenges)
-    ref: str = ""               # the page's id of the captcha, when it shows one
+    image: bytes = b""  # the captcha picture (image challenges)
+    ref: str = ""  # the page's id of the captcha, when it shows one
 
 
 class Solver(Protocol):
     interactive: bool
-    needs_image: bool           # False: the captcha picture is not taken (the solver reads ``ref``)
+    needs_image: bool  # False: the captcha picture is not taken (the solver reads ``ref``)
 
     async def image_captcha(self, ch: Challenge) -> str: ...
 
@@ -73,10 +73,16 @@ class ManualSolver:
         path = self.image_dir / f"captcha-{ch.portal}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(ch.image)
-        return (await asyncio.to_thread(self.ask, f"{ch.portal}/{ch.account}: captcha shown in {path}: ")).strip()
+        return (
+            await asyncio.to_thread(
+                self.ask, f"{ch.portal}/{ch.account}: captcha shown in {path}: "
+            )
+        ).strip()
 
     async def sms_code(self, ch: Challenge) -> str:
-        return (await asyncio.to_thread(self.ask, f"{ch.portal}/{ch.account}: SMS code just sent: ")).strip()
+        return (
+            await asyncio.to_thread(self.ask, f"{ch.portal}/{ch.account}: SMS code just sent: ")
+        ).strip()
 
 
 def make_solver(name: str, **kw) -> Solver:

@@ -4,5 +4,13 @@ from arsync.connectors.sap.connection import connection_opener, import_pyrfc, sa
 from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
 from arsync.connectors.sap.pull import SapPull, pull
 
-__all__ = ["CLEARED_ITEMS", "CUSTOMERS", "OPEN_ITEMS", "SapPull", "connection_opener",
-           "import_pyrfc", "pull", "sap_password"]
+__all__ = [
+    "CLEARED_ITEMS",
+    "CUSTOMERS",
+    "OPEN_ITEMS",
+    "SapPull",
+    "connection_opener",
+    "import_pyrfc",
+    "pull",
+    "sap_password",
+]

@@ -15,9 +15,11 @@ from arsync.common.schema import Schema
 from arsync.connectors.sap.convert import alpha_series, dats_series, net_due, sign
 from arsync.common.frames import CLEARED_ITEMS, ITEM_KEY, OPEN_ITEMS
 
-RAW = ("BUKRS KUNNR UMSKZ AUGDT AUGBL ZUONR GJAHR BELNR BUZEI BUDAT BLDAT WAERS HWAER XBLNR "
-       "XBLNR_LONG BLART SHKZG WRBTR DMBTR SGTXT ZFBDT ZBD1T ZBD2T ZBD3T ZLSPR REBZG MANSP MANST "
-       "BSTAT").split()
+RAW = (
+    "BUKRS KUNNR UMSKZ AUGDT AUGBL ZUONR GJAHR BELNR BUZEI BUDAT BLDAT WAERS HWAER XBLNR "
+    "XBLNR_LONG BLART SHKZG WRBTR DMBTR SGTXT ZFBDT ZBD1T ZBD2T ZBD3T ZLSPR REBZG MANSP MANST "
+    "BSTAT"
+).split()
 _INTS = ("WRBTR", "DMBTR", "ZBD1T", "ZBD2T", "ZBD3T")
 
 
@@ -37,35 +39,46 @@ def items_frame(raw: pd.DataFrame, schema: Schema, *, noted: bool, where: str) -
     baseline = dats_series(raw["ZFBDT"], f"{where} BLINE_DATE/ZFBDT")
     long_ref = raw["XBLNR_LONG"].astype(str).str.strip()
     manst = raw["MANST"].astype(str).str.strip().replace("", "0")
-    df = pd.DataFrame({
-        "company_code": raw["BUKRS"],
-        "fiscal_year": raw["GJAHR"],
-        "document_no": alpha_series(raw["BELNR"]),
-        "line_item": raw["BUZEI"],
-        "customer": alpha_series(raw["KUNNR"]),
-        "doc_type": raw["BLART"],
-        "reference": long_ref.where(long_ref != "", raw["XBLNR"]),
-        "assignment": raw["ZUONR"],
-        "document_date": doc_date,
-        "posting_date": dats_series(raw["BUDAT"], f"{where} PSTNG_DATE/BUDAT"),
-        "baseline_date": baseline.where(baseline.notna(), doc_date),
-        "due_date": net_due(baseline, doc_date, raw["ZBD1T"], raw["ZBD2T"], raw["ZBD3T"],
-                            raw["SHKZG"], raw["REBZG"]),
-        "amount": raw["WRBTR"].astype(np.int64).to_numpy() * sg,
-        "currency": raw["WAERS"],
-        "local_amount": raw["DMBTR"].astype(np.int64).to_numpy() * sg,
-        "local_currency": raw["HWAER"],
-        "dunning_level": manst.astype(np.int64),
-        "dunning_block": raw["MANSP"],
-        "payment_block": raw["ZLSPR"],
-        "special_gl": raw["UMSKZ"],
-        "invoice_ref": alpha_series(raw["REBZG"]),
-        "text": raw["SGTXT"],
-    })
+    df = pd.DataFrame(
+        {
+            "company_code": raw["BUKRS"],
+            "fiscal_year": raw["GJAHR"],
+            "document_no": alpha_series(raw["BELNR"]),
+            "line_item": raw["BUZEI"],
+            "customer": alpha_series(raw["KUNNR"]),
+            "doc_type": raw["BLART"],
+            "reference": long_ref.where(long_ref != "", raw["XBLNR"]),
+            "assignment": raw["ZUONR"],
+            "document_date": doc_date,
+            "posting_date": dats_series(raw["BUDAT"], f"{where} PSTNG_DATE/BUDAT"),
+            "baseline_date": baseline.where(baseline.notna(), doc_date),
+            "due_date": net_due(
+                baseline,
+                doc_date,
+                raw["ZBD1T"],
+                raw["ZBD2T"],
+                raw["ZBD3T"],
+                raw["SHKZG"],
+                raw["REBZG"],
+            ),
+            "amount": raw["WRBTR"].astype(np.int64).to_numpy() * sg,
+            "currency": raw["WAERS"],
+            "local_amount": raw["DMBTR"].astype(np.int64).to_numpy() * sg,
+            "local_currency": raw["HWAER"],
+            "dunning_level": manst.astype(np.int64),
+            "dunning_block": raw["MANSP"],
+            "payment_block": raw["ZLSPR"],
+            "special_gl": raw["UMSKZ"],
+            "invoice_ref": alpha_series(raw["REBZG"]),
+            "text": raw["SGTXT"],
+        }
+    )
     if schema is CLEARED_ITEMS:
         df["clearing_date"] = dats_series(raw["AUGDT"], f"{where} CLEAR_DATE/AUGDT")
         df["clearing_doc"] = alpha_series(raw["AUGBL"])
-    return _typed(df, schema, where).sort_values(list(ITEM_KEY), kind="stable").reset_index(drop=True)
+    return (
+        _typed(df, schema, where).sort_values(list(ITEM_KEY), kind="stable").reset_index(drop=True)
+    )
 
 
 def _typed(df: pd.DataFrame, schema: Schema, where: str) -> pd.DataFrame:
@@ -76,7 +89,10 @@ def _typed(df: pd.DataFrame, schema: Schema, where: str) -> pd.DataFrame:
         return schema.validate(schema.coerce(df), where)
 
 
-def open_and_cleared(raw_open: pd.DataFrame, raw_cleared: pd.DataFrame, *, noted: bool,
-                     where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return (items_frame(raw_open, OPEN_ITEMS, noted=noted, where=f"{where} open items"),
-            items_frame(raw_cleared, CLEARED_ITEMS, noted=True, where=f"{where} cleared items"))
+def open_and_cleared(
+    raw_open: pd.DataFrame, raw_cleared: pd.DataFrame, *, noted: bool, where: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (
+        items_frame(raw_open, OPEN_ITEMS, noted=noted, where=f"{where} open items"),
+        items_frame(raw_cleared, CLEARED_ITEMS, noted=True, where=f"{where} cleared items"),
+    )

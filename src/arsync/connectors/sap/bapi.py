@@ -31,14 +31,35 @@ BALANCED = "BAPI_AR_ACC_GETBALANCEDITEMS"
 
 # BAPI3007_2 → raw (SAP table) names
 FIELDS = {
-    "COMP_CODE": "BUKRS", "CUSTOMER": "KUNNR", "SP_GL_IND": "UMSKZ", "CLEAR_DATE": "AUGDT",
-    "CLR_DOC_NO": "AUGBL", "ALLOC_NMBR": "ZUONR", "FISC_YEAR": "GJAHR", "DOC_NO": "BELNR",
-    "ITEM_NUM": "BUZEI", "PSTNG_DATE": "BUDAT", "DOC_DATE": "BLDAT", "CURRENCY": "WAERS",
-    "LOC_CURRCY": "HWAER", "REF_DOC_NO": "XBLNR", "REF_DOC_NO_LONG": "XBLNR_LONG",
-    "DOC_TYPE": "BLART", "DB_CR_IND": "SHKZG", "AMT_DOCCUR": "WRBTR", "LC_AMOUNT": "DMBTR",
-    "ITEM_TEXT": "SGTXT", "BLINE_DATE": "ZFBDT", "DSCT_DAYS1": "ZBD1T", "DSCT_DAYS2": "ZBD2T",
-    "NETTERMS": "ZBD3T", "PMNT_BLOCK": "ZLSPR", "INV_REF": "REBZG", "DUNN_BLOCK": "MANSP",
-    "DUNN_LEVEL": "MANST", "DOC_STATUS": "BSTAT",
+    "COMP_CODE": "BUKRS",
+    "CUSTOMER": "KUNNR",
+    "SP_GL_IND": "UMSKZ",
+    "CLEAR_DATE": "AUGDT",
+    "CLR_DOC_NO": "AUGBL",
+    "ALLOC_NMBR": "ZUONR",
+    "FISC_YEAR": "GJAHR",
+    "DOC_NO": "BELNR",
+    "ITEM_NUM": "BUZEI",
+    "PSTNG_DATE": "BUDAT",
+    "DOC_DATE": "BLDAT",
+    "CURRENCY": "WAERS",
+    "LOC_CURRCY": "HWAER",
+    "REF_DOC_NO": "XBLNR",
+    "REF_DOC_NO_LONG": "XBLNR_LONG",
+    "DOC_TYPE": "BLART",
+    "DB_CR_IND": "SHKZG",
+    "AMT_DOCCUR": "WRBTR",
+    "LC_AMOUNT": "DMBTR",
+    "ITEM_TEXT": "SGTXT",
+    "BLINE_DATE": "ZFBDT",
+    "DSCT_DAYS1": "ZBD1T",
+    "DSCT_DAYS2": "ZBD2T",
+    "NETTERMS": "ZBD3T",
+    "PMNT_BLOCK": "ZLSPR",
+    "INV_REF": "REBZG",
+    "DUNN_BLOCK": "MANSP",
+    "DUNN_LEVEL": "MANST",
+    "DOC_STATUS": "BSTAT",
 }
 _GET = itemgetter(*FIELDS)
 _DAYS = ("ZBD1T", "ZBD2T", "ZBD3T")
@@ -55,8 +76,10 @@ def check_return(ret: dict, func: str, bukrs: str, kunnr: str) -> bool:
         log.info("%s: customer %s is not defined in company code %s", func, kunnr, bukrs)
         return False
     if typ in ("E", "A"):
-        raise DataError(f"SAP {func} (customer {kunnr} in company code {bukrs}): "
-                        f"{code} {ret.get('MESSAGE', '').strip()}")
+        raise DataError(
+            f"SAP {func} (customer {kunnr} in company code {bukrs}): "
+            f"{code} {ret.get('MESSAGE', '').strip()}"
+        )
     return True
 
 
@@ -74,8 +97,13 @@ def lineitems_raw(items: list[dict], decimals: dict[str, int], where: str) -> pd
         if missing:
             raise DataError(f"{where}: LINEITEMS lacks {', '.join(missing)}") from None
         cols = {FIELDS[f]: df[f].tolist() for f in FIELDS}
-    raw = pd.DataFrame({c: np.array(v, dtype=object) for c, v in cols.items()
-                        if c not in ("WRBTR", "DMBTR") + _DAYS})
+    raw = pd.DataFrame(
+        {
+            c: np.array(v, dtype=object)
+            for c, v in cols.items()
+            if c not in ("WRBTR", "DMBTR") + _DAYS
+        }
+    )
     raw = raw.fillna("").astype(str)
     for col, cur in (("WRBTR", "WAERS"), ("DMBTR", "HWAER")):
         raw[col] = _minor(list(cols[col]), raw[cur], decimals, raw, f"{where} {col}")
@@ -92,15 +120,18 @@ def _scaled4(values: list) -> np.ndarray | None:
         return None
     if arr.null_count:
         arr = arr.fill_null(Decimal(0))
-    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset:2 * (arr.offset + len(arr))]
+    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
+        2 * arr.offset : 2 * (arr.offset + len(arr))
+    ]
     lo, hi = words[0::2], words[1::2]
     if (hi != (lo >> 63)).any():  # beyond int64: leave it to the exact slow path
         return None
     return lo.copy()
 
 
-def _minor(values: list, currency: pd.Series, decimals: dict[str, int], raw: pd.DataFrame,
-           what: str) -> np.ndarray:
+def _minor(
+    values: list, currency: pd.Series, decimals: dict[str, int], raw: pd.DataFrame, what: str
+) -> np.ndarray:
     """External (BAPI) amounts → unsigned minor units, rounding half up; negative is an error."""
     codes, uniq = pd.factorize(currency)
     dec = np.array([currency_decimals(c, decimals) for c in uniq] + [0], dtype=np.int64)[codes]
@@ -122,9 +153,11 @@ def _minor(values: list, currency: pd.Series, decimals: dict[str, int], raw: pd.
 
 def _negative(raw: pd.DataFrame, i: int, d: Decimal, what: str):
     row = raw.iloc[i]
-    raise DataError(f"{what}: amount {d.normalize()} of document {row['BELNR']} (customer "
-                    f"{row['KUNNR']} in company code {row['BUKRS']}) is negative; BAPI amounts "
-                    "are unsigned")
+    raise DataError(
+        f"{what}: amount {d.normalize()} of document {row['BELNR']} (customer "
+        f"{row['KUNNR']} in company code {row['BUKRS']}) is negative; BAPI amounts "
+        "are unsigned"
+    )
 
 
 def _days(values: list, what: str) -> np.ndarray:
@@ -137,18 +170,28 @@ def _days(values: list, what: str) -> np.ndarray:
     return np.sign(x) * (np.abs(x) // 10_000)  # int() truncates toward zero
 
 
-def fetch_customer(client: RfcClient, bukrs: str, kunnr: str, key_date: date, cleared_from: date,
-                   noted: bool) -> tuple[list[dict], list[dict]]:
+def fetch_customer(
+    client: RfcClient, bukrs: str, kunnr: str, key_date: date, cleared_from: date, noted: bool
+) -> tuple[list[dict], list[dict]]:
     """LINEITEMS (checked, not converted) open at the key date and cleared in [cleared_from, key]."""
     where = f"customer {kunnr} in company code {bukrs}"
     key = key_date.strftime("%Y%m%d")
-    r = client.call(OPEN, where, COMPANYCODE=bukrs, CUSTOMER=kunnr, KEYDATE=key,
-                    NOTEDITEMS="X" if noted else "")
+    r = client.call(
+        OPEN, where, COMPANYCODE=bukrs, CUSTOMER=kunnr, KEYDATE=key, NOTEDITEMS="X" if noted else ""
+    )
     open_ = r.get("LINEITEMS", []) if check_return(r.get("RETURN", {}), OPEN, bukrs, kunnr) else []
     _has_fields(open_, f"{OPEN} {where}")
-    r = client.call(BALANCED, where, COMPANYCODE=bukrs, CUSTOMER=kunnr,
-                    DATE_FROM=cleared_from.strftime("%Y%m%d"), DATE_TO=key)
-    cleared = r.get("LINEITEMS", []) if check_return(r.get("RETURN", {}), BALANCED, bukrs, kunnr) else []
+    r = client.call(
+        BALANCED,
+        where,
+        COMPANYCODE=bukrs,
+        CUSTOMER=kunnr,
+        DATE_FROM=cleared_from.strftime("%Y%m%d"),
+        DATE_TO=key,
+    )
+    cleared = (
+        r.get("LINEITEMS", []) if check_return(r.get("RETURN", {}), BALANCED, bukrs, kunnr) else []
+    )
     _has_fields(cleared, f"{BALANCED} {where}")
     return open_, cleared
 
@@ -160,10 +203,19 @@ def _has_fields(items: list[dict], where: str) -> None:
         raise DataError(f"{where}: LINEITEMS lacks {', '.join(sorted(missing))}")
 
 
-def read_customer(client: RfcClient, bukrs: str, kunnr: str, key_date: date, cleared_from: date,
-                  noted: bool, decimals: dict[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_customer(
+    client: RfcClient,
+    bukrs: str,
+    kunnr: str,
+    key_date: date,
+    cleared_from: date,
+    noted: bool,
+    decimals: dict[str, int],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One customer's open and cleared items in the raw shape (for callers that read one)."""
     o, c = fetch_customer(client, bukrs, kunnr, key_date, cleared_from, noted)
     where = f"customer {kunnr} in company code {bukrs}"
-    return (lineitems_raw(o, decimals, f"{OPEN} {where}"),
-            lineitems_raw(c, decimals, f"{BALANCED} {where}"))
+    return (
+        lineitems_raw(o, decimals, f"{OPEN} {where}"),
+        lineitems_raw(c, decimals, f"{BALANCED} {where}"),
+    )

@@ -45,8 +45,10 @@ def sap_password(settings) -> Secret | None:
     user = conn.get("user")
     if s.backend != "pyrfc" or not user or any(k in conn for k in _NO_PASSWORD_LOGON):
         return None
-    return resolve(f"keyring:arsync/sap:{user}",
-                   what="SAP password (set ARSYNC_SAP__CONNECTION__PASSWD or the keyring entry)")
+    return resolve(
+        f"keyring:arsync/sap:{user}",
+        what="SAP password (set ARSYNC_SAP__CONNECTION__PASSWD or the keyring entry)",
+    )
 
 
 def connection_opener(settings, *, system=None) -> tuple[Opener, Secret | None]:
@@ -61,7 +63,9 @@ def connection_opener(settings, *, system=None) -> tuple[Opener, Secret | None]:
         params["passwd"] = pw.reveal()
     if s.backend == "pyrfc" and system is None:
         if not params:
-            raise ConfigError("sap.backend = 'pyrfc' needs [sap.connection] (ashost, sysnr, client, user)")
+            raise ConfigError(
+                "sap.backend = 'pyrfc' needs [sap.connection] (ashost, sysnr, client, user)"
+            )
         pyrfc = import_pyrfc()
         return (lambda: pyrfc.Connection(**params)), pw
     if system is None:
@@ -101,8 +105,9 @@ class CallStats:
 class RfcClient:
     """One connection, used by one thread; opened lazily, reopened after a broken session."""
 
-    def __init__(self, opener: Opener, policy: RetryPolicy, stats: CallStats,
-                 secret: Secret | None = None):
+    def __init__(
+        self, opener: Opener, policy: RetryPolicy, stats: CallStats, secret: Secret | None = None
+    ):
         self._opener, self._policy, self._stats, self._secret = opener, policy, stats, secret
         self._conn = None
 
@@ -135,7 +140,9 @@ class RfcClient:
             self._stats.add(func)
             return result
 
-        return self._policy.call(attempt, transient=is_transient, what=f"SAP {func} {where}".strip())
+        return self._policy.call(
+            attempt, transient=is_transient, what=f"SAP {func} {where}".strip()
+        )
 
     def close(self) -> None:
         if self._conn is not None:

@@ -62,8 +62,10 @@ def wa_number(text: str, what: str) -> Decimal:
     """RFC_READ_TABLE number text: right-aligned, trailing minus, '*' in front on overflow."""
     t = text.strip()
     if "*" in t:
-        raise DataError(f"{what}: value {text.strip()!r} overflowed its column in RFC_READ_TABLE "
-                        "(read it with the BAPI strategy)")
+        raise DataError(
+            f"{what}: value {text.strip()!r} overflowed its column in RFC_READ_TABLE "
+            "(read it with the BAPI strategy)"
+        )
     neg = t.endswith("-")
     if neg:
         t = t[:-1].strip()
@@ -89,11 +91,15 @@ def wa_scaled(text, places: int) -> np.ndarray | None:
     whole, _, frac = np.strings.partition(t, ".")
     whole = np.where(whole == "", "0", whole)
     frac = np.strings.ljust(frac, places, "0") if places else frac
-    ok = (np.strings.isdigit(whole) & (np.strings.str_len(whole) <= 15)
-          & (np.strings.str_len(frac) == places) & (np.strings.isdigit(frac) | (frac == "")))
+    ok = (
+        np.strings.isdigit(whole)
+        & (np.strings.str_len(whole) <= 15)
+        & (np.strings.str_len(frac) == places)
+        & (np.strings.isdigit(frac) | (frac == ""))
+    )
     if not ok.all():
         return None
-    v = whole.astype(np.int64) * 10 ** places + (frac.astype(np.int64) if places else 0)
+    v = whole.astype(np.int64) * 10**places + (frac.astype(np.int64) if places else 0)
     return np.where(neg, -v, v)
 
 
@@ -116,8 +122,15 @@ def sign(shkzg: pd.Series, what: str) -> np.ndarray:
     return np.where(shkzg.to_numpy() == "S", 1, -1).astype(np.int64)
 
 
-def net_due(baseline: pd.Series, doc_date: pd.Series, zbd1t: pd.Series, zbd2t: pd.Series,
-            zbd3t: pd.Series, shkzg: pd.Series, rebzg: pd.Series) -> pd.Series:
+def net_due(
+    baseline: pd.Series,
+    doc_date: pd.Series,
+    zbd1t: pd.Series,
+    zbd2t: pd.Series,
+    zbd3t: pd.Series,
+    shkzg: pd.Series,
+    rebzg: pd.Series,
+) -> pd.Series:
     """Net due date (reference §2.4): baseline (or document date) + net days, else discount days.
 
     A credit item without an invoice reference is due on its baseline date.  A credit that

@@ -13,8 +13,14 @@ from arsync.common.frames import CUSTOMERS
 log = logging.getLogger("arsync.sap")
 
 
-def customers_frame(knb1: pd.DataFrame, kna1: pd.DataFrame | None, knkk: pd.DataFrame | None,
-                    credit_currency: str, settings, portal_map: dict | None) -> pd.DataFrame:
+def customers_frame(
+    knb1: pd.DataFrame,
+    kna1: pd.DataFrame | None,
+    knkk: pd.DataFrame | None,
+    credit_currency: str,
+    settings,
+    portal_map: dict | None,
+) -> pd.DataFrame:
     """One row per customer of ``knb1`` (KUNNR, BUKRS, BUSAB); master data where it could be read."""
     s = settings.sap
     if not len(knb1):
@@ -23,8 +29,11 @@ def customers_frame(knb1: pd.DataFrame, kna1: pd.DataFrame | None, knkk: pd.Data
     df = pd.DataFrame({"customer": alpha_series(first["KUNNR"]).to_numpy()})
     busab = first["BUSAB"].fillna("").to_numpy()
     df["collector"] = [s.collectors.get(b, b) for b in busab]
-    a = (kna1 if kna1 is not None else pd.DataFrame(columns=["KUNNR", "NAME1", "NAME2", "ORT01",
-                                                              "BRSCH", "STCEG"]))
+    a = (
+        kna1
+        if kna1 is not None
+        else pd.DataFrame(columns=["KUNNR", "NAME1", "NAME2", "ORT01", "BRSCH", "STCEG"])
+    )
     a = a.assign(KUNNR=alpha_series(a["KUNNR"])).drop_duplicates("KUNNR").set_index("KUNNR")
     a = a.reindex(df["customer"]).fillna("")
     if kna1 is not None and (a["NAME1"] == "").any():
@@ -38,16 +47,24 @@ def customers_frame(knb1: pd.DataFrame, kna1: pd.DataFrame | None, knkk: pd.Data
     df["tax_id"] = a["STCEG"].to_numpy()
     pm = portal_map or {}
     df["portals"] = [";".join(pm.get(c, [])) for c in df["customer"]]
-    k = knkk if knkk is not None else pd.DataFrame(columns=["KUNNR", "KLIMK", "SKFOR", "SSOBL",
-                                                             "CTLPC", "CRBLB"])
+    k = (
+        knkk
+        if knkk is not None
+        else pd.DataFrame(columns=["KUNNR", "KLIMK", "SKFOR", "SSOBL", "CTLPC", "CRBLB"])
+    )
     k = k.assign(KUNNR=alpha_series(k["KUNNR"])).drop_duplicates("KUNNR").set_index("KUNNR")
     has = df["customer"].isin(k.index).to_numpy()
     k = k.reindex(df["customer"])
     cur = credit_currency or "CNY"  # internal CURR × 100 is the minor amount whatever the decimals
 
     def money(col: str) -> np.ndarray:
-        return np.array([internal_to_minor(wa_number(v, f"KNKK-{col} of {c}"), cur) if h else 0
-                         for v, c, h in zip(k[col], df["customer"], has)], dtype=np.int64)
+        return np.array(
+            [
+                internal_to_minor(wa_number(v, f"KNKK-{col} of {c}"), cur) if h else 0
+                for v, c, h in zip(k[col], df["customer"], has)
+            ],
+            dtype=np.int64,
+        )
 
     df["credit_limit"] = money("KLIMK")
     df["credit_exposure"] = money("SKFOR") + money("SSOBL")

@@ -10,7 +10,12 @@ from __future__ import annotations
 import re
 
 from arsync.common.errors import (
-    ArsyncError, AuthorizationError, ConfigError, DataError, LogonError, TransientError,
+    ArsyncError,
+    AuthorizationError,
+    ConfigError,
+    DataError,
+    LogonError,
+    TransientError,
 )
 from arsync.common.secrets import Secret, scrub
 
@@ -43,8 +48,13 @@ def describe(exc: BaseException) -> str:
     return text
 
 
-def classify(exc: BaseException, *, function: str, where: str = "",
-             secrets: tuple[Secret | str | None, ...] = ()) -> ArsyncError:
+def classify(
+    exc: BaseException,
+    *,
+    function: str,
+    where: str = "",
+    secrets: tuple[Secret | str | None, ...] = (),
+) -> ArsyncError:
     """The arsync error for an exception raised by a pyrfc-style call; attributes kept for callers."""
     if isinstance(exc, ArsyncError):
         return exc
@@ -58,10 +68,16 @@ def classify(exc: BaseException, *, function: str, where: str = "",
     if isinstance(exc, TypeError) and "RFCError" not in names:
         err = DataError(f"{head} — a parameter has the wrong Python type (RFC wants str)")
     elif "LogonError" in names or code == 2 or key == "RFC_LOGON_FAILURE":
-        err = LogonError(f"{head} — check sap.connection user / password; not retried "
-                         "(failed logons lock the user)")
-    elif ("ExternalAuthorizationError" in names or key in AUTH_KEYS or code in (29, 30)
-          or "no rfc authorization" in low):
+        err = LogonError(
+            f"{head} — check sap.connection user / password; not retried "
+            "(failed logons lock the user)"
+        )
+    elif (
+        "ExternalAuthorizationError" in names
+        or key in AUTH_KEYS
+        or code in (29, 30)
+        or "no rfc authorization" in low
+    ):
         err = AuthorizationError(f"{head} — the RFC user lacks an authorization; ask SAP security")
     elif "CommunicationError" in names or code in TRANSIENT_CODES or "connection is closed" in low:
         err = TransientError(head)

@@ -39,8 +39,11 @@ class SapPull:
     stats: dict = field(default_factory=dict)
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        return {"open_items": self.open_items, "cleared_items": self.cleared_items,
-                "customers": self.customers}
+        return {
+            "open_items": self.open_items,
+            "cleared_items": self.cleared_items,
+            "customers": self.customers,
+        }
 
 
 class _Decimals(dict):
@@ -57,7 +60,12 @@ class _Clients:
     """One RfcClient (one connection) per thread, reused for all of that thread's calls."""
 
     def __init__(self, make: Callable[[], RfcClient]):
-        self._make, self._local, self._lock, self.all = make, threading.local(), threading.Lock(), []
+        self._make, self._local, self._lock, self.all = (
+            make,
+            threading.local(),
+            threading.Lock(),
+            [],
+        )
 
     def get(self) -> RfcClient:
         c = getattr(self._local, "client", None)
@@ -72,10 +80,19 @@ class _Clients:
             c.close()
 
 
-def pull(settings, *, key_date: date | None = None, company_codes: list[str] | None = None,
-         strategy: str | None = None, progress: Progress | None = None,
-         portal_map: dict[str, list[str]] | None = None, collectors: list[str] | None = None,
-         system=None, sleep: Callable[[float], None] | None = None, chunk: int = 500) -> SapPull:
+def pull(
+    settings,
+    *,
+    key_date: date | None = None,
+    company_codes: list[str] | None = None,
+    strategy: str | None = None,
+    progress: Progress | None = None,
+    portal_map: dict[str, list[str]] | None = None,
+    collectors: list[str] | None = None,
+    system=None,
+    sleep: Callable[[float], None] | None = None,
+    chunk: int = 500,
+) -> SapPull:
     """Read SAP.  ``collectors`` (KNB1-BUSAB codes or their names in ``sap.collectors``) narrows
     the read to those collectors' customers, as ``sap.customers`` narrows it to customers.
     ``system`` (a sandbox SAP) and ``sleep`` (retry waits) are for tests and benches."""
@@ -114,22 +131,44 @@ def pull(settings, *, key_date: date | None = None, company_codes: list[str] | N
         pairs, knb1 = _pairs(reader, main, codes, s, optional, collectors)
         progress(0, 1, "master data")
         if strategy == "bapi":
-            raw_open, raw_cleared = _bapi(clients, pairs, key_date, cleared_from, s, decimals, progress)
+            raw_open, raw_cleared = _bapi(
+                clients, pairs, key_date, cleared_from, s, decimals, progress
+            )
         else:
-            raw_open, raw_cleared = _table(clients, reader, pairs, key_date, cleared_from, t001,
-                                           decimals, s.parallel, chunk, progress)
-        open_items, cleared_items = open_and_cleared(raw_open, raw_cleared, noted=s.noted_items,
-                                                     where=f"SAP {strategy}")
+            raw_open, raw_cleared = _table(
+                clients,
+                reader,
+                pairs,
+                key_date,
+                cleared_from,
+                t001,
+                decimals,
+                s.parallel,
+                chunk,
+                progress,
+            )
+        open_items, cleared_items = open_and_cleared(
+            raw_open, raw_cleared, noted=s.noted_items, where=f"SAP {strategy}"
+        )
         customers = _customers(reader, main, knb1, t001, s, settings, portal_map, optional, chunk)
     finally:
         clients.close()
     seconds = time.perf_counter() - t0
-    return SapPull(open_items, cleared_items, customers, {
-        "strategy": strategy, "key_date": key_date.isoformat(), "company_codes": codes,
-        "calls": dict(sorted(stats.calls.items())), "failed_calls": dict(stats.failures),
-        "rfc_calls": sum(stats.calls.values()), "connections": len(clients.all),
-        "seconds": round(seconds, 3),
-    })
+    return SapPull(
+        open_items,
+        cleared_items,
+        customers,
+        {
+            "strategy": strategy,
+            "key_date": key_date.isoformat(),
+            "company_codes": codes,
+            "calls": dict(sorted(stats.calls.items())),
+            "failed_calls": dict(stats.failures),
+            "rfc_calls": sum(stats.calls.values()),
+            "connections": len(clients.all),
+            "seconds": round(seconds, 3),
+        },
+    )
 
 
 def _pairs(reader, main, codes, s, optional, collectors=None):
@@ -137,13 +176,19 @@ def _pairs(reader, main, codes, s, optional, collectors=None):
     knb1 = optional(lambda: readers.knb1(reader, main, codes), "KNB1")
     if knb1 is None:
         if not wanted:
-            raise ConfigError("KNB1 cannot be read (RFC_READ_TABLE not allowed?): list the customers "
-                              "to read in sap.customers")
-        knb1 = pd.DataFrame(list(product(wanted, codes)), columns=["KUNNR", "BUKRS"]).assign(BUSAB="")
+            raise ConfigError(
+                "KNB1 cannot be read (RFC_READ_TABLE not allowed?): list the customers "
+                "to read in sap.customers"
+            )
+        knb1 = pd.DataFrame(list(product(wanted, codes)), columns=["KUNNR", "BUKRS"]).assign(
+            BUSAB=""
+        )
     elif wanted:
         knb1 = knb1[knb1["KUNNR"].isin(wanted)]
     if collectors:
-        busab = set(collectors) | {code for code, name in s.collectors.items() if name in set(collectors)}
+        busab = set(collectors) | {
+            code for code, name in s.collectors.items() if name in set(collectors)
+        }
         knb1 = knb1[knb1["BUSAB"].isin(busab)]
     knb1 = knb1.sort_values(["BUKRS", "KUNNR"]).reset_index(drop=True)
     return list(zip(knb1["BUKRS"], knb1["KUNNR"])), knb1
@@ -176,8 +221,10 @@ def _bapi(clients, pairs, key_date, cleared_from, s, decimals, progress):
 
     res = _run(pairs, one, s.parallel, progress, "customers (BAPI)")
     # one conversion for all customers: per-call frames would cost more than the calls
-    return (lineitems_raw([i for r in res for i in r[0]], decimals, f"{OPEN} LINEITEMS"),
-            lineitems_raw([i for r in res for i in r[1]], decimals, f"{BALANCED} LINEITEMS"))
+    return (
+        lineitems_raw([i for r in res for i in r[0]], decimals, f"{OPEN} LINEITEMS"),
+        lineitems_raw([i for r in res for i in r[1]], decimals, f"{BALANCED} LINEITEMS"),
+    )
 
 
 def _ranges(kunnrs: list[str], chunk: int) -> list[tuple[str, str]]:
@@ -185,7 +232,9 @@ def _ranges(kunnrs: list[str], chunk: int) -> list[tuple[str, str]]:
     return [(ks[i], ks[min(i + chunk, len(ks)) - 1]) for i in range(0, len(ks), chunk)]
 
 
-def _table(clients, reader, pairs, key_date, cleared_from, t001, decimals, parallel, chunk, progress):
+def _table(
+    clients, reader, pairs, key_date, cleared_from, t001, decimals, parallel, chunk, progress
+):
     by_code: dict[str, list[str]] = {}
     for bukrs, kunnr in pairs:
         by_code.setdefault(bukrs, []).append(kunnr)
@@ -204,21 +253,37 @@ def _table(clients, reader, pairs, key_date, cleared_from, t001, decimals, paral
     if text_open is None:
         return empty_raw(), empty_raw()
     both = pd.concat([text_open, text_cleared], ignore_index=True)
-    refs = [readers.long_refs(reader, clients.get(), b, sorted(set(g["GJAHR"])))
-            for b, g in both.groupby("BUKRS")]
+    refs = [
+        readers.long_refs(reader, clients.get(), b, sorted(set(g["GJAHR"])))
+        for b, g in both.groupby("BUKRS")
+    ]
     refs_df = pd.concat(refs, ignore_index=True) if refs else pd.DataFrame()
     local = dict(zip(t001["BUKRS"], t001["WAERS"]))
-    return (readers.finish_items(text_open, local, refs_df, decimals, "open items"),
-            readers.finish_items(text_cleared, local, refs_df, decimals, "cleared items"))
+    return (
+        readers.finish_items(text_open, local, refs_df, decimals, "open items"),
+        readers.finish_items(text_cleared, local, refs_df, decimals, "cleared items"),
+    )
 
 
 def _customers(reader, main, knb1, t001, s, settings, portal_map, optional, chunk):
     ranges = _ranges(knb1["KUNNR"].tolist(), chunk)
-    kna1 = optional(lambda: pd.concat([readers.kna1(reader, main, lo, hi) for lo, hi in ranges]
-                                      or [pd.DataFrame(columns=["KUNNR"])], ignore_index=True), "KNA1")
+    kna1 = optional(
+        lambda: pd.concat(
+            [readers.kna1(reader, main, lo, hi) for lo, hi in ranges]
+            or [pd.DataFrame(columns=["KUNNR"])],
+            ignore_index=True,
+        ),
+        "KNA1",
+    )
     area = s.credit_control_area
-    knkk = optional(lambda: pd.concat([readers.knkk(reader, main, area, lo, hi) for lo, hi in ranges]
-                                      or [pd.DataFrame(columns=["KUNNR"])], ignore_index=True), "KNKK")
+    knkk = optional(
+        lambda: pd.concat(
+            [readers.knkk(reader, main, area, lo, hi) for lo, hi in ranges]
+            or [pd.DataFrame(columns=["KUNNR"])],
+            ignore_index=True,
+        ),
+        "KNKK",
+    )
     cur = ""
     if t001 is not None:
         # T014-WAERS is not read: take the currency of the lowest company code in the area

@@ -13,9 +13,11 @@ from arsync.common.money import decimals as currency_decimals
 from arsync.connectors.sap.convert import internal_to_minor, wa_number, wa_scaled
 from arsync.connectors.sap.table import TableReader, cond_in, lit, options
 
-ITEM_FIELDS = ("BUKRS KUNNR UMSKZ AUGDT AUGBL ZUONR GJAHR BELNR BUZEI BUDAT BLDAT WAERS XBLNR "
-               "BLART SHKZG WRBTR DMBTR SGTXT ZFBDT ZBD1T ZBD2T ZBD3T ZLSPR REBZG MANSP MANST "
-               "BSTAT").split()
+ITEM_FIELDS = (
+    "BUKRS KUNNR UMSKZ AUGDT AUGBL ZUONR GJAHR BELNR BUZEI BUDAT BLDAT WAERS XBLNR "
+    "BLART SHKZG WRBTR DMBTR SGTXT ZFBDT ZBD1T ZBD2T ZBD3T ZLSPR REBZG MANSP MANST "
+    "BSTAT"
+).split()
 ITEM_KEY = ["BUKRS", "BELNR", "GJAHR", "BUZEI"]
 
 
@@ -33,44 +35,80 @@ def tcurx(r: TableReader, c: RfcClient) -> dict[str, int]:
 
 
 def knb1(r: TableReader, c: RfcClient, company_codes: list[str]) -> pd.DataFrame:
-    return r.read(c, "KNB1", ["KUNNR", "BUKRS", "BUSAB"], options(cond_in("BUKRS", company_codes)),
-                  ["KUNNR", "BUKRS"], "customers per company code")
+    return r.read(
+        c,
+        "KNB1",
+        ["KUNNR", "BUKRS", "BUSAB"],
+        options(cond_in("BUKRS", company_codes)),
+        ["KUNNR", "BUKRS"],
+        "customers per company code",
+    )
 
 
 def kna1(r: TableReader, c: RfcClient, lo: str, hi: str) -> pd.DataFrame:
-    return r.read(c, "KNA1", ["KUNNR", "NAME1", "NAME2", "ORT01", "BRSCH", "STCEG"],
-                  options(f"KUNNR BETWEEN {lit(lo)} AND {lit(hi)}"), ["KUNNR"], "customers")
+    return r.read(
+        c,
+        "KNA1",
+        ["KUNNR", "NAME1", "NAME2", "ORT01", "BRSCH", "STCEG"],
+        options(f"KUNNR BETWEEN {lit(lo)} AND {lit(hi)}"),
+        ["KUNNR"],
+        "customers",
+    )
 
 
 def knkk(r: TableReader, c: RfcClient, area: str, lo: str, hi: str) -> pd.DataFrame:
-    return r.read(c, "KNKK", ["KUNNR", "KKBER", "KLIMK", "SKFOR", "SSOBL", "CTLPC", "CRBLB"],
-                  options(f"KKBER = {lit(area)}", f"KUNNR BETWEEN {lit(lo)} AND {lit(hi)}"),
-                  ["KUNNR", "KKBER"], "credit data")
+    return r.read(
+        c,
+        "KNKK",
+        ["KUNNR", "KKBER", "KLIMK", "SKFOR", "SSOBL", "CTLPC", "CRBLB"],
+        options(f"KKBER = {lit(area)}", f"KUNNR BETWEEN {lit(lo)} AND {lit(hi)}"),
+        ["KUNNR", "KKBER"],
+        "credit data",
+    )
 
 
-def items_partition(r: TableReader, c: RfcClient, bukrs: str, lo: str, hi: str, key_date: date,
-                    cleared_from: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def items_partition(
+    r: TableReader, c: RfcClient, bukrs: str, lo: str, hi: str, key_date: date, cleared_from: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Text rows open at the key date (BSID, plus BSAD cleared later) and cleared in the range."""
     part = (f"BUKRS = {lit(bukrs)}", f"KUNNR BETWEEN {lit(lo)} AND {lit(hi)}")
     what = f"company code {bukrs} customers {lo}..{hi}"
     k = lit(_d(key_date))
     bsid = r.read(c, "BSID", ITEM_FIELDS, options(*part, f"BUDAT <= {k}"), ITEM_KEY, what)
-    bsad = r.read(c, "BSAD", ITEM_FIELDS, options(
-        *part, f"( AUGDT > {k} AND BUDAT <= {k} OR AUGDT BETWEEN {lit(_d(cleared_from))} AND {k} )"),
-        ITEM_KEY, what)
+    bsad = r.read(
+        c,
+        "BSAD",
+        ITEM_FIELDS,
+        options(
+            *part,
+            f"( AUGDT > {k} AND BUDAT <= {k} OR AUGDT BETWEEN {lit(_d(cleared_from))} AND {k} )",
+        ),
+        ITEM_KEY,
+        what,
+    )
     later = bsad["AUGDT"] > _d(key_date)
     return pd.concat([bsid, bsad[later]], ignore_index=True), bsad[~later].reset_index(drop=True)
 
 
 def long_refs(r: TableReader, c: RfcClient, bukrs: str, years: list[str]) -> pd.DataFrame:
     """BKPF long references (XBLNR_ALT) of one company code's documents in these fiscal years."""
-    return r.read(c, "BKPF", ["BUKRS", "BELNR", "GJAHR", "XBLNR_ALT"],
-                  options(f"BUKRS = {lit(bukrs)}", cond_in("GJAHR", years), "XBLNR_ALT <> ' '"),
-                  ["BUKRS", "BELNR", "GJAHR"], f"long references {bukrs}")
+    return r.read(
+        c,
+        "BKPF",
+        ["BUKRS", "BELNR", "GJAHR", "XBLNR_ALT"],
+        options(f"BUKRS = {lit(bukrs)}", cond_in("GJAHR", years), "XBLNR_ALT <> ' '"),
+        ["BUKRS", "BELNR", "GJAHR"],
+        f"long references {bukrs}",
+    )
 
 
-def finish_items(text: pd.DataFrame, local_currency: dict[str, str], refs: pd.DataFrame,
-                 decimals: dict[str, int], where: str) -> pd.DataFrame:
+def finish_items(
+    text: pd.DataFrame,
+    local_currency: dict[str, str],
+    refs: pd.DataFrame,
+    decimals: dict[str, int],
+    where: str,
+) -> pd.DataFrame:
     """Text rows → the raw item shape: internal CURR → minor units, HWAER from T001, long ref."""
     df = text.copy()
     df["HWAER"] = df["BUKRS"].map(local_currency).fillna("")
@@ -85,9 +123,14 @@ def finish_items(text: pd.DataFrame, local_currency: dict[str, str], refs: pd.Da
             currency_decimals(c, decimals)  # an unknown currency is an error, as per value
         # internal CURR (2 decimals) → minor units: external × 10^dec = internal × 100
         v = wa_scaled(df[col].to_numpy(), 2)
-        df[col] = v if v is not None else [
-            internal_to_minor(wa_number(v, f"{where} {col} of {b}"), c, decimals)
-            for v, c, b in zip(df[col], df[cur], df["BELNR"])]
+        df[col] = (
+            v
+            if v is not None
+            else [
+                internal_to_minor(wa_number(v, f"{where} {col} of {b}"), c, decimals)
+                for v, c, b in zip(df[col], df[cur], df["BELNR"])
+            ]
+        )
     for col in ("ZBD1T", "ZBD2T", "ZBD3T"):
         v = wa_scaled(df[col].to_numpy(), 0)
         df[col] = v if v is not None else [int(wa_number(v, f"{where} {col}")) for v in df[col]]

@@ -39,7 +39,9 @@ def options(*conditions: str, line: int = LINE) -> list[dict]:
     rows, cur = [], ""
     for t in tokens:
         if len(t) > line:
-            raise DataError(f"RFC_READ_TABLE: WHERE token {t[:20]}… is longer than {line} characters")
+            raise DataError(
+                f"RFC_READ_TABLE: WHERE token {t[:20]}… is longer than {line} characters"
+            )
         if cur and len(cur) + 1 + len(t) > line:
             rows.append(cur)
             cur = t
@@ -50,9 +52,15 @@ def options(*conditions: str, line: int = LINE) -> list[dict]:
     return [{"TEXT": r} for r in rows]
 
 
-def plan_groups(widths: dict[str, int], key: list[str], wanted: list[str],
-                limit: int = ROW_LIMIT, delimiter: int = 0) -> list[list[str]]:
+def plan_groups(
+    widths: dict[str, int],
+    key: list[str],
+    wanted: list[str],
+    limit: int = ROW_LIMIT,
+    delimiter: int = 0,
+) -> list[list[str]]:
     """Split ``wanted`` into groups that, each with the key fields, fit in ``limit`` characters."""
+
     def size(fs: list[str]) -> int:
         return sum(widths[f] for f in fs) + delimiter * max(0, len(fs) - 1)
 
@@ -64,8 +72,10 @@ def plan_groups(widths: dict[str, int], key: list[str], wanted: list[str],
             cur.append(f)
             continue
         if len(cur) == len(key):
-            raise DataError(f"RFC_READ_TABLE: field {f} ({widths[f]}) does not fit beside the key "
-                            f"in a {limit}-character row")
+            raise DataError(
+                f"RFC_READ_TABLE: field {f} ({widths[f]}) does not fit beside the key "
+                f"in a {limit}-character row"
+            )
         groups.append(cur)
         cur = list(key) + [f]
     if len(cur) > len(key) or not groups:
@@ -81,21 +91,38 @@ class TableReader:
         self._lock = threading.Lock()
         self._layouts = {}
 
-    def layout(self, client: RfcClient, table: str, fields: list[str]) -> dict[str, tuple[int, int, str]]:
+    def layout(
+        self, client: RfcClient, table: str, fields: list[str]
+    ) -> dict[str, tuple[int, int, str]]:
         """Widths from a NO_DATA call (which skips the 512 check), cached per table."""
         with self._lock:
             known = self._layouts.get(table, {})
             if all(f in known for f in fields):
                 return known
-        r = client.call("RFC_READ_TABLE", f"{table} layout", QUERY_TABLE=table, NO_DATA="X",
-                        FIELDS=[{"FIELDNAME": f} for f in fields])
-        lay = {x["FIELDNAME"].strip(): (int(x["OFFSET"]), int(x["LENGTH"]), x["TYPE"]) for x in r["FIELDS"]}
+        r = client.call(
+            "RFC_READ_TABLE",
+            f"{table} layout",
+            QUERY_TABLE=table,
+            NO_DATA="X",
+            FIELDS=[{"FIELDNAME": f} for f in fields],
+        )
+        lay = {
+            x["FIELDNAME"].strip(): (int(x["OFFSET"]), int(x["LENGTH"]), x["TYPE"])
+            for x in r["FIELDS"]
+        }
         with self._lock:
             self._layouts.setdefault(table, {}).update(lay)
             return self._layouts[table]
 
-    def read(self, client: RfcClient, table: str, fields: list[str], where: list[dict],
-             key: list[str], what: str = "") -> pd.DataFrame:
+    def read(
+        self,
+        client: RfcClient,
+        table: str,
+        fields: list[str],
+        where: list[dict],
+        key: list[str],
+        what: str = "",
+    ) -> pd.DataFrame:
         lay = self.layout(client, table, fields)
         widths = {f: lay[f][1] for f in fields}
         limit = self.limit
@@ -108,26 +135,40 @@ class TableReader:
                 if getattr(exc, "sap_key", "") != "DATA_BUFFER_EXCEEDED" or limit <= 64:
                     raise
                 limit //= 2
-                log.warning("RFC_READ_TABLE %s: DATA_BUFFER_EXCEEDED; reading narrower field groups "
-                            "(%d characters)", table, limit)
+                log.warning(
+                    "RFC_READ_TABLE %s: DATA_BUFFER_EXCEEDED; reading narrower field groups "
+                    "(%d characters)",
+                    table,
+                    limit,
+                )
         out = parts[0]
         for p in parts[1:]:
             n = len(out)
             out = out.merge(p, on=key, how="inner", validate="one_to_one")
             if len(out) != n or len(p) != n:
-                raise DataError(f"RFC_READ_TABLE {table} ({what}): field groups returned different "
-                                f"rows ({n} vs {len(p)}); the data changed while reading, run again")
+                raise DataError(
+                    f"RFC_READ_TABLE {table} ({what}): field groups returned different "
+                    f"rows ({n} vs {len(p)}); the data changed while reading, run again"
+                )
         return out[fields]
 
     def _read_group(self, client, table, group, where, what) -> pd.DataFrame:
-        r = client.call("RFC_READ_TABLE", f"{table} {what}".strip(), QUERY_TABLE=table,
-                        FIELDS=[{"FIELDNAME": f} for f in group], OPTIONS=where)
-        spec = [(x["FIELDNAME"].strip(), int(x["OFFSET"]), int(x["LENGTH"]), x["TYPE"]) for x in r["FIELDS"]]
+        r = client.call(
+            "RFC_READ_TABLE",
+            f"{table} {what}".strip(),
+            QUERY_TABLE=table,
+            FIELDS=[{"FIELDNAME": f} for f in group],
+            OPTIONS=where,
+        )
+        spec = [
+            (x["FIELDNAME"].strip(), int(x["OFFSET"]), int(x["LENGTH"]), x["TYPE"])
+            for x in r["FIELDS"]
+        ]
         total = max(o + n for _, o, n, _ in spec) if spec else 0
         wa = [d["WA"] for d in r["DATA"]]
         cols: dict[str, list] = {name: [] for name, *_ in spec}
         for i in range(0, len(wa), _BLOCK):
-            _cut(wa[i:i + _BLOCK], spec, total, cols)
+            _cut(wa[i : i + _BLOCK], spec, total, cols)
         return pd.DataFrame(cols, columns=[s[0] for s in spec], dtype=object)
 
 
@@ -145,6 +186,6 @@ def _cut(wa: list[str], spec, total: int, cols: dict[str, list]) -> None:
         return
     cp = np.array(wa, dtype=f"<U{total}").view(np.uint32).reshape(len(wa), total)
     for name, off, n, typ in spec:
-        field = np.ascontiguousarray(cp[:, off:off + n]).view(f"<U{n}").ravel()
+        field = np.ascontiguousarray(cp[:, off : off + n]).view(f"<U{n}").ravel()
         field = np.strings.rstrip(field) if typ == "C" else np.strings.strip(field)
         cols[name].extend(field.tolist())

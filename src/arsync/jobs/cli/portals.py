@@ -20,8 +20,10 @@ def portals() -> None:
 
 def _line(o: P.Outcome) -> None:
     extra = f" — {o.reason}" if o.reason else ""
-    click.echo(f"{o.portal}/{o.account}: {o.outcome} ({o.records} records, {o.attempts} attempt(s), "
-               f"{o.seconds:.1f}s){extra}")
+    click.echo(
+        f"{o.portal}/{o.account}: {o.outcome} ({o.records} records, {o.attempts} attempt(s), "
+        f"{o.seconds:.1f}s){extra}"
+    )
 
 
 def _read_invoices(path: str | None) -> dict[str, list[str]] | None:
@@ -32,7 +34,9 @@ def _read_invoices(path: str | None) -> dict[str, list[str]] | None:
     with open(path, newline="", encoding="utf-8-sig") as fh:
         rd = csv.DictReader(fh)
         if not rd.fieldnames or not {"customer", "invoice_no"} <= set(rd.fieldnames):
-            raise click.BadParameter(f"{path}: needs the columns customer and invoice_no", param_hint="--invoices")
+            raise click.BadParameter(
+                f"{path}: needs the columns customer and invoice_no", param_hint="--invoices"
+            )
         for row in rd:
             out.setdefault(row["customer"].strip(), []).append(row["invoice_no"].strip())
     return out
@@ -40,24 +44,46 @@ def _read_invoices(path: str | None) -> dict[str, list[str]] | None:
 
 @portals.command("fetch")
 @click.option("--portal", "portal_ids", multiple=True, help="Portal id; repeatable (default: all).")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=None, help="Accounts read at once.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx"]), default="csv", show_default=True)
-@click.option("--invoices", type=click.Path(exists=True, dir_okay=False),
-              help="CSV customer,invoice_no for search-only portals (sandbox: from the world).")
+@click.option(
+    "--concurrency", type=click.IntRange(1, 64), default=None, help="Accounts read at once."
+)
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet", "xlsx"]),
+    default="csv",
+    show_default=True,
+)
+@click.option(
+    "--invoices",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV customer,invoice_no for search-only portals (sandbox: from the world).",
+)
 @click.pass_context
 def fetch_cmd(ctx, portal_ids, concurrency, out_dir, fmt, invoices) -> None:
     """Read every account of the chosen portals; write portal_records and portal_outcomes."""
     settings = ctx.find_root().obj["settings"]
-    result = P.fetch(settings, list(portal_ids) or None, concurrency, out_dir,
-                     invoice_numbers=_read_invoices(invoices), progress=_line)
+    result = P.fetch(
+        settings,
+        list(portal_ids) or None,
+        concurrency,
+        out_dir,
+        invoice_numbers=_read_invoices(invoices),
+        progress=_line,
+    )
     frames = {"portal_records": result.records, "portal_outcomes": result.outcomes_frame()}
     paths = _write(frames, out_dir, fmt)
     for name, df in frames.items():
         click.echo(f"{name}: {len(df)} rows → {paths[name]}")
     bad = [o for o in result.outcomes if o.outcome != "ok"]
     if bad:
-        click.echo(f"{len(bad)} of {len(result.outcomes)} account(s) not read; see portal_outcomes", err=True)
+        click.echo(
+            f"{len(bad)} of {len(result.outcomes)} account(s) not read; see portal_outcomes",
+            err=True,
+        )
         ctx.exit(1)
 
 
@@ -76,13 +102,20 @@ def _write(frames, out_dir: str, fmt: str) -> dict[str, Path]:
 
 @portals.command("check")
 @click.argument("portal_id")
-@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Evidence folder.")
+@click.option(
+    "--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Evidence folder."
+)
 @click.pass_context
 def check_cmd(ctx, portal_id, out_dir) -> None:
     """Log in and validate the layout on the first page only."""
     settings = ctx.find_root().obj["settings"]
-    result = P.fetch(settings, [portal_id], out_dir=out_dir or Path(settings.runs.out_dir) / "check",
-                     first_page_only=True, progress=_line)
+    result = P.fetch(
+        settings,
+        [portal_id],
+        out_dir=out_dir or Path(settings.runs.out_dir) / "check",
+        first_page_only=True,
+        progress=_line,
+    )
     if any(o.outcome != "ok" for o in result.outcomes):
         ctx.exit(1)
     click.echo(f"{portal_id}: layout as declared")
@@ -90,9 +123,15 @@ def check_cmd(ctx, portal_id, out_dir) -> None:
 
 @portals.command("login")
 @click.argument("account")
-@click.option("--terminal", is_flag=True, help="No browser window: answer captcha/SMS prompts here.")
-@click.option("--solver", default="manual", show_default=True, help="manual | sandbox | module:factory")
-@click.option("--wait", "wait_s", default=300, show_default=True, help="Seconds to wait for a person.")
+@click.option(
+    "--terminal", is_flag=True, help="No browser window: answer captcha/SMS prompts here."
+)
+@click.option(
+    "--solver", default="manual", show_default=True, help="manual | sandbox | module:factory"
+)
+@click.option(
+    "--wait", "wait_s", default=300, show_default=True, help="Seconds to wait for a person."
+)
 @click.pass_context
 def login_cmd(ctx, account, terminal, solver, wait_s) -> None:
     """Log in to ACCOUNT (portal/account) and keep the session, encrypted, for later fetches."""
@@ -105,8 +144,16 @@ def login_cmd(ctx, account, terminal, solver, wait_s) -> None:
         chosen, handle, _ = P.open_sandbox(chosen, settings)
     try:
         portal, acc = find_account(chosen, account)
-        path = asyncio.run(login_async(settings, portal, acc, visible=not terminal,
-                                       solver=make_solver(solver) if terminal else None, wait_s=wait_s))
+        path = asyncio.run(
+            login_async(
+                settings,
+                portal,
+                acc,
+                visible=not terminal,
+                solver=make_solver(solver) if terminal else None,
+                wait_s=wait_s,
+            )
+        )
     finally:
         if handle is not None:
             handle.close()

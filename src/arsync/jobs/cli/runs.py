@@ -22,16 +22,28 @@ def _date(ctx, param, value):
 
 
 @cli.command("nightly")
-@click.option("--as-of", callback=_date, help="Key date (default today; on the sandbox the world's date).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (runs.out_dir).")
-@click.option("--resume", is_flag=True, help="Continue the last failed run from its last finished stage.")
+@click.option(
+    "--as-of", callback=_date, help="Key date (default today; on the sandbox the world's date)."
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (runs.out_dir)."
+)
+@click.option(
+    "--resume", is_flag=True, help="Continue the last failed run from its last finished stage."
+)
 @click.option("--strategy", type=click.Choice(["bapi", "table"]), help="SAP read strategy.")
 @click.option("--company-code", "company_codes", multiple=True, help="Company code (repeatable).")
 @click.pass_context
 def nightly(ctx, as_of, out_dir, resume, strategy, company_codes):
     """SAP pull → portal fetch → reconcile → worksheets → run summary."""
-    s = settings_from(ctx, **{"sap.strategy": strategy, "runs.out_dir": out_dir,
-                              "sap.company_codes": list(company_codes) or None})
+    s = settings_from(
+        ctx,
+        **{
+            "sap.strategy": strategy,
+            "runs.out_dir": out_dir,
+            "sap.company_codes": list(company_codes) or None,
+        },
+    )
     res = run(s, kind="nightly", as_of=as_of, out_dir=out_dir, resume=resume, echo=click.echo)
     _print_result(res)
 
@@ -42,13 +54,19 @@ def nightly(ctx, as_of, out_dir, resume, strategy, company_codes):
 @click.option("--company-code", "company_codes", multiple=True, help="Company code (repeatable).")
 @click.option("--as-of", callback=_date, help="Key date (default today).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder.")
-@click.option("--from-files", "from_files", type=click.Path(exists=True, file_okay=False),
-              help="Read open_items / customers / portal_records (CSV or XLSX, or an FBL5N export) "
-                   "from this folder instead of SAP and the portals.")
+@click.option(
+    "--from-files",
+    "from_files",
+    type=click.Path(exists=True, file_okay=False),
+    help="Read open_items / customers / portal_records (CSV or XLSX, or an FBL5N export) "
+    "from this folder instead of SAP and the portals.",
+)
 @click.option("--strict", is_flag=True, help="With --from-files: stop at the first bad row.")
 @click.option("--resume", is_flag=True, help="Continue the last failed on-demand run.")
 @click.pass_context
-def reconcile_cmd(ctx, customers, collectors, company_codes, as_of, out_dir, from_files, strict, resume):
+def reconcile_cmd(
+    ctx, customers, collectors, company_codes, as_of, out_dir, from_files, strict, resume
+):
     """Reconcile on demand: narrowed to customers / collectors / company codes, or from files."""
     s = settings_from(ctx, **{"runs.out_dir": out_dir})
     if from_files:
@@ -56,18 +74,33 @@ def reconcile_cmd(ctx, customers, collectors, company_codes, as_of, out_dir, fro
 
         if not out_dir:
             raise click.UsageError("--from-files needs --out DIR")
-        reconcile_files(s, Path(from_files), Path(out_dir), as_of=as_of or date.today(),
-                        strict=strict, echo=click.echo)
+        reconcile_files(
+            s,
+            Path(from_files),
+            Path(out_dir),
+            as_of=as_of or date.today(),
+            strict=strict,
+            echo=click.echo,
+        )
         return
     scope = Scope(tuple(customers), tuple(collectors), tuple(company_codes))
-    res = run(s, kind="reconcile", as_of=as_of, scope=scope, out_dir=out_dir, resume=resume,
-              echo=click.echo)
+    res = run(
+        s,
+        kind="reconcile",
+        as_of=as_of,
+        scope=scope,
+        out_dir=out_dir,
+        resume=resume,
+        echo=click.echo,
+    )
     _print_result(res)
 
 
 @cli.command("runs")
 @click.option("--limit", default=10, show_default=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder of the store.")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), help="Output folder of the store."
+)
 @click.pass_context
 def runs_cmd(ctx, limit, out_dir):
     """Recent runs with their stages and outcome."""
@@ -78,13 +111,20 @@ def runs_cmd(ctx, limit, out_dir):
     for r in infos:
         took = (r.finished_at - r.started_at).total_seconds() if r.finished_at else None
         scope = " ".join(f"{k}={','.join(v)}" for k, v in r.scope.items())
-        click.echo(f"{r.run_id}  {r.kind:<9} as of {r.as_of}  {r.status:<8}"
-                   + (f" {took:.1f}s" if took is not None else "") + (f"  [{scope}]" if scope else ""))
+        click.echo(
+            f"{r.run_id}  {r.kind:<9} as of {r.as_of}  {r.status:<8}"
+            + (f" {took:.1f}s" if took is not None else "")
+            + (f"  [{scope}]" if scope else "")
+        )
         for stg in r.stages:
-            counts = ", ".join(f"{k}={v}" for k, v in stg["counts"].items() if not isinstance(v, (dict, list)))
+            counts = ", ".join(
+                f"{k}={v}" for k, v in stg["counts"].items() if not isinstance(v, (dict, list))
+            )
             secs = f"{stg['seconds']:.1f}s" if stg["seconds"] is not None else ""
-            click.echo(f"    {stg['stage']:<11} {stg['status']:<8} {secs:>7}  {counts}"
-                       + (f"  error: {stg['error']}" if stg["error"] else ""))
+            click.echo(
+                f"    {stg['stage']:<11} {stg['status']:<8} {secs:>7}  {counts}"
+                + (f"  error: {stg['error']}" if stg["error"] else "")
+            )
 
 
 def _print_result(res) -> None:

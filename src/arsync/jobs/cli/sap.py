@@ -17,12 +17,22 @@ def sap() -> None:
 
 
 @sap.command("pull")
-@click.option("--key-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Open items as of this date (default today).")
+@click.option(
+    "--key-date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Open items as of this date (default today).",
+)
 @click.option("--company-code", "company_codes", multiple=True, help="Company code; repeatable.")
-@click.option("--strategy", type=click.Choice(["bapi", "table"]), default=None,
-              help="BAPIs per customer, or RFC_READ_TABLE by key ranges (default: sap.strategy).")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option(
+    "--strategy",
+    type=click.Choice(["bapi", "table"]),
+    default=None,
+    help="BAPIs per customer, or RFC_READ_TABLE by key ranges (default: sap.strategy).",
+)
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder."
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.pass_context
 def pull_cmd(ctx: click.Context, key_date, company_codes, strategy, out_dir, fmt) -> None:
@@ -30,15 +40,22 @@ def pull_cmd(ctx: click.Context, key_date, company_codes, strategy, out_dir, fmt
     settings = ctx.find_root().obj["settings"]
     kd: date | None = key_date.date() if key_date else None
     with _progress() as progress:
-        result = pull(settings, key_date=kd, company_codes=list(company_codes) or None,
-                          strategy=strategy, progress=progress)
+        result = pull(
+            settings,
+            key_date=kd,
+            company_codes=list(company_codes) or None,
+            strategy=strategy,
+            progress=progress,
+        )
     paths = write_frames(result.frames(), out_dir, fmt)
     for name, df in result.frames().items():
         click.echo(f"{name}: {len(df)} rows → {paths[name]}")
     st = result.stats
     calls = ", ".join(f"{k} {v}" for k, v in st["calls"].items())
-    click.echo(f"{st['strategy']} at {st['key_date']}: {st['rfc_calls']} RFC calls ({calls}) "
-               f"in {st['seconds']:.1f}s")
+    click.echo(
+        f"{st['strategy']} at {st['key_date']}: {st['rfc_calls']} RFC calls ({calls}) "
+        f"in {st['seconds']:.1f}s"
+    )
 
 
 class _progress:

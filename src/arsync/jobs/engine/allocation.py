@@ -30,8 +30,12 @@ def choose(cand: pd.DataFrame, recs: pd.DataFrame) -> pd.DataFrame:
     c["_read"] = c["rpos"].map(r["fetched_at"])
     c["n_records"] = c.groupby("ipos")["rpos"].transform("size").astype("int64")
     # rpos follows (portal, account, record_id): the last tie-break costs no string sort.
-    c = c.sort_values(["ipos", "_dead", "_date", "_read", "rpos"],
-                      ascending=[True, True, False, False, True], na_position="last", kind="stable")
+    c = c.sort_values(
+        ["ipos", "_dead", "_date", "_read", "rpos"],
+        ascending=[True, True, False, False, True],
+        na_position="last",
+        kind="stable",
+    )
     out = c.drop_duplicates("ipos", keep="first")
     return out[["ipos", "rpos", "rule", "confidence", "n_records"]].reset_index(drop=True)
 
@@ -42,20 +46,33 @@ def cleared_invoice_keys(ci: pd.DataFrame, offset: int) -> pd.DataFrame:
     inv = ci.loc[ci["amount"].gt(0)]
     k = invoice_keys(inv["reference"])
     p = k["pos"].to_numpy()
-    return pd.DataFrame({
-        "customer": inv["customer"].to_numpy()[p], "key": k["key"], "tail": k["tail"],
-        "basis_id": offset + inv.index.to_numpy()[p], "basis_amount": inv["amount"].to_numpy()[p],
-    })
+    return pd.DataFrame(
+        {
+            "customer": inv["customer"].to_numpy()[p],
+            "key": k["key"],
+            "tail": k["tail"],
+            "basis_id": offset + inv.index.to_numpy()[p],
+            "basis_amount": inv["amount"].to_numpy()[p],
+        }
+    )
 
 
-def split(chosen: pd.DataFrame, items: pd.DataFrame, recs: pd.DataFrame, rkeys: pd.DataFrame,
-          ckeys: pd.DataFrame) -> pd.DataFrame:
+def split(
+    chosen: pd.DataFrame,
+    items: pd.DataFrame,
+    recs: pd.DataFrame,
+    rkeys: pd.DataFrame,
+    ckeys: pd.DataFrame,
+) -> pd.DataFrame:
     """``chosen`` plus ``share_amount`` and ``share_paid`` (Int64; NA when the record shows none)."""
     if not len(chosen):
-        return chosen.assign(share_amount=pd.Series(dtype="Int64"), share_paid=pd.Series(dtype="Int64"))
+        return chosen.assign(
+            share_amount=pd.Series(dtype="Int64"), share_paid=pd.Series(dtype="Int64")
+        )
     it = items.set_index("ipos")
     ch = chosen.assign(
-        customer=chosen["ipos"].map(it["customer"]), basis_id=chosen["ipos"].map(it["basis_id"]),
+        customer=chosen["ipos"].map(it["customer"]),
+        basis_id=chosen["ipos"].map(it["basis_id"]),
         basis_amount=chosen["ipos"].map(it["basis_amount"]).astype("int64"),
     )
     # Cleared invoices the same records name (only records that name more than one invoice).
@@ -68,7 +85,9 @@ def split(chosen: pd.DataFrame, items: pd.DataFrame, recs: pd.DataFrame, rkeys: 
     long_both = tails["key"].str.len().gt(TAIL_DIGITS) & tails["key_c"].str.len().gt(TAIL_DIGITS)
     tails = tails.loc[~long_both, ["rpos", "basis_id", "basis_amount"]]
     cover = pd.concat([ch[["rpos", "basis_id", "basis_amount"]], exact, tails], ignore_index=True)
-    cover = cover.drop_duplicates(["rpos", "basis_id"]).sort_values(["rpos", "basis_id"], kind="stable")
+    cover = cover.drop_duplicates(["rpos", "basis_id"]).sort_values(
+        ["rpos", "basis_id"], kind="stable"
+    )
     cover["cum"] = cover.groupby("rpos")["basis_amount"].cumsum()
     cover["total"] = cover.groupby("rpos")["basis_amount"].transform("sum")
     rr = recs.set_index("rpos")

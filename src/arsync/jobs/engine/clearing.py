@@ -17,8 +17,14 @@ import pandas as pd
 MAX_ROUNDS = 8
 
 
-def propose(oi: pd.DataFrame, finding: pd.Series, rpos: np.ndarray, recs: pd.DataFrame,
-            as_of: pd.Timestamp, tol: int) -> pd.Series:
+def propose(
+    oi: pd.DataFrame,
+    finding: pd.Series,
+    rpos: np.ndarray,
+    recs: pd.DataFrame,
+    as_of: pd.Timestamp,
+    tol: int,
+) -> pd.Series:
     """``company/year/doc/item`` of the proposed payment per open item ('' when none)."""
     out = pd.Series([""] * len(oi), dtype=object)
     pna = np.flatnonzero(finding.eq("PAID_NOT_APPLIED").to_numpy())
@@ -31,20 +37,37 @@ def propose(oi: pd.DataFrame, finding: pd.Series, rpos: np.ndarray, recs: pd.Dat
     rec_total = recs["amount"].to_numpy()[rp]
     total = pd.array(np.where(pd.isna(paid_total), rec_total, paid_total), dtype="Int64")
     split = group_size > 1
-    t = pd.DataFrame({
-        "target": np.where(split, -1 - rp, pna),  # one target per split record, else per item
-        "customer": oi["customer"].to_numpy()[pna], "currency": oi["currency"].to_numpy()[pna],
-        "want": np.where(split, pd.Series(total).fillna(-1).to_numpy(), oi["amount"].to_numpy()[pna]),
-        "when": pd.Series(recs["paid_date"].to_numpy()[rp]).fillna(as_of).to_numpy(),
-        "ipos": pna,
-    })
+    t = pd.DataFrame(
+        {
+            "target": np.where(split, -1 - rp, pna),  # one target per split record, else per item
+            "customer": oi["customer"].to_numpy()[pna],
+            "currency": oi["currency"].to_numpy()[pna],
+            "want": np.where(
+                split, pd.Series(total).fillna(-1).to_numpy(), oi["amount"].to_numpy()[pna]
+            ),
+            "when": pd.Series(recs["paid_date"].to_numpy()[rp]).fillna(as_of).to_numpy(),
+            "ipos": pna,
+        }
+    )
     targets = t.drop_duplicates("target")
-    p = pd.DataFrame({
-        "cpos": np.arange(len(pay)), "customer": pay["customer"].to_numpy(), "currency": pay["currency"].to_numpy(),
-        "got": -pay["amount"].to_numpy(), "posted": pay["posting_date"].to_numpy(),
-        "doc": (pay["company_code"] + "/" + pay["fiscal_year"] + "/" + pay["document_no"] + "/"
-                + pay["line_item"]).to_numpy(),
-    })
+    p = pd.DataFrame(
+        {
+            "cpos": np.arange(len(pay)),
+            "customer": pay["customer"].to_numpy(),
+            "currency": pay["currency"].to_numpy(),
+            "got": -pay["amount"].to_numpy(),
+            "posted": pay["posting_date"].to_numpy(),
+            "doc": (
+                pay["company_code"]
+                + "/"
+                + pay["fiscal_year"]
+                + "/"
+                + pay["document_no"]
+                + "/"
+                + pay["line_item"]
+            ).to_numpy(),
+        }
+    )
     c = targets.merge(p, on=["customer", "currency"])
     c = c.loc[(c["got"] - c["want"]).abs().le(tol)]
     c = c.assign(dist=(c["posted"] - c["when"]).dt.days.abs().fillna(10**6))

@@ -18,13 +18,33 @@ import pandas as pd
 from arsync.common.money import DECIMALS
 
 _LIVE = {"SUBMITTED", "ACCEPTED", "UNDER_REVIEW", "APPROVED", "PAYING", "UNKNOWN"}
-REC_COLS = ["portal", "record_id", "status", "status_text", "status_date", "paid_date",
-            "payment_ref", "expected_pay_date", "reason", "currency", "paid_amount"]
+REC_COLS = [
+    "portal",
+    "record_id",
+    "status",
+    "status_text",
+    "status_date",
+    "paid_date",
+    "payment_ref",
+    "expected_pay_date",
+    "reason",
+    "currency",
+    "paid_amount",
+]
 
 
-def decide(oi: pd.DataFrame, items: pd.DataFrame, chosen: pd.DataFrame, ambiguous: pd.DataFrame,
-           recs: pd.DataFrame, cust_portals: pd.Series, stale: dict[str, pd.Timestamp],
-           as_of: pd.Timestamp, tol: int, stuck_days: int) -> pd.DataFrame:
+def decide(
+    oi: pd.DataFrame,
+    items: pd.DataFrame,
+    chosen: pd.DataFrame,
+    ambiguous: pd.DataFrame,
+    recs: pd.DataFrame,
+    cust_portals: pd.Series,
+    stale: dict[str, pd.Timestamp],
+    as_of: pd.Timestamp,
+    tol: int,
+    stuck_days: int,
+) -> pd.DataFrame:
     """The record-derived worklist columns, one row per open item (index = ipos)."""
     n = len(oi)
     ch = chosen.set_index("ipos").reindex(range(n))
@@ -50,15 +70,35 @@ def decide(oi: pd.DataFrame, items: pd.DataFrame, chosen: pd.DataFrame, ambiguou
     # the invoice itself is not among the cleared items read (cleared before the window), the
     # portal's "paid" cannot be weighed against it: the customer paid what it meant to pay, and
     # the remainder is a short payment to look into, not cash waiting to be applied.
-    orphan_rest = (~credit & oi["invoice_ref"].ne("").to_numpy()
-                   & ~items["via_ref"].to_numpy(dtype=bool))
+    orphan_rest = (
+        ~credit & oi["invoice_ref"].ne("").to_numpy() & ~items["via_ref"].to_numpy(dtype=bool)
+    )
     conds = [
-        credit, stale_hit & ~credit, amb, ~hit & portals.ne("").to_numpy(), ~hit,
-        status == "CANCELLED", status == "REJECTED", cur_diff | share_diff, is_paid & paid_diff,
-        is_paid & orphan_rest, is_paid,
+        credit,
+        stale_hit & ~credit,
+        amb,
+        ~hit & portals.ne("").to_numpy(),
+        ~hit,
+        status == "CANCELLED",
+        status == "REJECTED",
+        cur_diff | share_diff,
+        is_paid & paid_diff,
+        is_paid & orphan_rest,
+        is_paid,
     ]
-    names = ["UNAPPLIED_CREDIT", "STALE", "AMBIGUOUS", "NOT_SUBMITTED", "NO_PORTAL", "NOT_SUBMITTED",
-             "REJECTED", "AMOUNT_MISMATCH", "AMOUNT_MISMATCH", "AMOUNT_MISMATCH", "PAID_NOT_APPLIED"]
+    names = [
+        "UNAPPLIED_CREDIT",
+        "STALE",
+        "AMBIGUOUS",
+        "NOT_SUBMITTED",
+        "NO_PORTAL",
+        "NOT_SUBMITTED",
+        "REJECTED",
+        "AMOUNT_MISMATCH",
+        "AMOUNT_MISMATCH",
+        "AMOUNT_MISMATCH",
+        "PAID_NOT_APPLIED",
+    ]
     finding = pd.Series(np.select(conds, names, default="IN_PROCESS"), dtype=object)
 
     out = pd.DataFrame(index=pd.RangeIndex(n))
@@ -78,20 +118,40 @@ def decide(oi: pd.DataFrame, items: pd.DataFrame, chosen: pd.DataFrame, ambiguou
     last_read = pd.to_datetime(stale_date.where(hit, unmatched_stale.map(stale))).dt.normalize()
     age = age.where(~stale_hit, (as_of - last_read).dt.days.astype("Int64"))
     out["status_age_days"] = age
-    out["stuck"] = (np.isin(status, list(_LIVE)) & hit & age.gt(stuck_days).fillna(False).to_numpy(dtype=bool))
-    out["reason"] = _reasons(oi, items, out, rec, ambiguous, recs, portals, last_read, share, paid, cur_diff, tol)
-    rest = (finding.to_numpy() == "AMOUNT_MISMATCH") & is_paid & orphan_rest & ~share_diff & ~paid_diff & ~cur_diff
-    out.loc[rest, "reason"] = ("portal shows it paid; remainder of a short payment of invoice "
-                               + oi["invoice_ref"].to_numpy()[rest] + " (cleared before the cleared items read)")
+    out["stuck"] = (
+        np.isin(status, list(_LIVE)) & hit & age.gt(stuck_days).fillna(False).to_numpy(dtype=bool)
+    )
+    out["reason"] = _reasons(
+        oi, items, out, rec, ambiguous, recs, portals, last_read, share, paid, cur_diff, tol
+    )
+    rest = (
+        (finding.to_numpy() == "AMOUNT_MISMATCH")
+        & is_paid
+        & orphan_rest
+        & ~share_diff
+        & ~paid_diff
+        & ~cur_diff
+    )
+    out.loc[rest, "reason"] = (
+        "portal shows it paid; remainder of a short payment of invoice "
+        + oi["invoice_ref"].to_numpy()[rest]
+        + " (cleared before the cleared items read)"
+    )
     return out
 
 
 def _take(recs: pd.DataFrame, rpos: np.ndarray) -> pd.DataFrame:
     safe = np.where(rpos >= 0, rpos, 0)
     if not len(recs):
-        return pd.DataFrame({c: pd.Series([""] * len(rpos), dtype=object) if c not in (
-            "status_date", "paid_date", "expected_pay_date") else pd.Series([pd.NaT] * len(rpos), dtype="datetime64[ns]")
-            for c in REC_COLS} | {"paid_amount": pd.Series([pd.NA] * len(rpos), dtype="Int64")})
+        return pd.DataFrame(
+            {
+                c: pd.Series([""] * len(rpos), dtype=object)
+                if c not in ("status_date", "paid_date", "expected_pay_date")
+                else pd.Series([pd.NaT] * len(rpos), dtype="datetime64[ns]")
+                for c in REC_COLS
+            }
+            | {"paid_amount": pd.Series([pd.NA] * len(rpos), dtype="Int64")}
+        )
     return recs[REC_COLS].iloc[safe].reset_index(drop=True)
 
 
@@ -109,7 +169,7 @@ def money(minor: pd.Series, currency: pd.Series) -> pd.Series:
     """Minor units as plain major-unit text (``123456`` CNY → ``1234.56``), vectorised."""
     m = pd.Series(minor).astype("Int64").fillna(0).astype("int64").to_numpy()
     d = pd.Series(currency).map(DECIMALS).fillna(2).astype("int64").to_numpy()
-    scale = 10 ** d
+    scale = 10**d
     whole, frac = np.divmod(np.abs(m), scale)
     sign = np.where(m < 0, "-", "")
     ws = pd.Series(whole).astype(str).to_numpy(dtype=object)
@@ -118,35 +178,51 @@ def money(minor: pd.Series, currency: pd.Series) -> pd.Series:
     return pd.Series(np.where(d == 0, sign + ws, sign + ws + "." + fs), dtype=object)
 
 
-def _reasons(oi, items, out, rec, ambiguous, recs, portals, last_read, share, paid, cur_diff, tol) -> pd.Series:
+def _reasons(
+    oi, items, out, rec, ambiguous, recs, portals, last_read, share, paid, cur_diff, tol
+) -> pd.Series:
     """Why each finding was chosen, in words; built only on the rows of each finding."""
     f = out["finding"].to_numpy()
     r = np.full(len(oi), "", dtype=object)
 
     def sub(s: pd.Series | np.ndarray, m: np.ndarray) -> pd.Series:
-        return pd.Series(np.asarray(s, dtype=object)[m] if not isinstance(s, pd.Series) else s.to_numpy()[m])
+        return pd.Series(
+            np.asarray(s, dtype=object)[m] if not isinstance(s, pd.Series) else s.to_numpy()[m]
+        )
 
     m = f == "UNAPPLIED_CREDIT"
     if m.any():
         ref, dt = sub(oi["invoice_ref"], m), sub(oi["doc_type"], m)
-        r[m] = np.where(ref.ne(""), "credit for invoice " + ref,
-                        np.where(dt.eq("DG"), "credit memo", "payment on account"))
+        r[m] = np.where(
+            ref.ne(""),
+            "credit for invoice " + ref,
+            np.where(dt.eq("DG"), "credit memo", "payment on account"),
+        )
     m = f == "STALE"
     if m.any():
-        r[m] = sub(out["portal"], m) + " not read; last read " + pd.Series(
-            last_read.to_numpy()[m]).dt.strftime("%Y-%m-%d").fillna("never")
+        r[m] = (
+            sub(out["portal"], m)
+            + " not read; last read "
+            + pd.Series(last_read.to_numpy()[m]).dt.strftime("%Y-%m-%d").fillna("never")
+        )
     m = f == "AMBIGUOUS"
     if m.any():
-        a = ambiguous.assign(rid=recs["portal"].to_numpy()[ambiguous["rpos"]] + "/"
-                             + recs["record_id"].to_numpy()[ambiguous["rpos"]])
+        a = ambiguous.assign(
+            rid=recs["portal"].to_numpy()[ambiguous["rpos"]]
+            + "/"
+            + recs["record_id"].to_numpy()[ambiguous["rpos"]]
+        )
         g = a.sort_values("rid").groupby("ipos")["rid"]
         text = g.size().astype(str) + " candidate records: " + g.agg(lambda s: ", ".join(s.head(5)))
         r[m] = text.reindex(np.flatnonzero(m)).to_numpy()
     m = f == "NOT_SUBMITTED"
     if m.any():
         rid = sub(out["record_id"], m)
-        r[m] = np.where(rid.eq(""), "no record on " + sub(portals, m).str.replace(";", ", "),
-                        "record " + rid + " was cancelled")
+        r[m] = np.where(
+            rid.eq(""),
+            "no record on " + sub(portals, m).str.replace(";", ", "),
+            "record " + rid + " was cancelled",
+        )
     m = f == "REJECTED"
     if m.any():
         why = sub(rec["reason"], m)
@@ -157,20 +233,39 @@ def _reasons(oi, items, out, rec, ambiguous, recs, portals, last_read, share, pa
         s, p = pd.Series(share.array[m]), pd.Series(paid.array[m])
         sap = money(a, c)
         by_paid = ~(s - a).abs().gt(tol).fillna(False)
-        text = ("portal " + money(s, c) + " vs SAP " + sap).where(~by_paid, "paid " + money(p, c) + " of " + sap)
-        text = text.where(~pd.Series(cur_diff[m]), "portal currency " + sub(rec["currency"], m) + " vs SAP " + c)
+        text = ("portal " + money(s, c) + " vs SAP " + sap).where(
+            ~by_paid, "paid " + money(p, c) + " of " + sap
+        )
+        text = text.where(
+            ~pd.Series(cur_diff[m]), "portal currency " + sub(rec["currency"], m) + " vs SAP " + c
+        )
         r[m] = text.to_numpy()
     m = f == "PAID_NOT_APPLIED"
     if m.any():
         ref = sub(out["payment_ref"], m)
-        r[m] = ("paid " + pd.Series(out["paid_date"].to_numpy()[m]).dt.strftime("%Y-%m-%d").fillna("(date not shown)")
-                + np.where(ref.ne(""), ", payment ref " + ref, ""))
+        r[m] = (
+            "paid "
+            + pd.Series(out["paid_date"].to_numpy()[m])
+            .dt.strftime("%Y-%m-%d")
+            .fillna("(date not shown)")
+            + np.where(ref.ne(""), ", payment ref " + ref, "")
+        )
     m = (f == "IN_PROCESS") & out["stuck"].to_numpy()
     if m.any():
         txt, st = sub(out["status_text"], m), sub(out["status"], m)
-        r[m] = txt.where(txt.ne(""), st) + " for " + pd.Series(out["status_age_days"].array[m]).astype(str) + " days"
+        r[m] = (
+            txt.where(txt.ne(""), st)
+            + " for "
+            + pd.Series(out["status_age_days"].array[m]).astype(str)
+            + " days"
+        )
     via = items["via_ref"].to_numpy(dtype=bool) & (f != "UNAPPLIED_CREDIT")
     if via.any():
         before = pd.Series(r[via])
-        r[via] = before + np.where(before.ne(""), "; ", "") + "residual of " + sub(items["basis_doc"], via)
+        r[via] = (
+            before
+            + np.where(before.ne(""), "; ", "")
+            + "residual of "
+            + sub(items["basis_doc"], via)
+        )
     return pd.Series(r, dtype=object)

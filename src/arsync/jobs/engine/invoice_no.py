@@ -55,16 +55,21 @@ def invoice_keys(values: pd.Series) -> pd.DataFrame:
         arr = pa.array([str(u) for u in uniq], type=pa.string())
     ukeys = _keys_of_unique(arr)
     # Expand back: row i gets the keys of its distinct value codes[i], in order.
-    count = np.bincount(ukeys["u"].to_numpy(), minlength=len(uniq)) if len(uniq) else np.zeros(0, int)
+    count = (
+        np.bincount(ukeys["u"].to_numpy(), minlength=len(uniq)) if len(uniq) else np.zeros(0, int)
+    )
     start = np.concatenate([[0], np.cumsum(count)[:-1]]) if len(count) else count
     rep = count[codes] if len(codes) else np.zeros(0, int)
     pos = np.repeat(np.arange(len(codes)), rep)
     offset = np.arange(len(pos)) - np.repeat(np.cumsum(rep) - rep, rep)
     at = np.repeat(start[codes] if len(codes) else codes, rep) + offset
-    return pd.DataFrame({
-        "pos": pos.astype(np.int64),
-        "key": ukeys["key"].to_numpy()[at], "tail": ukeys["tail"].to_numpy()[at],
-    })
+    return pd.DataFrame(
+        {
+            "pos": pos.astype(np.int64),
+            "key": ukeys["key"].to_numpy()[at],
+            "tail": ukeys["tail"].to_numpy()[at],
+        }
+    )
 
 
 def _keys_of_unique(arr: pa.Array) -> pd.DataFrame:
@@ -88,11 +93,13 @@ def _keys_of_unique(arr: pa.Array) -> pd.DataFrame:
     end = pc.utf8_ltrim(pc.utf8_slice_codeunits(key, -TAIL_DIGITS), "0")
     tail = pc.if_else(long, pc.if_else(pc.equal(end, ""), "0", end), key)
     keep = pc.not_equal(tok, "").to_numpy(zero_copy_only=False)
-    out = pd.DataFrame({
-        "u": parent[keep],
-        "key": np.asarray(key.to_numpy(zero_copy_only=False), dtype=object)[keep],
-        "tail": np.asarray(tail.to_numpy(zero_copy_only=False), dtype=object)[keep],
-    })
+    out = pd.DataFrame(
+        {
+            "u": parent[keep],
+            "key": np.asarray(key.to_numpy(zero_copy_only=False), dtype=object)[keep],
+            "tail": np.asarray(tail.to_numpy(zero_copy_only=False), dtype=object)[keep],
+        }
+    )
     return out.drop_duplicates(["u", "key"], ignore_index=True)
 
 

@@ -30,7 +30,10 @@ import pyarrow.compute as pc
 from arsync.jobs.engine.invoice_no import TAIL_DIGITS, invoice_keys
 
 CONFIDENCE = {
-    "invoice_no": 1.0, "invoice_tail": 0.9, "order_no": 0.8, "amount_date": 0.5,
+    "invoice_no": 1.0,
+    "invoice_tail": 0.9,
+    "order_no": 0.8,
+    "amount_date": 0.5,
 }
 UNMAPPED_FACTOR = 0.9  # a record whose buyer is not mapped to a customer is a little less sure
 CAND = ["ipos", "rpos", "rule", "confidence"]
@@ -40,29 +43,59 @@ _DEAD = {"REJECTED": 1, "CANCELLED": 2}  # a live record wins over these (its re
 def prepare_items(oi: pd.DataFrame, ci: pd.DataFrame) -> pd.DataFrame:
     """Open items with what matching needs: the reference and assignment to match with,
     and the basis (the invoice a record is expected to carry) for splitting record amounts."""
-    it = pd.DataFrame({
-        "ipos": range(len(oi)), "customer": oi["customer"], "currency": oi["currency"],
-        "amount": oi["amount"], "document_date": oi["document_date"],
-        "debit": oi["amount"].ge(0), "ref": oi["reference"], "assignment": oi["assignment"],
-        "basis_amount": oi["amount"], "basis_id": np.arange(len(oi), dtype=np.int64), "basis_doc": "",
-        "via_ref": False,
-    })
+    it = pd.DataFrame(
+        {
+            "ipos": range(len(oi)),
+            "customer": oi["customer"],
+            "currency": oi["currency"],
+            "amount": oi["amount"],
+            "document_date": oi["document_date"],
+            "debit": oi["amount"].ge(0),
+            "ref": oi["reference"],
+            "assignment": oi["assignment"],
+            "basis_amount": oi["amount"],
+            "basis_id": np.arange(len(oi), dtype=np.int64),
+            "basis_doc": "",
+            "via_ref": False,
+        }
+    )
     # basis_id: the open item's position, or len(oi) + the cleared invoice's position in ci.
     inv = ci.loc[ci["amount"].gt(0)].assign(basis_id=lambda d: len(oi) + d.index.to_numpy())
     resid = it["debit"] & oi["invoice_ref"].ne("")
     if resid.any() and len(inv):
-        r = pd.DataFrame({"ipos": it.loc[resid, "ipos"], "company_code": oi.loc[resid, "company_code"],
-                          "customer": oi.loc[resid, "customer"], "document_no": oi.loc[resid, "invoice_ref"],
-                          "fy": oi.loc[resid, "fiscal_year"]})
-        c = inv[["company_code", "customer", "document_no", "fiscal_year", "line_item", "reference",
-                 "assignment", "amount", "basis_id"]]
+        r = pd.DataFrame(
+            {
+                "ipos": it.loc[resid, "ipos"],
+                "company_code": oi.loc[resid, "company_code"],
+                "customer": oi.loc[resid, "customer"],
+                "document_no": oi.loc[resid, "invoice_ref"],
+                "fy": oi.loc[resid, "fiscal_year"],
+            }
+        )
+        c = inv[
+            [
+                "company_code",
+                "customer",
+                "document_no",
+                "fiscal_year",
+                "line_item",
+                "reference",
+                "assignment",
+                "amount",
+                "basis_id",
+            ]
+        ]
         j = r.merge(c, on=["company_code", "customer", "document_no"])
         # REBZJ is not in the frame: take the latest fiscal year not after the residual's own.
         j = j.loc[j["fiscal_year"].le(j["fy"])].sort_values(["ipos", "fiscal_year"])
         j = j.drop_duplicates("ipos", keep="last").set_index("ipos")
         idx = j.index.to_numpy()
         it.loc[idx, "ref"] = j["reference"].to_numpy()
-        it.loc[idx, "assignment"] = j["assignment"].where(j["assignment"].ne(""), it.loc[idx, "assignment"].to_numpy()).to_numpy()
+        it.loc[idx, "assignment"] = (
+            j["assignment"]
+            .where(j["assignment"].ne(""), it.loc[idx, "assignment"].to_numpy())
+            .to_numpy()
+        )
         it.loc[idx, "basis_amount"] = j["amount"].to_numpy()
         it.loc[idx, "basis_id"] = j["basis_id"].to_numpy()
         it.loc[idx, "basis_doc"] = _doc_id(j).to_numpy()
@@ -71,7 +104,9 @@ def prepare_items(oi: pd.DataFrame, ci: pd.DataFrame) -> pd.DataFrame:
 
 
 def _doc_id(f: pd.DataFrame) -> pd.Series:
-    return (f["company_code"] + "/" + f["fiscal_year"] + "/" + f["document_no"] + "/" + f["line_item"]).astype(object)
+    return (
+        f["company_code"] + "/" + f["fiscal_year"] + "/" + f["document_no"] + "/" + f["line_item"]
+    ).astype(object)
 
 
 def record_keys(recs: pd.DataFrame) -> pd.DataFrame:
@@ -90,8 +125,16 @@ def item_keys(items: pd.DataFrame) -> pd.DataFrame:
     return k.drop(columns="pos")
 
 
-def candidates(items: pd.DataFrame, recs: pd.DataFrame, rkeys: pd.DataFrame, ikeys: pd.DataFrame,
-               pairs: pd.DataFrame, *, tolerance: int, window_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def candidates(
+    items: pd.DataFrame,
+    recs: pd.DataFrame,
+    rkeys: pd.DataFrame,
+    ikeys: pd.DataFrame,
+    pairs: pd.DataFrame,
+    *,
+    tolerance: int,
+    window_days: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(matches, ambiguous)``: matches as ipos, rpos, rule, confidence (several per item
     possible, all from the item's first successful rule); ambiguous as ipos, rpos for
     items whose amount-only match has more than one candidate."""
@@ -108,9 +151,13 @@ def candidates(items: pd.DataFrame, recs: pd.DataFrame, rkeys: pd.DataFrame, ike
 
     for rule, on in (("invoice_no", "key"), ("invoice_tail", "tail")):
         ik = ikeys.loc[left[ikeys["ipos"].to_numpy()]]
-        mapped = ik.merge(rkeys.loc[rkeys["customer"].ne("")], on=["customer", on], suffixes=("", "_r"))
+        mapped = ik.merge(
+            rkeys.loc[rkeys["customer"].ne("")], on=["customer", on], suffixes=("", "_r")
+        )
         unmapped = _unmapped(ik, rkeys.loc[rkeys["customer"].eq("")], pairs, on, recs["buyer"])
-        c = pd.concat([mapped.assign(unmapped=False), unmapped.assign(unmapped=True)], ignore_index=True)
+        c = pd.concat(
+            [mapped.assign(unmapped=False), unmapped.assign(unmapped=True)], ignore_index=True
+        )
         if rule == "invoice_tail":
             # A tail joins a long number to its short form only: two different long numbers
             # sharing their last 8 digits are two invoices.
@@ -132,16 +179,20 @@ def candidates(items: pd.DataFrame, recs: pd.DataFrame, rkeys: pd.DataFrame, ike
     found, ambiguous = _by_amount(items.loc[left], recs.loc[~keyed], tolerance, window_days)
     take(found, "amount_date")
     ambiguous = pd.concat([unsure, ambiguous], ignore_index=True)
-    out = pd.concat(done, ignore_index=True) if done else pd.DataFrame(
-        {"ipos": [], "rpos": [], "unmapped": [], "rule": []})
+    out = (
+        pd.concat(done, ignore_index=True)
+        if done
+        else pd.DataFrame({"ipos": [], "rpos": [], "unmapped": [], "rule": []})
+    )
     factor = out["unmapped"].astype(bool).map({True: UNMAPPED_FACTOR, False: 1.0})
     out["confidence"] = (out["rule"].map(CONFIDENCE) * factor).astype(float)
     out[["ipos", "rpos"]] = out[["ipos", "rpos"]].astype("int64")
     return out[CAND], ambiguous
 
 
-def _unmapped(ik: pd.DataFrame, rk: pd.DataFrame, pairs: pd.DataFrame, on: str,
-              buyer: pd.Series) -> pd.DataFrame:
+def _unmapped(
+    ik: pd.DataFrame, rk: pd.DataFrame, pairs: pd.DataFrame, on: str, buyer: pd.Series
+) -> pd.DataFrame:
     if not len(rk):
         return pd.DataFrame(columns=["ipos", "rpos", "key", "key_r"])
     c = ik.merge(rk.drop(columns="customer"), on=on, suffixes=("", "_r"))
@@ -154,7 +205,9 @@ def _unmapped(ik: pd.DataFrame, rk: pd.DataFrame, pairs: pd.DataFrame, on: str,
     # ... and the buyer the portal shows could be that customer (another buyer who typed our
     # number is a decoy): one name contains the other once brackets, spaces and 市 are dropped.
     name = _norm_name(c["name"].fillna(""))
-    shown = _norm_name(pd.Series(buyer.to_numpy(dtype=object)[c["rpos"].to_numpy(dtype=np.int64)], index=c.index))
+    shown = _norm_name(
+        pd.Series(buyer.to_numpy(dtype=object)[c["rpos"].to_numpy(dtype=np.int64)], index=c.index)
+    )
     fits = [not a or not b or a in b or b in a for a, b in zip(name, shown)]
     return c.loc[np.asarray(fits, dtype=bool)]
 
@@ -166,7 +219,9 @@ def _norm_name(s: pd.Series) -> pd.Series:
 
 
 def _norm_id(s: pd.Series) -> pd.Series:
-    a = pc.utf8_upper(pc.utf8_normalize(pa.array(s.to_numpy(dtype=object), type=pa.string()), "NFKC"))
+    a = pc.utf8_upper(
+        pc.utf8_normalize(pa.array(s.to_numpy(dtype=object), type=pa.string()), "NFKC")
+    )
     a = pc.replace_substring_regex(a, "[^0-9A-Z]", "")
     return pd.Series(np.asarray(a.to_numpy(zero_copy_only=False), dtype=object), index=s.index)
 
@@ -178,7 +233,9 @@ def _core(key: pd.Series) -> pd.Series:
     return core.where(core.ne(""), key)
 
 
-def _by_order(items: pd.DataFrame, recs: pd.DataFrame, tol: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _by_order(
+    items: pd.DataFrame, recs: pd.DataFrame, tol: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(matches, ambiguous)`` for records without an invoice number yet, found by the order /
     contract number (ZUONR); both as ipos, rpos."""
     empty = pd.DataFrame({"ipos": [], "rpos": []}, dtype="int64")
@@ -186,18 +243,30 @@ def _by_order(items: pd.DataFrame, recs: pd.DataFrame, tol: int) -> tuple[pd.Dat
     r = r.loc[r["order_no"].ne("") | r["contract_no"].ne("")]
     if not len(r) or not len(items):
         return empty, empty
-    rk = pd.concat([
-        pd.DataFrame({"rpos": r["rpos"], "customer": r["customer"], "okey": _norm_id(r[c])})
-        for c in ("order_no", "contract_no")
-    ], ignore_index=True)
+    rk = pd.concat(
+        [
+            pd.DataFrame({"rpos": r["rpos"], "customer": r["customer"], "okey": _norm_id(r[c])})
+            for c in ("order_no", "contract_no")
+        ],
+        ignore_index=True,
+    )
     rk = rk.loc[rk["okey"].ne("")]
-    ik = pd.DataFrame({"ipos": items["ipos"], "customer": items["customer"], "amount": items["amount"],
-                       "okey": _norm_id(items["assignment"])})
+    ik = pd.DataFrame(
+        {
+            "ipos": items["ipos"],
+            "customer": items["customer"],
+            "amount": items["amount"],
+            "okey": _norm_id(items["assignment"]),
+        }
+    )
     ik = ik.loc[ik["okey"].ne("")]
-    c = ik.assign(core=_core(ik["okey"])).merge(rk.assign(core=_core(rk["okey"])), on=["customer", "core"],
-                                                 suffixes=("", "_r"))
+    c = ik.assign(core=_core(ik["okey"])).merge(
+        rk.assign(core=_core(rk["okey"])), on=["customer", "core"], suffixes=("", "_r")
+    )
     same = [a.endswith(b) or b.endswith(a) for a, b in zip(c["okey"], c["okey_r"])]
-    c = c.loc[np.asarray(same, dtype=bool), ["ipos", "rpos", "amount"]].drop_duplicates(["ipos", "rpos"])
+    c = c.loc[np.asarray(same, dtype=bool), ["ipos", "rpos", "amount"]].drop_duplicates(
+        ["ipos", "rpos"]
+    )
     if not len(c):
         return empty, empty
     by = recs.set_index("rpos")
@@ -207,23 +276,29 @@ def _by_order(items: pd.DataFrame, recs: pd.DataFrame, tol: int) -> tuple[pd.Dat
     many = c.loc[n.gt(1)]
     ramt = many["rpos"].map(by["amount"]).astype("Int64")
     fit = many.loc[(ramt - many["amount"]).abs().le(tol).fillna(False).to_numpy(dtype=bool)]
-    one = (fit.groupby("ipos")["rpos"].transform("nunique").eq(1)
-           & fit.groupby("rpos")["ipos"].transform("nunique").eq(1))
+    one = fit.groupby("ipos")["rpos"].transform("nunique").eq(1) & fit.groupby("rpos")[
+        "ipos"
+    ].transform("nunique").eq(1)
     found = pd.concat([c.loc[n.eq(1)], fit.loc[one]], ignore_index=True)[["ipos", "rpos"]]
     unsure = many.loc[~many["ipos"].isin(found["ipos"]), ["ipos", "rpos"]]
     return found.astype("int64"), unsure.astype("int64").reset_index(drop=True)
 
 
-def _by_amount(items: pd.DataFrame, recs: pd.DataFrame, tol: int,
-               window: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    r = recs.loc[recs["customer"].ne("") & recs["amount"].notna(),
-                 ["rpos", "customer", "currency", "amount", "status_date"]]
+def _by_amount(
+    items: pd.DataFrame, recs: pd.DataFrame, tol: int, window: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    r = recs.loc[
+        recs["customer"].ne("") & recs["amount"].notna(),
+        ["rpos", "customer", "currency", "amount", "status_date"],
+    ]
     r = r.assign(amount=r["amount"].astype("int64"))
     i = items[["ipos", "customer", "currency", "amount", "document_date"]]
     if tol <= 50:
         # Join on the amount itself, once per tolerated offset: no customer-wide cross product.
         off = np.arange(-tol, tol + 1)
-        r = r.loc[r.index.repeat(len(off))].assign(amount=lambda d: d["amount"] + np.tile(off, len(r)))
+        r = r.loc[r.index.repeat(len(off))].assign(
+            amount=lambda d: d["amount"] + np.tile(off, len(r))
+        )
         c = i.merge(r, on=["customer", "currency", "amount"])
     else:
         c = i.merge(r, on=["customer", "currency"], suffixes=("", "_r"))

@@ -19,8 +19,15 @@ import numpy as np
 import pandas as pd
 
 BASE = {
-    "REJECTED": 1, "NOT_SUBMITTED": 2, "PAID_NOT_APPLIED": 2, "AMOUNT_MISMATCH": 2,
-    "AMBIGUOUS": 3, "STALE": 3, "UNAPPLIED_CREDIT": 3, "NO_PORTAL": 3, "IN_PROCESS": 4,
+    "REJECTED": 1,
+    "NOT_SUBMITTED": 2,
+    "PAID_NOT_APPLIED": 2,
+    "AMOUNT_MISMATCH": 2,
+    "AMBIGUOUS": 3,
+    "STALE": 3,
+    "UNAPPLIED_CREDIT": 3,
+    "NO_PORTAL": 3,
+    "IN_PROCESS": 4,
 }
 
 
@@ -41,11 +48,19 @@ def bucket_labels(limits: list[int]) -> list[str]:
 def aging(days: pd.Series, limits: list[int]) -> pd.Series:
     edges = np.asarray(limits)
     idx = np.searchsorted(edges, days.to_numpy(), side="left")
-    return pd.Series(np.asarray(bucket_labels(limits), dtype=object)[idx], index=days.index, dtype=object)
+    return pd.Series(
+        np.asarray(bucket_labels(limits), dtype=object)[idx], index=days.index, dtype=object
+    )
 
 
-def priority(finding: pd.Series, days: pd.Series, local_amount: pd.Series, stuck: pd.Series,
-             limits: list[int], large: int) -> pd.Series:
+def priority(
+    finding: pd.Series,
+    days: pd.Series,
+    local_amount: pd.Series,
+    stuck: pd.Series,
+    limits: list[int],
+    large: int,
+) -> pd.Series:
     p = finding.map(BASE).astype("int64").to_numpy()
     late = limits[min(3, len(limits) - 1)]
     p = p - (days.to_numpy() > late) - (local_amount.abs().to_numpy() >= large) - stuck.to_numpy()

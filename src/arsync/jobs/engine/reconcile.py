@@ -53,20 +53,34 @@ def reconcile(
     cust_portals = cu.set_index("customer")["portals"].str.replace(r"\s+", "", regex=True)
     pairs = cust_portals.str.split(";").explode()
     pairs = pairs.loc[pairs.fillna("").ne("")].rename("portal").reset_index()
-    pairs["name"] = pairs["customer"].map(cu.drop_duplicates("customer").set_index("customer")["name"])
+    pairs["name"] = pairs["customer"].map(
+        cu.drop_duplicates("customer").set_index("customer")["name"]
+    )
 
     items = _match.prepare_items(oi, ci)
     rkeys = _match.record_keys(recs)
     cand, ambiguous = _match.candidates(
-        items, recs, rkeys, _match.item_keys(items), pairs,
-        tolerance=tol, window_days=settings.date_window_days,
+        items,
+        recs,
+        rkeys,
+        _match.item_keys(items),
+        pairs,
+        tolerance=tol,
+        window_days=settings.date_window_days,
     )
     chosen = _shares.choose(cand, recs)
     chosen = _shares.split(chosen, items, recs, rkeys, _shares.cleared_invoice_keys(ci, len(oi)))
 
-    rec = _findings.decide(oi, items, chosen, ambiguous, recs, cust_portals, stale, day, tol,
-                           settings.stuck_days)
-    rpos = chosen.set_index("ipos")["rpos"].reindex(range(len(oi))).fillna(-1).astype("int64").to_numpy()
+    rec = _findings.decide(
+        oi, items, chosen, ambiguous, recs, cust_portals, stale, day, tol, settings.stuck_days
+    )
+    rpos = (
+        chosen.set_index("ipos")["rpos"]
+        .reindex(range(len(oi)))
+        .fillna(-1)
+        .astype("int64")
+        .to_numpy()
+    )
     rec["proposed_clearing"] = _clearing.propose(oi, rec["finding"], rpos, recs, day, tol)
 
     info = cu.set_index("customer")
@@ -80,14 +94,24 @@ def reconcile(
         wl[c] = _as_kind(rec[c], WORKLIST.kind(c))
     wl["next_action"] = wl["finding"].map(NEXT_ACTIONS).astype(object)
     wl["priority"] = _priority.priority(
-        wl["finding"], wl["days_overdue"], oi["local_amount"], wl["stuck"],
-        settings.aging_limits, settings.priority_amount,
+        wl["finding"],
+        wl["days_overdue"],
+        oi["local_amount"],
+        wl["stuck"],
+        settings.aging_limits,
+        settings.priority_amount,
     )
     return WORKLIST.validate(wl, "reconcile: worklist")
 
 
-_DTYPES = {"str": object, "int": "int64", "int?": "Int64", "float": "float64", "date": "datetime64[ns]",
-           "bool": bool}
+_DTYPES = {
+    "str": object,
+    "int": "int64",
+    "int?": "Int64",
+    "float": "float64",
+    "date": "datetime64[ns]",
+    "bool": bool,
+}
 
 
 def _as_kind(s: pd.Series, kind: str) -> pd.Series:

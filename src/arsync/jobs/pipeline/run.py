@@ -57,10 +57,18 @@ class StageFailed(ArsyncError):
     pass
 
 
-def run(settings, *, kind: str = "nightly", as_of: date | None = None, scope: Scope = Scope(),
-        out_dir: str | Path | None = None, resume: bool = False,
-        echo: Callable[[str], None] = print, store: RunStore | None = None,
-        fail_after: str | None = None) -> RunResult:
+def run(
+    settings,
+    *,
+    kind: str = "nightly",
+    as_of: date | None = None,
+    scope: Scope = Scope(),
+    out_dir: str | Path | None = None,
+    resume: bool = False,
+    echo: Callable[[str], None] = print,
+    store: RunStore | None = None,
+    fail_after: str | None = None,
+) -> RunResult:
     """Run (or resume) the pipeline; return its result.  ``fail_after`` is a test hook that
     simulates a crash right after the named stage has been recorded."""
     out = Path(out_dir or settings.runs.out_dir).resolve()
@@ -87,13 +95,18 @@ def run(settings, *, kind: str = "nightly", as_of: date | None = None, scope: Sc
             folder.mkdir(parents=True, exist_ok=True)
             store.start_run(run_id, kind, as_of, scope.as_dict(), str(folder))
         else:
-            echo(f"resuming run {run_id} (as of {as_of}); finished stages: {', '.join(x for x in STAGES if x in done) or 'none'}")
+            echo(
+                f"resuming run {run_id} (as of {as_of}); finished stages: {', '.join(x for x in STAGES if x in done) or 'none'}"
+            )
             store.finish_run(run_id, "running")
         if settings.sap.backend == "sandbox" or settings.sandbox.as_of is None:
             # The sandbox world is seen on the run's date, by SAP and the portals alike.
-            settings = settings.model_copy(update={"sandbox": settings.sandbox.model_copy(update={"as_of": as_of})})
-        ctx = st.StageContext(settings=settings, as_of=as_of, scope=scope, folder=folder, out=out,
-                              echo=echo)
+            settings = settings.model_copy(
+                update={"sandbox": settings.sandbox.model_copy(update={"as_of": as_of})}
+            )
+        ctx = st.StageContext(
+            settings=settings, as_of=as_of, scope=scope, folder=folder, out=out, echo=echo
+        )
         status = "ok"
         for seq, name in enumerate(STAGES):
             if name in done:
@@ -110,7 +123,11 @@ def run(settings, *, kind: str = "nightly", as_of: date | None = None, scope: Sc
                 store.finish_stage(run_id, name, "failed", secs, error=msg)
                 store.finish_run(run_id, "failed", error=f"stage {name}: {msg}")
                 log.debug("stage %s failed", name, exc_info=True)
-                hint = "" if isinstance(exc, DataError) else " — fix the cause and run again with --resume"
+                hint = (
+                    ""
+                    if isinstance(exc, DataError)
+                    else " — fix the cause and run again with --resume"
+                )
                 raise StageFailed(f"stage {name} failed: {msg}{hint}") from exc
             ctx.save(name)
             secs = time.perf_counter() - t0

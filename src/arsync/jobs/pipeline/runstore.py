@@ -23,12 +23,13 @@ from arsync.common.errors import ArsyncError
 meta = sa.MetaData()
 
 runs = sa.Table(
-    "runs", meta,
+    "runs",
+    meta,
     sa.Column("run_id", sa.String(40), primary_key=True),
-    sa.Column("kind", sa.String(20), nullable=False),       # nightly | reconcile
+    sa.Column("kind", sa.String(20), nullable=False),  # nightly | reconcile
     sa.Column("as_of", sa.Date, nullable=False),
     sa.Column("scope", sa.Text, nullable=False, default="{}"),  # JSON: narrowed customers, ...
-    sa.Column("status", sa.String(12), nullable=False),     # running | ok | failed | partial
+    sa.Column("status", sa.String(12), nullable=False),  # running | ok | failed | partial
     sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("finished_at", sa.DateTime),
     sa.Column("folder", sa.Text, nullable=False),
@@ -37,11 +38,12 @@ runs = sa.Table(
 )
 
 stages = sa.Table(
-    "stages", meta,
+    "stages",
+    meta,
     sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
     sa.Column("stage", sa.String(30), primary_key=True),
     sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("status", sa.String(12), nullable=False),     # running | ok | failed | partial
+    sa.Column("status", sa.String(12), nullable=False),  # running | ok | failed | partial
     sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("finished_at", sa.DateTime),
     sa.Column("seconds", sa.Float),
@@ -50,7 +52,8 @@ stages = sa.Table(
 )
 
 locks = sa.Table(
-    "locks", meta,
+    "locks",
+    meta,
     sa.Column("name", sa.String(40), primary_key=True),
     sa.Column("run_id", sa.String(40), nullable=False),
     sa.Column("host", sa.String(255), nullable=False),
@@ -86,20 +89,28 @@ class RunStore:
     def __init__(self, url: str):
         self.url = url
         if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            Path(url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(url, future=True)
         meta.create_all(self.engine)
 
     @classmethod
     def for_settings(cls, settings) -> "RunStore":
-        url = settings.runs.store_url or f"sqlite:///{Path(settings.runs.out_dir).resolve() / 'runs.sqlite'}"
+        url = (
+            settings.runs.store_url
+            or f"sqlite:///{Path(settings.runs.out_dir).resolve() / 'runs.sqlite'}"
+        )
         return cls(url)
 
     # -- lock --------------------------------------------------------------------------------
     def acquire(self, run_id: str, name: str = "pipeline") -> None:
         """Take the lock or raise :class:`RunLocked`; a lock left by a dead local process is taken over."""
-        row = dict(name=name, run_id=run_id, host=socket.gethostname(), pid=os.getpid(),
-                   acquired_at=datetime.now())
+        row = dict(
+            name=name,
+            run_id=run_id,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            acquired_at=datetime.now(),
+        )
         with self.engine.begin() as c:
             try:
                 c.execute(locks.insert().values(**row))
@@ -109,8 +120,12 @@ class RunStore:
         with self.engine.begin() as c:
             held = c.execute(sa.select(locks).where(locks.c.name == name)).mappings().first()
             if held and held["host"] == row["host"] and not _alive(held["pid"]):
-                c.execute(locks.update().where(locks.c.name == name)
-                          .where(locks.c.run_id == held["run_id"]).values(**row))
+                c.execute(
+                    locks.update()
+                    .where(locks.c.name == name)
+                    .where(locks.c.run_id == held["run_id"])
+                    .values(**row)
+                )
                 return
         if held is None:
             return self.acquire(run_id, name)
@@ -124,38 +139,86 @@ class RunStore:
             c.execute(locks.delete().where(locks.c.name == name).where(locks.c.run_id == run_id))
 
     # -- runs and stages ---------------------------------------------------------------------
-    def start_run(self, run_id: str, kind: str, as_of: date, scope: dict, folder: str,
-                  resumed_from: str | None = None) -> None:
+    def start_run(
+        self,
+        run_id: str,
+        kind: str,
+        as_of: date,
+        scope: dict,
+        folder: str,
+        resumed_from: str | None = None,
+    ) -> None:
         with self.engine.begin() as c:
-            c.execute(runs.insert().values(
-                run_id=run_id, kind=kind, as_of=as_of, scope=json.dumps(scope, sort_keys=True),
-                status="running", started_at=datetime.now(), folder=folder, resumed_from=resumed_from))
+            c.execute(
+                runs.insert().values(
+                    run_id=run_id,
+                    kind=kind,
+                    as_of=as_of,
+                    scope=json.dumps(scope, sort_keys=True),
+                    status="running",
+                    started_at=datetime.now(),
+                    folder=folder,
+                    resumed_from=resumed_from,
+                )
+            )
 
     def finish_run(self, run_id: str, status: str, error: str | None = None) -> None:
         with self.engine.begin() as c:
-            c.execute(runs.update().where(runs.c.run_id == run_id).values(
-                status=status, finished_at=datetime.now(), error=error))
+            c.execute(
+                runs.update()
+                .where(runs.c.run_id == run_id)
+                .values(status=status, finished_at=datetime.now(), error=error)
+            )
 
     def start_stage(self, run_id: str, stage: str, seq: int) -> None:
         with self.engine.begin() as c:
-            c.execute(stages.delete().where(stages.c.run_id == run_id).where(stages.c.stage == stage))
-            c.execute(stages.insert().values(run_id=run_id, stage=stage, seq=seq, status="running",
-                                             started_at=datetime.now(), counts="{}"))
+            c.execute(
+                stages.delete().where(stages.c.run_id == run_id).where(stages.c.stage == stage)
+            )
+            c.execute(
+                stages.insert().values(
+                    run_id=run_id,
+                    stage=stage,
+                    seq=seq,
+                    status="running",
+                    started_at=datetime.now(),
+                    counts="{}",
+                )
+            )
 
-    def finish_stage(self, run_id: str, stage: str, status: str, seconds: float,
-                     counts: dict | None = None, error: str | None = None) -> None:
+    def finish_stage(
+        self,
+        run_id: str,
+        stage: str,
+        status: str,
+        seconds: float,
+        counts: dict | None = None,
+        error: str | None = None,
+    ) -> None:
         with self.engine.begin() as c:
-            c.execute(stages.update().where(stages.c.run_id == run_id).where(stages.c.stage == stage)
-                      .values(status=status, finished_at=datetime.now(), seconds=seconds,
-                              counts=json.dumps(counts or {}, sort_keys=True, default=str), error=error))
+            c.execute(
+                stages.update()
+                .where(stages.c.run_id == run_id)
+                .where(stages.c.stage == stage)
+                .values(
+                    status=status,
+                    finished_at=datetime.now(),
+                    seconds=seconds,
+                    counts=json.dumps(counts or {}, sort_keys=True, default=str),
+                    error=error,
+                )
+            )
 
     def get(self, run_id: str) -> RunInfo | None:
         with self.engine.connect() as c:
             r = c.execute(sa.select(runs).where(runs.c.run_id == run_id)).mappings().first()
             if r is None:
                 return None
-            st = c.execute(sa.select(stages).where(stages.c.run_id == run_id)
-                           .order_by(stages.c.seq)).mappings().all()
+            st = (
+                c.execute(sa.select(stages).where(stages.c.run_id == run_id).order_by(stages.c.seq))
+                .mappings()
+                .all()
+            )
         return _info(r, st)
 
     def recent(self, limit: int = 20, kind: str | None = None) -> list[RunInfo]:
@@ -166,8 +229,15 @@ class RunStore:
             rows = c.execute(q).mappings().all()
             out = []
             for r in rows:
-                st = c.execute(sa.select(stages).where(stages.c.run_id == r["run_id"])
-                               .order_by(stages.c.seq)).mappings().all()
+                st = (
+                    c.execute(
+                        sa.select(stages)
+                        .where(stages.c.run_id == r["run_id"])
+                        .order_by(stages.c.seq)
+                    )
+                    .mappings()
+                    .all()
+                )
                 out.append(_info(r, st))
         return out
 
@@ -184,9 +254,15 @@ class RunStore:
 
 def _info(r, st) -> RunInfo:
     return RunInfo(
-        run_id=r["run_id"], kind=r["kind"], as_of=r["as_of"], scope=json.loads(r["scope"] or "{}"),
-        status=r["status"], started_at=r["started_at"], finished_at=r["finished_at"],
-        folder=r["folder"], error=r["error"],
+        run_id=r["run_id"],
+        kind=r["kind"],
+        as_of=r["as_of"],
+        scope=json.loads(r["scope"] or "{}"),
+        status=r["status"],
+        started_at=r["started_at"],
+        finished_at=r["finished_at"],
+        folder=r["folder"],
+        error=r["error"],
         stages=tuple({**dict(s), "counts": json.loads(s["counts"] or "{}")} for s in st),
     )
 

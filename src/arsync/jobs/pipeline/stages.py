@@ -56,7 +56,10 @@ class StageContext:
         for name in OUTPUTS[stage]:
             if name in self.frames:
                 _write_parquet(self.frames[name], d / f"{name}.parquet")
-        meta = {"summary": self.summary, "stale_portals": {k: str(v) for k, v in self.stale_portals.items()}}
+        meta = {
+            "summary": self.summary,
+            "stale_portals": {k: str(v) for k, v in self.stale_portals.items()},
+        }
         (d / "_meta.json").write_text(json.dumps(meta, default=str, ensure_ascii=False, indent=1))
 
     def load(self, stage: str) -> None:
@@ -70,7 +73,9 @@ class StageContext:
         if m.exists():
             meta = json.loads(m.read_text())
             self.summary.update(meta.get("summary", {}))
-            self.stale_portals.update({k: pd.Timestamp(v) for k, v in meta.get("stale_portals", {}).items()})
+            self.stale_portals.update(
+                {k: pd.Timestamp(v) for k, v in meta.get("stale_portals", {}).items()}
+            )
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
@@ -80,6 +85,7 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
 
 
 # --- stages ------------------------------------------------------------------------------------
+
 
 def _in_scope(df: pd.DataFrame, scope, customers: pd.DataFrame | None = None) -> pd.Series:
     """Which rows of ``df`` fall inside the run's scope (customer, collector, company code)."""
@@ -112,6 +118,7 @@ def customer_portals(settings) -> dict[str, list[str]]:
         if p.customers == SANDBOX:
             if world is None:
                 from arsync.connectors.portals.backend import make_world
+
                 world = make_world(settings)
             pc = world.portal_customers
             custs = pc.loc[pc["portal"] == pid, "customer"].astype(str)
@@ -132,19 +139,31 @@ def stage_sap(ctx: StageContext):
         if total and (done == total or done % max(1, total // 10) == 0):
             ctx.echo(f"  sap: {done}/{total} {what}")
 
-    if ctx.scope.customers:      # read only these customers from SAP, not the whole portfolio
-        s = s.model_copy(update={"sap": s.sap.model_copy(update={"customers": list(ctx.scope.customers)})})
-    res = pull(s, key_date=ctx.as_of, company_codes=codes, progress=progress,
-               portal_map=customer_portals(s), collectors=list(ctx.scope.collectors) or None)
+    if ctx.scope.customers:  # read only these customers from SAP, not the whole portfolio
+        s = s.model_copy(
+            update={"sap": s.sap.model_copy(update={"customers": list(ctx.scope.customers)})}
+        )
+    res = pull(
+        s,
+        key_date=ctx.as_of,
+        company_codes=codes,
+        progress=progress,
+        portal_map=customer_portals(s),
+        collectors=list(ctx.scope.collectors) or None,
+    )
     customers = res.customers
     _check_scope(ctx.scope, customers, codes)
     ctx.frames["customers"] = customers
     ctx.frames["open_items"] = _narrow(res.open_items, ctx.scope, customers)
     ctx.frames["cleared_items"] = _narrow(res.cleared_items, ctx.scope, customers)
-    counts = {"open_items": len(ctx.frames["open_items"]),
-              "cleared_items": len(ctx.frames["cleared_items"]),
-              "customers": len(customers)}
-    counts.update({f"rfc_calls": sum(res.stats.get("calls", {}).values())} if hasattr(res, "stats") else {})
+    counts = {
+        "open_items": len(ctx.frames["open_items"]),
+        "cleared_items": len(ctx.frames["cleared_items"]),
+        "customers": len(customers),
+    }
+    counts.update(
+        {f"rfc_calls": sum(res.stats.get("calls", {}).values())} if hasattr(res, "stats") else {}
+    )
     return counts, "ok"
 
 
@@ -153,12 +172,18 @@ def _check_scope(scope, customers: pd.DataFrame, codes) -> None:
     from arsync.common.errors import DataError
 
     where = f" in company code(s) {', '.join(codes)}" if codes else ""
-    missing = [c for c in scope.customers if (c.zfill(10) if c.isdigit() else c) not in set(customers["customer"])]
+    missing = [
+        c
+        for c in scope.customers
+        if (c.zfill(10) if c.isdigit() else c) not in set(customers["customer"])
+    ]
     if missing:
         raise DataError(f"customer(s) {', '.join(missing)} not found in SAP{where}")
     if scope.collectors and customers.empty:
-        raise DataError(f"no SAP customer has collector {', '.join(scope.collectors)}{where} "
-                        "(KNB1-BUSAB code, or a name given in sap.collectors)")
+        raise DataError(
+            f"no SAP customer has collector {', '.join(scope.collectors)}{where} "
+            "(KNB1-BUSAB code, or a name given in sap.collectors)"
+        )
 
 
 def stage_portals(ctx: StageContext):
@@ -169,8 +194,14 @@ def stage_portals(ctx: StageContext):
     s = ctx.settings
     open_items = ctx.frames["open_items"]
     customers = ctx.frames["customers"]
-    wanted = sorted({p for ps in customers.loc[customers["customer"].isin(open_items["customer"]), "portals"]
-                     for p in ps.split(";") if p})
+    wanted = sorted(
+        {
+            p
+            for ps in customers.loc[customers["customer"].isin(open_items["customer"]), "portals"]
+            for p in ps.split(";")
+            if p
+        }
+    )
     if not wanted:
         res = None
         fresh, outcomes = PORTAL_RECORDS.empty(), []
@@ -179,45 +210,86 @@ def stage_portals(ctx: StageContext):
         numbers = {c: sorted(set(g)) for c, g in debit.groupby("customer")["reference"]}
 
         def progress(o):
-            ctx.echo(f"  portal {o.portal} / {o.account}: {o.outcome} ({o.records} records, {o.seconds:.1f}s)")
+            ctx.echo(
+                f"  portal {o.portal} / {o.account}: {o.outcome} ({o.records} records, {o.seconds:.1f}s)"
+            )
 
-        res = fetch(s, portals=wanted, out_dir=ctx.folder, invoice_numbers=numbers,
-                    today=ctx.as_of, progress=progress)
+        res = fetch(
+            s,
+            portals=wanted,
+            out_dir=ctx.folder,
+            invoice_numbers=numbers,
+            today=ctx.as_of,
+            progress=progress,
+        )
         fresh, outcomes = res.records, res.outcomes
     failed = {o.portal for o in outcomes if o.outcome != "ok"}
     ok_portals = {o.portal for o in outcomes} - failed
 
     last_path = ctx.state_dir / "portal_records.parquet"
-    last = PORTAL_RECORDS.coerce(pd.read_parquet(last_path)) if last_path.exists() else PORTAL_RECORDS.empty()
+    last = (
+        PORTAL_RECORDS.coerce(pd.read_parquet(last_path))
+        if last_path.exists()
+        else PORTAL_RECORDS.empty()
+    )
     stale = last[last["portal"].isin(failed)]
     fresh = fresh[~fresh["portal"].isin(failed)]
-    ctx.stale_portals = {p: (stale.loc[stale["portal"] == p, "fetched_at"].max()
-                             if (stale["portal"] == p).any() else pd.NaT) for p in failed}
+    ctx.stale_portals = {
+        p: (
+            stale.loc[stale["portal"] == p, "fetched_at"].max()
+            if (stale["portal"] == p).any()
+            else pd.NaT
+        )
+        for p in failed
+    }
     records = pd.concat([fresh, stale], ignore_index=True) if len(stale) else fresh
     ctx.frames["portal_records"] = PORTAL_RECORDS.validate(records, "portal stage")
     ctx.frames["portal_outcomes"] = pd.DataFrame(
-        [{"portal": o.portal, "account": o.account, "outcome": o.outcome, "reason": o.reason,
-          "records": o.records, "evidence": o.evidence} for o in outcomes],
-        columns=["portal", "account", "outcome", "reason", "records", "evidence"])
+        [
+            {
+                "portal": o.portal,
+                "account": o.account,
+                "outcome": o.outcome,
+                "reason": o.reason,
+                "records": o.records,
+                "evidence": o.evidence,
+            }
+            for o in outcomes
+        ],
+        columns=["portal", "account", "outcome", "reason", "records", "evidence"],
+    )
     # Remember what was read fine, for the next run that cannot reach a portal.
     keep = last[~last["portal"].isin(ok_portals)]
-    PORTAL_RECORDS.validate(pd.concat([keep, fresh], ignore_index=True), "last known").to_parquet(last_path, index=False)
+    PORTAL_RECORDS.validate(pd.concat([keep, fresh], ignore_index=True), "last known").to_parquet(
+        last_path, index=False
+    )
 
     for o in outcomes:
         if o.outcome != "ok":
-            ctx.echo(f"  portal {o.portal} / {o.account}: {o.outcome.upper()} {o.reason}"
-                     + (f" (evidence: {o.evidence})" if o.evidence else ""))
-    counts = {"portal_records": len(records), "accounts": len(outcomes),
-              "failed_accounts": sum(o.outcome != "ok" for o in outcomes)}
+            ctx.echo(
+                f"  portal {o.portal} / {o.account}: {o.outcome.upper()} {o.reason}"
+                + (f" (evidence: {o.evidence})" if o.evidence else "")
+            )
+    counts = {
+        "portal_records": len(records),
+        "accounts": len(outcomes),
+        "failed_accounts": sum(o.outcome != "ok" for o in outcomes),
+    }
     return counts, ("partial" if failed else "ok")
 
 
 def stage_reconcile(ctx: StageContext):
     from arsync.jobs.engine.reconcile import reconcile
 
-    wl = reconcile(ctx.frames["open_items"], ctx.frames["cleared_items"], ctx.frames["customers"],
-                   ctx.frames["portal_records"], as_of=ctx.as_of, settings=ctx.settings.reconcile,
-                   stale_portals=ctx.stale_portals or None)
+    wl = reconcile(
+        ctx.frames["open_items"],
+        ctx.frames["cleared_items"],
+        ctx.frames["customers"],
+        ctx.frames["portal_records"],
+        as_of=ctx.as_of,
+        settings=ctx.settings.reconcile,
+        stale_portals=ctx.stale_portals or None,
+    )
     ctx.frames["worklist"] = wl
     counts = wl["finding"].value_counts().sort_index().to_dict()
     return {"items": len(wl), **counts}, "ok"
@@ -246,8 +318,14 @@ def stage_worksheets(ctx: StageContext):
     full.to_parquet(full_path, index=False)
 
     out = ctx.out / "worksheets"
-    results = refresh_worksheets(wl, out, as_of=ctx.as_of, settings=ctx.settings.reports,
-                                 collectors=collectors, cleared=ctx.frames.get("cleared_items"))
+    results = refresh_worksheets(
+        wl,
+        out,
+        as_of=ctx.as_of,
+        settings=ctx.settings.reports,
+        collectors=collectors,
+        cleared=ctx.frames.get("cleared_items"),
+    )
     ctx.worksheet_results = results
     ctx.summary["worksheets_dir"] = str(out)
     warnings = [w for r in results for w in getattr(r, "warnings", [])]
@@ -261,8 +339,12 @@ def stage_summary(ctx: StageContext):
 
     wl = ctx.frames["worklist"]
     lines = [f"as of {ctx.as_of}: {len(wl)} open items"]
-    by = (wl.groupby(["finding", "currency"])["amount"].agg(items="size", total="sum").reset_index()
-          .sort_values(["finding", "currency"]))
+    by = (
+        wl.groupby(["finding", "currency"])["amount"]
+        .agg(items="size", total="sum")
+        .reset_index()
+        .sort_values(["finding", "currency"])
+    )
     for r in by.itertuples():
         total = f"{Decimal(format_major(r.total, r.currency)):,}"
         lines.append(f"  {r.finding:<17} {r.items:>6} items  {total:>18} {r.currency}")

@@ -20,14 +20,14 @@ from aiohttp import web
 class Faults:
     """Fault knobs of one portal (or of all, when given once)."""
 
-    latency_ms: int = 0          # added to every page / data request
-    error_rate: float = 0.0      # share of data requests answered with HTTP 500 (seeded)
+    latency_ms: int = 0  # added to every page / data request
+    error_rate: float = 0.0  # share of data requests answered with HTTP 500 (seeded)
     seed: int = 0
-    expire_after: int = 0        # the first session of each account ends after N data requests
+    expire_after: int = 0  # the first session of each account ends after N data requests
     captcha_fail_once: bool = False  # the first correct captcha/SMS of each account is refused
-    rate_limit_every: int = 0    # every Nth data request of a session answers 429
-    redesigned: bool = False     # headers moved/renamed (layout drift)
-    stall_every: int = 0         # every Nth data request of a session is never answered
+    rate_limit_every: int = 0  # every Nth data request of a session answers 429
+    redesigned: bool = False  # headers moved/renamed (layout drift)
+    stall_every: int = 0  # every Nth data request of a session is never answered
 
 
 #: A data request the simulator never answers (the ``stall_every`` knob).
@@ -40,7 +40,7 @@ class Session:
     username: str
     account: str
     data_requests: int = 0
-    limit: int = 0               # 0: never expires by count
+    limit: int = 0  # 0: never expires by count
 
 
 @dataclass
@@ -50,16 +50,18 @@ class PortalSim:
     pid: str
     family: str
     name: str
-    accounts: dict[str, dict]                       # username → portal_accounts row
-    records: dict[str, list[dict]]                  # account → portal_records rows
+    accounts: dict[str, dict]  # username → portal_accounts row
+    records: dict[str, list[dict]]  # account → portal_records rows
     faults: Faults = field(default_factory=Faults)
     sessions: dict[str, Session] = field(default_factory=dict)
     captchas: dict[str, str] = field(default_factory=dict)
     sms: dict[str, str] = field(default_factory=dict)
-    logins: dict[str, int] = field(default_factory=dict)    # username → successful logins
+    logins: dict[str, int] = field(default_factory=dict)  # username → successful logins
     refused_once: set = field(default_factory=set)
-    held: list = field(default_factory=list)     # requests the stall knob holds (released on close)
-    stats: dict[str, int] = field(default_factory=lambda: {"data": 0, "errors": 0, "limited": 0, "stalled": 0})
+    held: list = field(default_factory=list)  # requests the stall knob holds (released on close)
+    stats: dict[str, int] = field(
+        default_factory=lambda: {"data": 0, "errors": 0, "limited": 0, "stalled": 0}
+    )
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"{self.faults.seed}:{self.pid}")
@@ -82,11 +84,11 @@ class PortalSim:
         if handler is None:
             raise web.HTTPNotFound(text="404 页面不存在")
         resp = await handler(request)
-        if resp is STALLED:                      # the stall knob: hold the request until shutdown
+        if resp is STALLED:  # the stall knob: hold the request until shutdown
             held = asyncio.get_running_loop().create_future()
             self.held.append(held)
             await held
-        if isinstance(resp, web.HTTPException):   # redirects are built, then raised (aiohttp's way)
+        if isinstance(resp, web.HTTPException):  # redirects are built, then raised (aiohttp's way)
             raise resp
         return resp
 
@@ -123,24 +125,34 @@ class PortalSim:
             return True
         return False
 
-    def data_gate(self, request: web.Request, *, as_json: bool) -> tuple[Session | None, web.Response | None]:
+    def data_gate(
+        self, request: web.Request, *, as_json: bool
+    ) -> tuple[Session | None, web.Response | None]:
         """Session check plus the fault knobs every data request goes through."""
         s = self.session(request)
         if s is None:
-            return None, (_json_error(401, "NOT_LOGIN", "会话已过期，请重新登录") if as_json
-                          else self.login_redirect())
+            return None, (
+                _json_error(401, "NOT_LOGIN", "会话已过期，请重新登录")
+                if as_json
+                else self.login_redirect()
+            )
         s.data_requests += 1
         self.stats["data"] += 1
         if s.limit and s.data_requests > s.limit:
             del self.sessions[s.token]
-            return None, (_json_error(401, "NOT_LOGIN", "会话已过期，请重新登录") if as_json
-                          else self.login_redirect())
+            return None, (
+                _json_error(401, "NOT_LOGIN", "会话已过期，请重新登录")
+                if as_json
+                else self.login_redirect()
+            )
         if self.faults.stall_every and s.data_requests % self.faults.stall_every == 0:
             self.stats["stalled"] += 1
             return s, STALLED
         if self.faults.rate_limit_every and s.data_requests % self.faults.rate_limit_every == 0:
             self.stats["limited"] += 1
-            return s, web.Response(status=429, text="访问过于频繁，请稍后再试", headers={"Retry-After": "1"})
+            return s, web.Response(
+                status=429, text="访问过于频繁，请稍后再试", headers={"Retry-After": "1"}
+            )
         if self.faults.error_rate and self.rng.random() < self.faults.error_rate:
             self.stats["errors"] += 1
             return s, web.Response(status=500, text="500 Internal Server Error：系统繁忙")
@@ -149,7 +161,9 @@ class PortalSim:
     # ---------------------------------------------------------------- captcha / SMS
     def new_captcha(self) -> str:
         cid = secrets.token_hex(8)
-        self.captchas[cid] = "".join(self.rng.choice("ABCDEFGHJKLMNPQRSTUVWXY3456789") for _ in range(4))
+        self.captchas[cid] = "".join(
+            self.rng.choice("ABCDEFGHJKLMNPQRSTUVWXY3456789") for _ in range(4)
+        )
         return cid
 
     def take_captcha(self, cid: str, answer: str) -> bool:
@@ -160,10 +174,14 @@ class PortalSim:
         code = self.captchas.get(request.query.get("id", ""), "????")
         chars = "".join(
             f'<text x="{8 + i * 22}" y="{26 + (i % 2) * 4}" transform="rotate({(-1) ** i * 8} {14 + i * 22} 20)">'
-            f"{html.escape(c)}</text>" for i, c in enumerate(code))
-        svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="36">'
-               f'<rect width="100" height="36" fill="#eef"/><line x1="0" y1="10" x2="100" y2="30" '
-               f'stroke="#99a"/><g font-family="monospace" font-size="22" fill="#335">{chars}</g></svg>')
+            f"{html.escape(c)}</text>"
+            for i, c in enumerate(code)
+        )
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="36">'
+            f'<rect width="100" height="36" fill="#eef"/><line x1="0" y1="10" x2="100" y2="30" '
+            f'stroke="#99a"/><g font-family="monospace" font-size="22" fill="#335">{chars}</g></svg>'
+        )
         return web.Response(text=svg, content_type="image/svg+xml")
 
     async def test_captcha(self, request: web.Request) -> web.Response:
@@ -187,10 +205,12 @@ def _json_error(status: int, code: str, message: str) -> web.Response:
 
 def page(title: str, body: str, *, script: str = "", style: str = "") -> str:
     """A plain portal page (lang zh-CN)."""
-    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>body{{font-family:sans-serif;font-size:13px}} table{{border-collapse:collapse}}"
-            f" td,th{{border:1px solid #ccc;padding:2px 6px}} .err{{color:#c00}} {style}</style></head>"
-            f"<body>{body}<script>{script}</script></body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>body{{font-family:sans-serif;font-size:13px}} table{{border-collapse:collapse}}"
+        f" td,th{{border:1px solid #ccc;padding:2px 6px}} .err{{color:#c00}} {style}</style></head>"
+        f"<body>{body}<script>{script}</script></body></html>"
+    )
 
 
 def esc(v: object) -> str:

@@ -14,16 +14,26 @@ from aiohttp import web
 from .core import PortalSim, day, esc, page, yuan
 
 WORDS = {  # normalized status → (验收状态, 支付状态) as this portal words them
-    "SUBMITTED": ("待验收", "未申请"), "ACCEPTED": ("已验收", "待申请"),
-    "UNDER_REVIEW": ("已验收", "审核中"), "APPROVED": ("已验收", "待支付"),
-    "PAYING": ("已验收", "支付中"), "PAID": ("已验收", "已支付"),
-    "REJECTED": ("已验收", "已退回"), "CANCELLED": ("已取消", "未申请"),
+    "SUBMITTED": ("待验收", "未申请"),
+    "ACCEPTED": ("已验收", "待申请"),
+    "UNDER_REVIEW": ("已验收", "审核中"),
+    "APPROVED": ("已验收", "待支付"),
+    "PAYING": ("已验收", "支付中"),
+    "PAID": ("已验收", "已支付"),
+    "REJECTED": ("已验收", "已退回"),
+    "CANCELLED": ("已取消", "未申请"),
 }
 # (header, json key, how the page shows it); the redesign renames and moves columns
 COLUMNS = [
-    ("订单编号", "orderNo", "t"), ("合同编号", "contractNo", "t"), ("采购单位", "purchaserName", "t"),
-    ("发票号码", "invoiceNo", "t"), ("合同金额", "contractAmount", "m"), ("已支付金额", "paidAmount", "m"),
-    ("验收状态", "acceptStatus", "t"), ("支付状态", "payStatus", "t"), ("状态时间", "statusTime", "t"),
+    ("订单编号", "orderNo", "t"),
+    ("合同编号", "contractNo", "t"),
+    ("采购单位", "purchaserName", "t"),
+    ("发票号码", "invoiceNo", "t"),
+    ("合同金额", "contractAmount", "m"),
+    ("已支付金额", "paidAmount", "m"),
+    ("验收状态", "acceptStatus", "t"),
+    ("支付状态", "payStatus", "t"),
+    ("状态时间", "statusTime", "t"),
     ("支付日期", "payTime", "t"),
 ]
 REDESIGN = {"acceptStatus": ("履约验收", "checkState"), "payStatus": ("付款进度", "paymentState")}
@@ -38,48 +48,57 @@ class GovSim(PortalSim):
         if request.method == "POST":
             f = await request.post()
             user = str(f.get("username", ""))
-            if not self.take_captcha(str(f.get("captcha_id", "")), str(f.get("captcha", ""))) \
-                    or self.refuse_first(user):
+            if not self.take_captcha(
+                str(f.get("captcha_id", "")), str(f.get("captcha", ""))
+            ) or self.refuse_first(user):
                 msg = "验证码错误"
             elif not self.check_password(user, str(f.get("password", ""))):
                 msg = "用户名或密码错误"
             else:
                 return self.start_session(user)[1]
         cid = self.new_captcha()
-        body = (f"<h2>{esc(self.name)} 供应商登录</h2><div class='err' role='alert'>{esc(msg)}</div>"
-                "<form method='post' action='login'>"
-                "<p><label for='u'>用户名</label> <input id='u' name='username' autocomplete='off'></p>"
-                "<p><label for='p'>密码</label> <input id='p' name='password' type='password'></p>"
-                f"<p><label for='c'>验证码</label> <input id='c' name='captcha' autocomplete='off'> "
-                f"<img class='captcha' alt='验证码' src='captcha.svg?id={cid}' data-ref='{cid}'></p>"
-                f"<input type='hidden' name='captcha_id' value='{cid}'>"
-                "<p><button type='submit'>登录</button></p></form>")
+        body = (
+            f"<h2>{esc(self.name)} 供应商登录</h2><div class='err' role='alert'>{esc(msg)}</div>"
+            "<form method='post' action='login'>"
+            "<p><label for='u'>用户名</label> <input id='u' name='username' autocomplete='off'></p>"
+            "<p><label for='p'>密码</label> <input id='p' name='password' type='password'></p>"
+            f"<p><label for='c'>验证码</label> <input id='c' name='captcha' autocomplete='off'> "
+            f"<img class='captcha' alt='验证码' src='captcha.svg?id={cid}' data-ref='{cid}'></p>"
+            f"<input type='hidden' name='captcha_id' value='{cid}'>"
+            "<p><button type='submit'>登录</button></p></form>"
+        )
         return web.Response(text=page("供应商登录", body), content_type="text/html")
 
     def columns(self) -> list[tuple[str, str, str]]:
         if not self.faults.redesigned:
             return COLUMNS
-        cols = [(REDESIGN[k][0], REDESIGN[k][1], f) if k in REDESIGN else (h, k, f) for h, k, f in COLUMNS]
-        return cols[:3] + cols[6:8] + cols[3:6] + cols[8:]   # status columns moved forward
+        cols = [
+            (REDESIGN[k][0], REDESIGN[k][1], f) if k in REDESIGN else (h, k, f)
+            for h, k, f in COLUMNS
+        ]
+        return cols[:3] + cols[6:8] + cols[3:6] + cols[8:]  # status columns moved forward
 
     async def main(self, request: web.Request) -> web.StreamResponse:
         if self.session(request) is None:
             return self.login_redirect()
         cols = self.columns()
         ths = "".join(f"<th>{esc(h)}</th>" for h, _, _ in cols)
-        body = (f"<h2>{esc(self.name)} · 合同支付查询</h2>"
-                "<div class='filters'><label for='sd'>开始日期</label> <input id='sd' type='date'> "
-                "<label for='ed'>结束日期</label> <input id='ed' type='date'> <button id='q'>查询</button></div>"
-                "<div id='mask' class='loading' hidden>加载中…</div>"
-                "<div id='err' class='err' role='alert' hidden><span id='errmsg'></span> "
-                "<button id='retry'>重试</button></div>"
-                f"<table id='list'><thead><tr><th>订单ID</th>{ths}</tr></thead><tbody></tbody></table>"
-                "<div class='pager'><span id='total'></span> <button id='prev'>上一页</button> "
-                "<span id='pageinfo'></span> <button id='next'>下一页</button> "
-                "<label for='ps'>每页条数</label> <select id='ps'><option>10</option><option>20</option>"
-                "<option>50</option></select></div>")
+        body = (
+            f"<h2>{esc(self.name)} · 合同支付查询</h2>"
+            "<div class='filters'><label for='sd'>开始日期</label> <input id='sd' type='date'> "
+            "<label for='ed'>结束日期</label> <input id='ed' type='date'> <button id='q'>查询</button></div>"
+            "<div id='mask' class='loading' hidden>加载中…</div>"
+            "<div id='err' class='err' role='alert' hidden><span id='errmsg'></span> "
+            "<button id='retry'>重试</button></div>"
+            f"<table id='list'><thead><tr><th>订单ID</th>{ths}</tr></thead><tbody></tbody></table>"
+            "<div class='pager'><span id='total'></span> <button id='prev'>上一页</button> "
+            "<span id='pageinfo'></span> <button id='next'>下一页</button> "
+            "<label for='ps'>每页条数</label> <select id='ps'><option>10</option><option>20</option>"
+            "<option>50</option></select></div>"
+        )
         js_cols = json.dumps([[k, f] for _, k, f in cols])
-        script = """
+        script = (
+            """
 const COLS = %s; let pageNo = 1, want = 1;
 const $ = (id) => document.getElementById(id);
 async function load(n) {
@@ -104,8 +123,12 @@ async function load(n) {
 $('q').onclick = () => load(1); $('next').onclick = () => load(pageNo + 1); $('prev').onclick = () => load(pageNo - 1);
 $('retry').onclick = () => load(want); $('ps').onchange = () => load(1);
 load(1);
-""" % js_cols
-        return web.Response(text=page("合同支付查询", body, script=script), content_type="text/html")
+"""
+            % js_cols
+        )
+        return web.Response(
+            text=page("合同支付查询", body, script=script), content_type="text/html"
+        )
 
     async def api(self, request: web.Request) -> web.Response:
         s, fault = self.data_gate(request, as_json=True)
@@ -113,37 +136,57 @@ load(1);
             return fault
         q = request.query
         try:
-            no, size = max(1, int(q.get("pageNo", "1"))), min(100, max(1, int(q.get("pageSize", "10"))))
+            no, size = (
+                max(1, int(q.get("pageNo", "1"))),
+                min(100, max(1, int(q.get("pageSize", "10")))),
+            )
         except ValueError:
             return web.json_response({"success": False, "message": "参数错误"}, status=400)
         rows = self.records.get(s.account, [])
         start, end = day(q.get("startDate") or None), day(q.get("endDate") or None)
-        rows = [r for r in rows if (start is None or day(r["submitted_on"]) >= start)
-                and (end is None or day(r["submitted_on"]) <= end)]
-        chunk = rows[(no - 1) * size: no * size]
+        rows = [
+            r
+            for r in rows
+            if (start is None or day(r["submitted_on"]) >= start)
+            and (end is None or day(r["submitted_on"]) <= end)
+        ]
+        chunk = rows[(no - 1) * size : no * size]
         items = ",".join(self._item(r) for r in chunk)
-        text = ('{"success":true,"code":0,"result":{"total":%d,"pageNo":%d,"pageSize":%d,"data":[%s]}}'
-                % (len(rows), no, size, items))
+        text = (
+            '{"success":true,"code":0,"result":{"total":%d,"pageNo":%d,"pageSize":%d,"data":[%s]}}'
+            % (len(rows), no, size, items)
+        )
         return web.Response(text=text, content_type="application/json")
 
     def _item(self, r: dict) -> str:
         accept, pay = WORDS[r["status"]]
         if r["status"] == "REJECTED" and day(r["accepted_on"]) is None:
             accept, pay = "验收不通过", "未申请"
-        keys = {k: (REDESIGN[k][1] if self.faults.redesigned and k in REDESIGN else k)
-                for k in ("acceptStatus", "payStatus")}
+        keys = {
+            k: (REDESIGN[k][1] if self.faults.redesigned and k in REDESIGN else k)
+            for k in ("acceptStatus", "payStatus")
+        }
         st, acc, paid = day(r["status_date"]), day(r["accepted_on"]), day(r["paid_on"])
         exp = day(r["expected_pay_date"])
         d = {
-            "orderNo": r["order_no"], "contractNo": r["contract_no"], "purchaserName": r["buyer"],
-            "invoiceNo": r["invoice_no"], keys["acceptStatus"]: accept, keys["payStatus"]: pay,
+            "orderNo": r["order_no"],
+            "contractNo": r["contract_no"],
+            "purchaserName": r["buyer"],
+            "invoiceNo": r["invoice_no"],
+            keys["acceptStatus"]: accept,
+            keys["payStatus"]: pay,
             "statusTime": st.strftime("%Y-%m-%d 10:%M:%S") if st is not None else "",
-            "acceptTime": int(acc.value // 1_000_000) - 8 * 3600 * 1000 if acc is not None else None,
+            "acceptTime": int(acc.value // 1_000_000) - 8 * 3600 * 1000
+            if acc is not None
+            else None,
             "expectedPayDate": exp.strftime("%Y-%m-%d") if exp is not None else "",
             "payTime": paid.strftime("%Y/%m/%d") if paid is not None else "",
-            "payVoucherNo": r["payment_ref"], "remark": r["reason"],
+            "payVoucherNo": r["payment_ref"],
+            "remark": r["reason"],
         }
         body = json.dumps(d, ensure_ascii=False)[1:]
         # ids and amounts as raw JSON numbers, the way the real APIs send them
-        return ('{"id":%s,"contractAmount":%s,"paidAmount":%s,' % (
-            r["record_id"], yuan(r["amount"], sep=False), yuan(r["paid_amount"], sep=False))) + body
+        return (
+            '{"id":%s,"contractAmount":%s,"paidAmount":%s,'
+            % (r["record_id"], yuan(r["amount"], sep=False), yuan(r["paid_amount"], sep=False))
+        ) + body

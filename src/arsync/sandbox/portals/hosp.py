@@ -14,17 +14,30 @@ from aiohttp import web
 from .core import PortalSim, day, esc, page, yuan
 
 WORDS = {  # normalized status → (订单状态, 结算状态, 付款状态)
-    "SUBMITTED": ("已配送", "", ""), "ACCEPTED": ("待付款", "未对账", "未付款"),
-    "UNDER_REVIEW": ("待付款", "对账中", "未付款"), "APPROVED": ("待付款", "待付款", "未付款"),
-    "PAYING": ("待付款", "待付款", "付款中"), "PAID": ("已完成", "已结算", "已付款"),
-    "REJECTED": ("待付款", "对账不符", "未付款"), "CANCELLED": ("已撤单", "", ""),
+    "SUBMITTED": ("已配送", "", ""),
+    "ACCEPTED": ("待付款", "未对账", "未付款"),
+    "UNDER_REVIEW": ("待付款", "对账中", "未付款"),
+    "APPROVED": ("待付款", "待付款", "未付款"),
+    "PAYING": ("待付款", "待付款", "付款中"),
+    "PAID": ("已完成", "已结算", "已付款"),
+    "REJECTED": ("待付款", "对账不符", "未付款"),
+    "CANCELLED": ("已撤单", "", ""),
 }
 COLUMNS = [
-    ("结算单号", "settleNo"), ("医疗机构", "hospitalName"), ("订单号", "orderNo"),
-    ("发票号码", "invoiceNo"), ("结算金额(元)", "amount"), ("已付金额(元)", "paidAmount"),
-    ("订单状态", "orderStatus"), ("结算状态", "settleStatus"), ("付款状态", "payStatus"),
-    ("状态日期", "statusDate"), ("预计付款日期", "planPayDate"), ("付款日期", "payDate"),
-    ("付款凭证号", "voucherNo"), ("备注", "remark"),
+    ("结算单号", "settleNo"),
+    ("医疗机构", "hospitalName"),
+    ("订单号", "orderNo"),
+    ("发票号码", "invoiceNo"),
+    ("结算金额(元)", "amount"),
+    ("已付金额(元)", "paidAmount"),
+    ("订单状态", "orderStatus"),
+    ("结算状态", "settleStatus"),
+    ("付款状态", "payStatus"),
+    ("状态日期", "statusDate"),
+    ("预计付款日期", "planPayDate"),
+    ("付款日期", "payDate"),
+    ("付款凭证号", "voucherNo"),
+    ("备注", "remark"),
 ]
 RENAMED = {"结算单号": "单据号", "付款状态": "回款状态"}
 
@@ -36,8 +49,15 @@ def cn_date(v) -> str:
 
 class HospSim(PortalSim):
     def routes(self):
-        return {**super().routes(), "login": self.login, "sms/send": self.send_sms, "main": self.main,
-                "settle": self.settle, "api/settle": self.api, "api/settle/export": self.export}
+        return {
+            **super().routes(),
+            "login": self.login,
+            "sms/send": self.send_sms,
+            "main": self.main,
+            "settle": self.settle,
+            "api/settle": self.api,
+            "api/settle/export": self.export,
+        }
 
     async def login(self, request: web.Request) -> web.StreamResponse:
         msg = "会话已过期，请重新登录" if request.query.get("expired") else ""
@@ -51,13 +71,15 @@ class HospSim(PortalSim):
                 msg = "短信验证码错误或已失效"
             else:
                 return self.start_session(user)[1]
-        body = (f"<h2>{esc(self.name)}</h2><h3>供应商登录</h3><div class='err' role='alert'>{esc(msg)}</div>"
-                "<form method='post' action='login'>"
-                "<p><label for='u'>账号</label> <input id='u' name='username'></p>"
-                "<p><label for='p'>密码</label> <input id='p' name='password' type='password'></p>"
-                "<p><label for='s'>短信验证码</label> <input id='s' name='sms_code' autocomplete='off'> "
-                "<button type='button' id='send'>获取验证码</button> <span id='sent'></span></p>"
-                "<p><button type='submit'>登录</button></p></form>")
+        body = (
+            f"<h2>{esc(self.name)}</h2><h3>供应商登录</h3><div class='err' role='alert'>{esc(msg)}</div>"
+            "<form method='post' action='login'>"
+            "<p><label for='u'>账号</label> <input id='u' name='username'></p>"
+            "<p><label for='p'>密码</label> <input id='p' name='password' type='password'></p>"
+            "<p><label for='s'>短信验证码</label> <input id='s' name='sms_code' autocomplete='off'> "
+            "<button type='button' id='send'>获取验证码</button> <span id='sent'></span></p>"
+            "<p><button type='submit'>登录</button></p></form>"
+        )
         script = """document.getElementById('send').onclick = async () => {
   const r = await fetch('sms/send', {method: 'POST', body: new URLSearchParams({username: document.getElementById('u').value})});
   document.getElementById('sent').textContent = r.ok ? '验证码已发送' : '发送失败'; };"""
@@ -72,9 +94,11 @@ class HospSim(PortalSim):
     async def main(self, request: web.Request) -> web.StreamResponse:
         if self.session(request) is None:
             return self.login_redirect()
-        body = (f"<header><h2>{esc(self.name)}</h2><nav>首页 | 订单管理 | 结算管理 | 发票管理</nav></header>"
-                "<iframe id='mainFrame' name='mainFrame' src='settle' title='结算管理' "
-                "style='width:100%;height:800px;border:0'></iframe>")
+        body = (
+            f"<header><h2>{esc(self.name)}</h2><nav>首页 | 订单管理 | 结算管理 | 发票管理</nav></header>"
+            "<iframe id='mainFrame' name='mainFrame' src='settle' title='结算管理' "
+            "style='width:100%;height:800px;border:0'></iframe>"
+        )
         return web.Response(text=page("供应商结算平台", body), content_type="text/html")
 
     def columns(self) -> list[tuple[str, str]]:
@@ -87,13 +111,15 @@ class HospSim(PortalSim):
             return self.login_redirect()
         cols = self.columns()
         ths = "".join(f"<th>{esc(h)}</th>" for h, _ in cols)
-        body = ("<h3>结算单查询</h3><div class='toolbar'><button id='q'>查询</button> <button id='exp'>导出Excel</button></div>"
-                "<div id='mask' class='loading-mask'>数据加载中，请稍候…</div>"
-                "<div id='err' class='err' role='alert' hidden><span id='errmsg'></span> <button id='retry'>重新加载</button></div>"
-                f"<table id='grid'><thead><tr>{ths}</tr></thead><tbody></tbody></table>"
-                "<div class='pager'><span id='total'></span> <button id='prev'>上一页</button> <span id='pageinfo'></span> "
-                "<button id='next'>下一页</button> <label for='ps'>每页</label> <select id='ps'>"
-                "<option>20</option><option>50</option><option>100</option></select></div>")
+        body = (
+            "<h3>结算单查询</h3><div class='toolbar'><button id='q'>查询</button> <button id='exp'>导出Excel</button></div>"
+            "<div id='mask' class='loading-mask'>数据加载中，请稍候…</div>"
+            "<div id='err' class='err' role='alert' hidden><span id='errmsg'></span> <button id='retry'>重新加载</button></div>"
+            f"<table id='grid'><thead><tr>{ths}</tr></thead><tbody></tbody></table>"
+            "<div class='pager'><span id='total'></span> <button id='prev'>上一页</button> <span id='pageinfo'></span> "
+            "<button id='next'>下一页</button> <label for='ps'>每页</label> <select id='ps'>"
+            "<option>20</option><option>50</option><option>100</option></select></div>"
+        )
         script = """
 const KEYS = %s; let pageIndex = 1, want = 1;
 const $ = (id) => document.getElementById(id);
@@ -121,14 +147,24 @@ setTimeout(() => load(1), 50);   // rows arrive after the page has rendered
         out = []
         for r in self.records.get(account, []):
             o, s, p = WORDS[r["status"]]
-            out.append({
-                "settleNo": r["record_id"], "hospitalName": r["buyer"], "orderNo": r["order_no"],
-                "invoiceNo": r["invoice_no"], "amount": yuan(r["amount"]),
-                "paidAmount": yuan(r["paid_amount"]) if r["paid_amount"] else "--",
-                "orderStatus": o, "settleStatus": s, "payStatus": p, "statusDate": cn_date(r["status_date"]),
-                "planPayDate": cn_date(r["expected_pay_date"]), "payDate": cn_date(r["paid_on"]),
-                "voucherNo": r["payment_ref"], "remark": r["reason"],
-            })
+            out.append(
+                {
+                    "settleNo": r["record_id"],
+                    "hospitalName": r["buyer"],
+                    "orderNo": r["order_no"],
+                    "invoiceNo": r["invoice_no"],
+                    "amount": yuan(r["amount"]),
+                    "paidAmount": yuan(r["paid_amount"]) if r["paid_amount"] else "--",
+                    "orderStatus": o,
+                    "settleStatus": s,
+                    "payStatus": p,
+                    "statusDate": cn_date(r["status_date"]),
+                    "planPayDate": cn_date(r["expected_pay_date"]),
+                    "payDate": cn_date(r["paid_on"]),
+                    "voucherNo": r["payment_ref"],
+                    "remark": r["reason"],
+                }
+            )
         return out
 
     async def api(self, request: web.Request) -> web.Response:
@@ -141,8 +177,14 @@ setTimeout(() => load(1), 50);   // rows arrive after the page has rendered
         except ValueError:
             return web.json_response({"message": "参数错误"}, status=400)
         rows = self._rows(s.account)
-        return web.json_response({"records": len(rows), "pageIndex": no, "pageSize": size,
-                                  "rows": rows[(no - 1) * size: no * size]})
+        return web.json_response(
+            {
+                "records": len(rows),
+                "pageIndex": no,
+                "pageSize": size,
+                "rows": rows[(no - 1) * size : no * size],
+            }
+        )
 
     async def export(self, request: web.Request) -> web.StreamResponse:
         s, fault = self.data_gate(request, as_json=False)
@@ -156,9 +198,13 @@ setTimeout(() => load(1), 50);   // rows arrive after the page has rendered
         cols = self.columns()
         ws.append([h for h, _ in cols])
         for row in self._rows(s.account):
-            ws.append([str(row[k]) for _, k in cols])       # ids as text: Excel keeps 15 digits
+            ws.append([str(row[k]) for _, k in cols])  # ids as text: Excel keeps 15 digits
         buf = io.BytesIO()
         wb.save(buf)
-        return web.Response(body=buf.getvalue(), headers={
-            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "Content-Disposition": "attachment; filename*=UTF-8''settle.xlsx"})
+        return web.Response(
+            body=buf.getvalue(),
+            headers={
+                "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "Content-Disposition": "attachment; filename*=UTF-8''settle.xlsx",
+            },
+        )

@@ -19,7 +19,11 @@ from .gov import GovSim
 from .hosp import HospSim
 from .uni import UniSim
 
-FAMILIES: dict[str, type[PortalSim]] = {"government": GovSim, "hospital": HospSim, "university": UniSim}
+FAMILIES: dict[str, type[PortalSim]] = {
+    "government": GovSim,
+    "hospital": HospSim,
+    "university": UniSim,
+}
 
 
 @dataclass
@@ -38,7 +42,7 @@ class SimulatorHandle:
     def close(self) -> None:
         if not self._thread.is_alive():
             return
-        for sim in self.sims.values():          # stalled requests end with the server
+        for sim in self.sims.values():  # stalled requests end with the server
             for fut in sim.held:
                 self._loop.call_soon_threadsafe(fut.cancel)
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
@@ -65,14 +69,22 @@ def build_sims(world, faults: Faults | Mapping[str, Faults] | None = None) -> di
         mine = recs[recs["portal"] == p.portal]
         by_acc = {a: g.to_dict("records") for a, g in mine.groupby("account", sort=False)}
         sims[p.portal] = FAMILIES[p.family](
-            pid=p.portal, family=p.family, name=p.name,
+            pid=p.portal,
+            family=p.family,
+            name=p.name,
             accounts={str(a["username"]): a for a in accs.to_dict("records")},
-            records=by_acc, faults=f)
+            records=by_acc,
+            faults=f,
+        )
     return sims
 
 
-def start_simulators(world, faults: Faults | Mapping[str, Faults] | None = None,
-                     host: str = "127.0.0.1", port: int = 0) -> SimulatorHandle:
+def start_simulators(
+    world,
+    faults: Faults | Mapping[str, Faults] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> SimulatorHandle:
     """Start all portals of ``world`` on loopback (a free port unless given); return the handle."""
     sims = build_sims(world, faults)
 
@@ -83,10 +95,14 @@ def start_simulators(world, faults: Faults | Mapping[str, Faults] | None = None,
         return await sim.dispatch(request, request.match_info["tail"])
 
     async def index(request: web.Request) -> web.Response:
-        items = "".join(f"<li><a href='/p/{esc(k)}/login'>{esc(s.name)}</a> ({esc(s.family)})</li>"
-                        for k, s in sims.items())
-        return web.Response(text=page("门户模拟器", f"<h2>门户模拟器</h2><ul>{items}</ul>"),
-                            content_type="text/html")
+        items = "".join(
+            f"<li><a href='/p/{esc(k)}/login'>{esc(s.name)}</a> ({esc(s.family)})</li>"
+            for k, s in sims.items()
+        )
+        return web.Response(
+            text=page("门户模拟器", f"<h2>门户模拟器</h2><ul>{items}</ul>"),
+            content_type="text/html",
+        )
 
     app = web.Application()
     app.router.add_get("/", index)
@@ -118,4 +134,3 @@ def start_simulators(world, faults: Faults | Mapping[str, Faults] | None = None,
     if "error" in ready:
         raise RuntimeError(f"portal simulators failed to start: {ready['error']}")
     return SimulatorHandle(f"http://{host}:{ready['port']}", sims, loop, runner, thread)
-

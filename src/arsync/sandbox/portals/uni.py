@@ -14,10 +14,29 @@ from aiohttp import web
 
 from .core import PortalSim, day, esc, page, yuan
 
-WORDS = {"SUBMITTED": "已提交", "ACCEPTED": "已受理", "UNDER_REVIEW": "审核中", "APPROVED": "已审核",
-         "PAYING": "支付中", "PAID": "已支付", "REJECTED": "退单", "CANCELLED": "已撤回"}
-LABELS = ["预约单号", "报销单位", "发票号码", "报销金额", "已支付金额", "当前状态", "状态日期",
-          "预计支付日期", "支付日期", "银行流水号", "退回原因"]
+WORDS = {
+    "SUBMITTED": "已提交",
+    "ACCEPTED": "已受理",
+    "UNDER_REVIEW": "审核中",
+    "APPROVED": "已审核",
+    "PAYING": "支付中",
+    "PAID": "已支付",
+    "REJECTED": "退单",
+    "CANCELLED": "已撤回",
+}
+LABELS = [
+    "预约单号",
+    "报销单位",
+    "发票号码",
+    "报销金额",
+    "已支付金额",
+    "当前状态",
+    "状态日期",
+    "预计支付日期",
+    "支付日期",
+    "银行流水号",
+    "退回原因",
+]
 RENAMED = {"预约单号": "单据编号", "当前状态": "办理进度"}
 
 
@@ -46,22 +65,25 @@ class UniSim(PortalSim):
         if request.method == "POST":
             f = await request.post()
             user = str(f.get("username", ""))
-            if not self.take_captcha(str(f.get("captcha_id", "")), str(f.get("captcha", ""))) \
-                    or self.refuse_first(user):
+            if not self.take_captcha(
+                str(f.get("captcha_id", "")), str(f.get("captcha", ""))
+            ) or self.refuse_first(user):
                 msg = "验证码不正确"
             elif not self.check_password(user, str(f.get("password", ""))):
                 msg = "工号或密码不正确"
             else:
                 return self.start_session(user)[1]
         cid = self.new_captcha()
-        body = (f"<h2>{esc(self.name)}</h2><h3>财务综合查询 · 统一身份认证</h3>"
-                f"<div class='err' role='alert'>{esc(msg)}</div><form method='post' action='login'>"
-                "<p><label for='u'>工号</label> <input id='u' name='username'></p>"
-                "<p><label for='p'>密码</label> <input id='p' name='password' type='password'></p>"
-                f"<p><label for='c'>验证码</label> <input id='c' name='captcha'> "
-                f"<img class='captcha' alt='验证码' src='captcha.svg?id={cid}' data-ref='{cid}'>"
-                f"<input type='hidden' name='captcha_id' value='{cid}'></p>"
-                "<p><button type='submit'>登录</button></p></form>")
+        body = (
+            f"<h2>{esc(self.name)}</h2><h3>财务综合查询 · 统一身份认证</h3>"
+            f"<div class='err' role='alert'>{esc(msg)}</div><form method='post' action='login'>"
+            "<p><label for='u'>工号</label> <input id='u' name='username'></p>"
+            "<p><label for='p'>密码</label> <input id='p' name='password' type='password'></p>"
+            f"<p><label for='c'>验证码</label> <input id='c' name='captcha'> "
+            f"<img class='captcha' alt='验证码' src='captcha.svg?id={cid}' data-ref='{cid}'>"
+            f"<input type='hidden' name='captcha_id' value='{cid}'></p>"
+            "<p><button type='submit'>登录</button></p></form>"
+        )
         return web.Response(text=page("统一身份认证", body), content_type="text/html")
 
     async def query(self, request: web.Request) -> web.StreamResponse:
@@ -74,25 +96,43 @@ class UniSim(PortalSim):
         if fault is not None:
             return fault
         keys = invoice_keys(q)
-        hits = [r for r in self.records.get(s.account, []) if keys and keys & invoice_keys(r["invoice_no"])]
+        hits = [
+            r
+            for r in self.records.get(s.account, [])
+            if keys and keys & invoice_keys(r["invoice_no"])
+        ]
         if not hits:
             return self._page(q, "<div class='no-record'>无记录</div>")
         return self._page(q, "".join(self._detail(r) for r in hits))
 
     def _page(self, q: str, result: str = "") -> web.Response:
-        body = (f"<h2>{esc(self.name)} · 支付查询</h2><form method='get' action='query'>"
-                f"<label for='inv'>发票号码</label> <input id='inv' name='invoice_no' value='{esc(q)}'> "
-                "<button type='submit'>查询</button></form>"
-                f"<div id='result' data-query='{esc(q)}'>{result}</div>")
+        body = (
+            f"<h2>{esc(self.name)} · 支付查询</h2><form method='get' action='query'>"
+            f"<label for='inv'>发票号码</label> <input id='inv' name='invoice_no' value='{esc(q)}'> "
+            "<button type='submit'>查询</button></form>"
+            f"<div id='result' data-query='{esc(q)}'>{result}</div>"
+        )
         return web.Response(text=page("支付查询", body), content_type="text/html")
 
     def _detail(self, r: dict) -> str:
         paid = f"{yuan(r['paid_amount'])}元" if r["paid_amount"] else "--"
-        values = [r["record_id"], r["buyer"], r["invoice_no"], f"{yuan(r['amount'])}元", paid, WORDS[r["status"]],
-                  _iso(r["status_date"]), _iso(r["expected_pay_date"]), _iso(r["paid_on"]),
-                  r["payment_ref"], r["reason"]]
+        values = [
+            r["record_id"],
+            r["buyer"],
+            r["invoice_no"],
+            f"{yuan(r['amount'])}元",
+            paid,
+            WORDS[r["status"]],
+            _iso(r["status_date"]),
+            _iso(r["expected_pay_date"]),
+            _iso(r["paid_on"]),
+            r["payment_ref"],
+            r["reason"],
+        ]
         labels = [RENAMED.get(x, x) for x in LABELS] if self.faults.redesigned else LABELS
-        cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in zip(labels, values))
+        cells = "".join(
+            f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in zip(labels, values)
+        )
         return f"<table class='detail'>{cells}</table>"
 
 
