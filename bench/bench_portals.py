@@ -23,19 +23,16 @@ import argparse
 import asyncio
 import os
 import resource
-import sys
 import tempfile
 import threading
 import time
 from datetime import date
-from pathlib import Path
 
+from arsync.config import load_settings
+from arsync.connectors.portals import backend, fetch_async, load_definitions
+from arsync.connectors.portals.browser import launch
+from arsync.sandbox.portals import Faults, start_simulators
 from arsync.sandbox.tiny_portals import tiny_world
-
-from arsync.config import load_settings  # noqa: E402
-from arsync.connectors.portals import backend, fetch_async, load_definitions  # noqa: E402
-from arsync.connectors.portals.browser import launch  # noqa: E402
-from arsync.sandbox.portals import Faults, start_simulators  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 

@@ -21,8 +21,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from arsync.common.frames import PORTAL_RECORDS
-from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
+from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS
 from arsync.jobs.engine.reconcile import reconcile
 
 AS_OF = date(2026, 11, 23)

@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
 
 from arsync.common.errors import ConfigError
 from arsync.config import load_settings, settings_report
 from arsync.jobs.cli.app import cli
-from click.testing import CliRunner
 
 
 def test_defaults_run_on_the_sandbox():
@@ -78,7 +78,7 @@ def test_password_in_a_file_is_refused(tmp_path):
 def test_unparseable_toml_names_the_file(tmp_path):
     f = tmp_path / "broken.toml"
     f.write_text("[sap\nbackend=")
-    with pytest.raises(ConfigError, match="broken.toml: not valid TOML"):
+    with pytest.raises(ConfigError, match=r"broken\.toml: not valid TOML"):
         load_settings(f, environ={})
 
 

@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from arsync.common.errors import DataError
-from arsync.common.frames import PORTAL_RECORDS
-from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
+from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS
 from arsync.connectors.files.read import ERROR_COLUMNS, read_inputs
 
 OPEN_HEAD = [
@@ -70,7 +69,7 @@ REC_ROW = [
 def write(path: Path, head: list, rows: list[list]) -> Path:
     if path.suffix == ".csv":
         with path.open("w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerows([head] + rows)
+            csv.writer(fh).writerows([head, *rows])
     else:
         wb = openpyxl.Workbook()
         ws = wb.active
@@ -230,8 +229,8 @@ def test_cleared_items_are_read_when_present(tmp_path):
     inputs(tmp_path)
     write(
         tmp_path / "cleared_items.csv",
-        OPEN_HEAD + ["clearing_date", "clearing_doc"],
-        [with_(OPEN_ROW, OPEN_HEAD, document_no="90000009") + ["2026-11-01", "1400000001"]],
+        [*OPEN_HEAD, "clearing_date", "clearing_doc"],
+        [[*with_(OPEN_ROW, OPEN_HEAD, document_no="90000009"), "2026-11-01", "1400000001"]],
     )
     frames, _ = read_inputs(tmp_path)
     c = frames["cleared_items"].iloc[0]
@@ -388,7 +387,7 @@ def test_files_feed_the_reconciliation(tmp_path):
     from arsync.jobs.engine.reconcile import reconcile
 
     recs = [with_(REC_ROW, REC_HEAD, status="PAID", paid_amount="1234.56")]
-    frames, errors = read_inputs(inputs(tmp_path, ".xlsx", rec_rows=recs))
+    frames, _errors = read_inputs(inputs(tmp_path, ".xlsx", rec_rows=recs))
     wl = reconcile(
         frames["open_items"],
         frames["cleared_items"],

@@ -6,6 +6,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from arsync.common.errors import DataError
 from arsync.connectors.portals.parse import (
     ParseError,
@@ -16,8 +19,6 @@ from arsync.connectors.portals.parse import (
     parse_date,
     unit_from_header,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 # Seeded: the same examples on every run and every machine.
 PROPS = settings(derandomize=True, deadline=None, max_examples=150)

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from arsync.config import load_settings
 from arsync.common.frames import WORKLIST
+from arsync.config import load_settings
 from arsync.jobs.pipeline.run import Scope, StageFailed, run
 from arsync.jobs.pipeline.runstore import RunStore
 from arsync.sandbox.world import World
@@ -59,7 +59,7 @@ def nightly(tmp_path_factory):
 
 
 def test_nightly_run_records_every_stage_and_agrees_with_the_world(nightly):
-    out, res, lines = nightly
+    out, res, _lines = nightly
     assert res.status == "ok"
     info = RunStore(f"sqlite:///{out / 'runs.sqlite'}").get(res.run_id)
     assert [s["stage"] for s in info.stages] == [

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from arsync.jobs.cli.app import _register, cli
 from arsync.sandbox.tiny_portals import tiny_world
-
-from arsync.jobs.cli.app import _register, cli  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

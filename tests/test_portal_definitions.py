@@ -5,22 +5,20 @@ from __future__ import annotations
 import json
 import os
 import stat
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from arsync.common.errors import ConfigError, LayoutDriftError
+from arsync.connectors.portals import load_definitions, select
+from arsync.connectors.portals.definitions import BUNDLED
+from arsync.connectors.portals.records import decide_status, frame, to_record
+from arsync.connectors.portals.runner import numbers_for
+from arsync.connectors.portals.sessions import SessionStore
+from arsync.sandbox.portals import start_simulators
 from arsync.sandbox.tiny_portals import tiny_world
-
-from arsync.common.errors import ConfigError, LayoutDriftError  # noqa: E402
-from arsync.connectors.portals import load_definitions, select  # noqa: E402
-from arsync.connectors.portals.definitions import BUNDLED  # noqa: E402
-from arsync.connectors.portals.records import decide_status, frame, to_record  # noqa: E402
-from arsync.connectors.portals.runner import numbers_for  # noqa: E402
-from arsync.connectors.portals.sessions import SessionStore  # noqa: E402
-from arsync.sandbox.portals import start_simulators  # noqa: E402
 
 
 @pytest.fixture
@@ -40,7 +38,7 @@ def test_bundled_definitions_cover_three_families(defs):
     assert {p.family for p in defs.values()} == {"government", "hospital", "university"}
     assert {p.spec.list.source for p in defs.values()} == {"json", "table", "search"}
     assert [p.id for p in select(defs, ["uni-bj"])] == ["uni-bj"]
-    with pytest.raises(ConfigError, match="unknown portal id.*nope"):
+    with pytest.raises(ConfigError, match=r"unknown portal id.*nope"):
         select(defs, ["nope"])
 
 
@@ -169,7 +167,7 @@ def test_status_is_decided_per_column_most_advanced_money_column_first(defs):
         decide_status(gov, {"payStatus": "未申请", "acceptStatus": "验收不通过"}, "t")[0]
         == "REJECTED"
     )
-    with pytest.raises(LayoutDriftError, match="'已核销' in column 支付状态"):
+    with pytest.raises(LayoutDriftError, match=r"'已核销' in column 支付状态"):
         decide_status(gov, {"payStatus": "已核销", "acceptStatus": "已验收"}, "gov-gd/a")
 
 
@@ -199,7 +197,7 @@ def test_rows_become_typed_records(defs):
     assert rec["invoice_no"] == "No.０１２３４５６７"  # as shown
     df = frame([rec])
     assert str(df["amount"].dtype) == "Int64" and df.loc[0, "paid_date"].day == 20
-    with pytest.raises(Exception, match="field amount"):
+    with pytest.raises(Exception, match=r"field amount"):
         to_record(
             uni,
             "acct",
@@ -238,7 +236,7 @@ def test_sessions_are_encrypted_with_a_private_key_file(tmp_path, monkeypatch):
         SessionStore(tmp_path / "s").load("gov-gd", "acct-01") is None
     )  # other key: a new login is needed
     monkeypatch.setenv("ARSYNC_SESSION_KEY", "not-a-key")
-    with pytest.raises(ConfigError, match="ARSYNC_SESSION_KEY"):
+    with pytest.raises(ConfigError, match=r"ARSYNC_SESSION_KEY"):
         SessionStore(tmp_path / "s").load("gov-gd", "acct-01")
 
 
@@ -247,7 +245,7 @@ def test_simulator_serves_19_digit_ids_as_raw_json_numbers():
     with start_simulators(world) as h:
         sim = h.sims["gov-gd"]
         acc = next(iter(sim.accounts))
-        s, resp = sim.start_session(acc)
+        s, _resp = sim.start_session(acc)
         req = urllib.request.Request(
             h.url("gov-gd") + "api/orders?pageNo=1&pageSize=3",
             headers={"Cookie": f"{sim.cookie}={s.token}"},

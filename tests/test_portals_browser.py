@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import urllib.request
 from datetime import date
 from pathlib import Path
@@ -12,14 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from arsync.config import load_settings
+from arsync.connectors.portals import backend, fetch_async, load_definitions
+from arsync.connectors.portals.browser import launch
+from arsync.connectors.portals.login import login_async
+from arsync.connectors.portals.solvers import SandboxSolver
+from arsync.sandbox.portals import Faults, start_simulators
 from arsync.sandbox.tiny_portals import make_world, tiny_world
-
-from arsync.config import load_settings  # noqa: E402
-from arsync.connectors.portals import backend, fetch_async, load_definitions  # noqa: E402
-from arsync.connectors.portals.browser import launch  # noqa: E402
-from arsync.connectors.portals.login import login_async  # noqa: E402
-from arsync.connectors.portals.solvers import SandboxSolver  # noqa: E402
-from arsync.sandbox.portals import Faults, start_simulators  # noqa: E402
 
 pytestmark = pytest.mark.browser
 TODAY = date(2026, 11, 23)
@@ -106,7 +104,7 @@ def _compare(world, recs: pd.DataFrame, search_portals=("uni-bj", "uni-sh")) -> 
 
 def test_all_three_families_agree_with_the_world(pw, settings, sandbox, tmp_path):
     world = make_world()
-    defs, h, numbers = sandbox(world=world)
+    defs, _h, numbers = sandbox(world=world)
     numbers = {c: ns[:12] for c, ns in numbers.items()}  # one search per number: keep it quick
     res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
     assert [o.outcome for o in res.outcomes] == ["ok"] * len(res.outcomes), res.outcomes
@@ -161,7 +159,9 @@ def test_fault_knobs_are_survived(pw, settings, sandbox, tmp_path):
 def test_an_unreadable_portal_is_reported_with_evidence_and_stops_nothing(
     pw, settings, sandbox, tmp_path
 ):
-    defs, h, numbers = sandbox(faults={"gov-gd": Faults(error_rate=1.0)}, ids=["gov-gd", "hosp-sh"])
+    defs, _h, numbers = sandbox(
+        faults={"gov-gd": Faults(error_rate=1.0)}, ids=["gov-gd", "hosp-sh"]
+    )
     res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
     by = {o.portal: o for o in res.outcomes}
     assert by["gov-gd"].outcome == "stale" and "HTTP 500" in by["gov-gd"].reason
@@ -175,7 +175,7 @@ def test_an_unreadable_portal_is_reported_with_evidence_and_stops_nothing(
 
 @pytest.mark.parametrize("pid", ["gov-gd", "hosp-sh", "uni-bj"])
 def test_redesigned_layout_fails_loudly(pw, settings, sandbox, tmp_path, pid):
-    defs, h, numbers = sandbox(faults={pid: Faults(redesigned=True)}, ids=[pid])
+    defs, _h, numbers = sandbox(faults={pid: Faults(redesigned=True)}, ids=[pid])
     res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
     (o,) = res.outcomes
     assert o.outcome == "failed" and o.reason.startswith("LayoutDriftError") and o.attempts == 1
@@ -184,7 +184,7 @@ def test_redesigned_layout_fails_loudly(pw, settings, sandbox, tmp_path, pid):
 
 
 def test_unknown_status_word_is_drift(pw, settings, sandbox, tmp_path):
-    (gov,), h, _ = sandbox(ids=["gov-gd"])
+    (gov,), _h, _ = sandbox(ids=["gov-gd"])
     spec = gov.spec
     cols = [
         c.model_copy(update={"words": {k: v for k, v in c.words.items() if k != "支付中"}})
@@ -225,7 +225,7 @@ def test_session_is_reused_and_an_expired_one_needs_login(pw, settings, sandbox,
 
 def test_password_never_in_logs_evidence_or_file_names(pw, settings, sandbox, tmp_path, caplog):
     world = tiny_world()
-    defs, h, numbers = sandbox(
+    defs, _h, numbers = sandbox(
         world=world, faults={"hosp-sh": Faults(error_rate=1.0)}, ids=["gov-gd", "hosp-sh", "uni-bj"]
     )
     passwords = [a.password.reveal() for p in defs for a in p.accounts]
@@ -253,7 +253,7 @@ def test_password_never_in_logs_evidence_or_file_names(pw, settings, sandbox, tm
     bad = run(pw, fresh, [wrong], tmp_path / "run2")
     assert bad.outcomes[0].outcome == "failed" and "LogonError" in bad.outcomes[0].reason
     assert bad.outcomes[0].attempts == 1  # a refused login is never retried
-    secrets = passwords + [passwords[0] + "x"]
+    secrets = [*passwords, passwords[0] + "x"]
     texts = [caplog.text, repr(res.outcomes), repr(bad.outcomes), repr(defs), res.records.to_csv()]
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert len(files) > 10

@@ -8,10 +8,8 @@ import pandas as pd
 import pytest
 
 from arsync.common.errors import SchemaError
+from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS, WORKLIST
 from arsync.config.settings import ReconcileSettings
-from arsync.common.frames import PORTAL_RECORDS
-from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
-from arsync.common.frames import WORKLIST
 from arsync.jobs.engine.reconcile import reconcile
 
 AS_OF = date(2026, 11, 23)
@@ -529,7 +527,7 @@ def test_payment_on_account_is_proposed_for_paid_not_applied():
             posting_date="2026-11-15",
         ),
     ]
-    wl = run([item()] + pays, [paid_rec()])
+    wl = run([item(), *pays], [paid_rec()])
     inv = wl.loc[wl.document_no == "0090000001"].iloc[0]
     assert (inv.finding, inv.proposed_clearing) == ("PAID_NOT_APPLIED", "1000/2026/1400000001/001")
 
@@ -648,7 +646,7 @@ def test_empty_inputs_give_an_empty_worklist():
 
 def test_bad_input_frame_is_refused_with_its_name():
     oi, ci, cu, pr = frames([item()], [rec()])
-    with pytest.raises(SchemaError, match="portal_records.*missing status"):
+    with pytest.raises(SchemaError, match=r"portal_records.*missing status"):
         reconcile(oi, ci, cu, pr.drop(columns="status"), as_of=AS_OF)
 
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from arsync.jobs.cli.app import _register, cli
-from arsync.reports.export import write_frames
 from arsync.jobs.engine.reconcile import reconcile
+from arsync.reports.export import write_frames
 from arsync.sandbox.world import World
 from arsync.sandbox.world_frames import world_frames
 

@@ -92,7 +92,7 @@ def test_bulk_lineitems_exact_amounts_and_clear_errors():
     old = [{k: v for k, v in _item("5", Decimal("2.0000")).items() if k != "REF_DOC_NO_LONG"}]
     assert lineitems_raw(old, dec, "test")["XBLNR_LONG"].tolist() == [""]  # older release
     with pytest.raises(DataError, match=r"WRBTR: amount -5 of document 6 \(customer 0000001000"):
-        lineitems_raw(items + [_item("6", Decimal("-5.0000"))], dec, "test")
+        lineitems_raw([*items, _item("6", Decimal("-5.0000"))], dec, "test")
     with pytest.raises(DataError, match="unknown currency 'XXX'"):
         lineitems_raw([_item("7", Decimal("1.0000"), "XXX")], {}, "test")
     with pytest.raises(DataError, match="lacks DOC_NO"):

@@ -39,7 +39,7 @@ def test_bapi_external_amount_to_minor(minor, cur):
 def test_overflowing_table_amount_is_a_clear_error():
     text = render([123456789012], Field("WRBTR", "P", 13, 2))[0]
     assert text.startswith("*")
-    with pytest.raises(DataError, match="WRBTR of 0090000001.*overflowed"):
+    with pytest.raises(DataError, match=r"WRBTR of 0090000001.*overflowed"):
         cv.wa_number(text, "WRBTR of 0090000001")
 
 
@@ -51,7 +51,7 @@ def test_dats_round_trip(d):
 
 
 def test_bad_date_names_the_field():
-    with pytest.raises(DataError, match="BUDAT.*20261340"):
+    with pytest.raises(DataError, match=r"BUDAT.*20261340"):
         cv.dats_series(pd.Series(["20261340"]), "BUDAT")
 
 
@@ -64,7 +64,7 @@ def test_alpha_pads_numeric_ids_only(n):
 
 def test_sign_and_unknown_indicator():
     assert list(cv.sign(pd.Series(["S", "H"]), "x")) == [1, -1]
-    with pytest.raises(DataError, match="'X'"):
+    with pytest.raises(DataError, match=r"'X'"):
         cv.sign(pd.Series(["S", "X"]), "DB_CR_IND")
 
 
@@ -108,5 +108,5 @@ def test_plan_groups_keeps_key_in_every_group_and_fits():
     assert len(groups) == 3
     assert all(g[:2] == ["K1", "K2"] and sum(widths[f] for f in g) <= 512 for g in groups)
     assert sorted(f for g in groups for f in g[2:]) == sorted(f"F{i}" for i in range(20))
-    with pytest.raises(DataError, match="does not fit"):
+    with pytest.raises(DataError, match=r"does not fit"):
         plan_groups({"K": 10, "WIDE": 600}, ["K"], ["K", "WIDE"], 512)

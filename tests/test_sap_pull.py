@@ -125,7 +125,7 @@ def test_communication_errors_are_retried_and_counted(tiny, caplog):
 def test_retries_give_up_after_the_configured_attempts(tiny):
     system = SandboxSap(tiny, comm_errors_first=100)
     waits: list[float] = []
-    with pytest.raises(TransientError, match="RFC_READ_TABLE.*CommunicationError"):
+    with pytest.raises(TransientError, match=r"RFC_READ_TABLE.*CommunicationError"):
         pull(settings(**{"sap.retry.attempts": 3}), key_date=KEY, system=system, sleep=waits.append)
     assert system.injected_errors == 3 and len(waits) == 2
 
@@ -133,7 +133,7 @@ def test_retries_give_up_after_the_configured_attempts(tiny):
 def test_logon_error_is_not_retried(tiny):
     system = SandboxSap(tiny, logon_error=True)
     waits: list[float] = []
-    with pytest.raises(LogonError, match="RFC_LOGON_FAILURE.*not retried"):
+    with pytest.raises(LogonError, match=r"RFC_LOGON_FAILURE.*not retried"):
         pull(settings(), key_date=KEY, system=system, sleep=waits.append)
     assert system.logons == 1 and waits == [] and sum(system.calls.values()) == 0
 
@@ -155,7 +155,7 @@ def test_bapi_strategy_without_rfc_read_table(tiny, caplog):
     assert set(p.open_items["company_code"]) == {"1000", "3000"}
     assert p.customers["name"].tolist() == ["", ""]  # master data unreadable: left empty, logged
     assert any("KNA1 could not be read" in r.getMessage() for r in caplog.records)
-    with pytest.raises(AuthorizationError, match="RFC_READ_TABLE.*RFC_NO_AUTHORITY"):
+    with pytest.raises(AuthorizationError, match=r"RFC_READ_TABLE.*RFC_NO_AUTHORITY"):
         pull(st, key_date=KEY, strategy="table", system=system)
 
 

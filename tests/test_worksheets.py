@@ -8,6 +8,11 @@ from decimal import Decimal
 import openpyxl
 import pandas as pd
 import pytest
+
+from arsync.common.errors import DataError, SchemaError
+from arsync.common.frames import CLEARED_ITEMS
+from arsync.config.settings import ReportSettings
+from arsync.reports.worksheets import refresh_worksheets
 from test_worksheets_build import (
     AS_OF,
     calamine_rows,
@@ -20,11 +25,6 @@ from test_worksheets_build import (
     sheet,
     worklist,
 )
-
-from arsync.common.errors import DataError, SchemaError
-from arsync.config.settings import ReportSettings
-from arsync.common.frames import CLEARED_ITEMS
-from arsync.reports.worksheets import refresh_worksheets
 
 BOTH = ReportSettings(language="both")
 

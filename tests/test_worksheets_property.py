@@ -12,10 +12,10 @@ from pathlib import Path
 import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_worksheets_build import AS_OF, columns, entries, item, key, row_of, sheet, worklist
 
 from arsync.config.settings import ReportSettings
 from arsync.reports.worksheets import refresh_worksheets
+from test_worksheets_build import AS_OF, columns, entries, item, key, row_of, sheet, worklist
 
 N = 10
 FIELDS = ("notes", "contact_person", "promise_amount", "contact_date", "dispute")

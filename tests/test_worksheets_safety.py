@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import openpyxl
-from test_worksheets_build import AS_OF, calamine_rows, edit, entries, item, key, worklist
 
 from arsync.config.settings import ReportSettings
 from arsync.reports import worksheets
 from arsync.reports.worksheets import refresh_worksheets
+from test_worksheets_build import AS_OF, calamine_rows, edit, entries, item, key, worklist
 
 
 def refresh(rows, out, keep=5, **kw):

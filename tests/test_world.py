@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+
 from arsync.common.frames import PROGRESS_RANK
 from arsync.sandbox._calendar import holidays
 from arsync.sandbox._names import uscc_valid
@@ -188,7 +189,10 @@ def test_a_week_later_items_move_on_and_nothing_moves_back(world):
         later.portal_records, on=["portal", "account", "record_id"], suffixes=("", "_2"), how="left"
     )
     assert r["status_2"].notna().all()
-    rank = lambda s: s.map(PROGRESS_RANK).fillna(99)
+
+    def rank(s):
+        return s.map(PROGRESS_RANK).fillna(99)
+
     moved = r["status"] != r["status_2"]
     assert moved.sum() > 0
     side = r["status_2"].isin(["REJECTED", "CANCELLED"])

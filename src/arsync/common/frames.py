@@ -45,11 +45,7 @@ OPEN_ITEMS = Schema("open_items", _ITEM_COLUMNS, key=ITEM_KEY)
 
 CLEARED_ITEMS = Schema(
     "cleared_items",
-    _ITEM_COLUMNS
-    + (
-        C("clearing_date", "date", "AUGDT"),
-        C("clearing_doc", "str", "AUGBL"),
-    ),
+    (*_ITEM_COLUMNS, C("clearing_date", "date", "AUGDT"), C("clearing_doc", "str", "AUGBL")),
     key=ITEM_KEY,
 )
 
@@ -154,8 +150,8 @@ AGING_BUCKETS = ("not due", "1-30", "31-60", "61-90", "91-180", "181-365", ">365
 
 WORKLIST = Schema(
     "worklist",
-    OPEN_ITEMS.columns
-    + (
+    (
+        *OPEN_ITEMS.columns,
         C("customer_name", "str"),
         C("segment", "str"),
         C("collector", "str"),

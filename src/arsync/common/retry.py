@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable, TypeVar
+from typing import TypeVar
 
 import tenacity
 
@@ -29,7 +30,7 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
 
     @classmethod
-    def from_settings(cls, retry_settings, **kw) -> "RetryPolicy":
+    def from_settings(cls, retry_settings, **kw) -> RetryPolicy:
         """A ``[<section>.retry]`` settings block → a policy."""
         return cls(
             attempts=retry_settings.attempts,

@@ -88,7 +88,7 @@ class ReconcileSettings(_Section):
     priority_amount: int = Field(10_000_000, ge=0)
 
     @model_validator(mode="after")
-    def _ascending(self) -> "ReconcileSettings":
+    def _ascending(self) -> ReconcileSettings:
         if self.aging_limits != sorted(set(self.aging_limits)):
             raise ValueError("aging_limits must be strictly ascending day counts")
         return self

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
-from arsync.common.frames import PORTAL_RECORDS
-from arsync.common.frames import CLEARED_ITEMS
+from arsync.common.frames import CLEARED_ITEMS, PORTAL_RECORDS
 from arsync.connectors.files.read import read_inputs
-from arsync.reports.export import write_frames
 from arsync.jobs.engine.reconcile import reconcile
+from arsync.reports.export import write_frames
 
 
 def reconcile_files(

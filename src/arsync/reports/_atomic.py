@@ -13,10 +13,10 @@ import os
 import re
 import tempfile
 import zipfile
-from xml.etree import ElementTree
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 VERSIONS = ".versions"
 _RESERVED = {

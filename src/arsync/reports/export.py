@@ -85,7 +85,7 @@ def write_frames(
 
 
 def _xlsx(df: pd.DataFrame, scales: dict[str, int], path: str, sheet: str) -> None:
-    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
@@ -116,8 +116,8 @@ def _cell(v):
 
 
 def _parquet(df: pd.DataFrame, scales: dict[str, int], path: str) -> None:
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.parquet as pq  # noqa: PLC0415
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     arrays, names = [], []
     for col in df.columns:

@@ -30,10 +30,9 @@ import pandas as pd
 from filelock import FileLock
 
 from arsync.common.errors import DataError
+from arsync.common.frames import CLEARED_ITEMS, FINDINGS, WORKLIST
 from arsync.common.money import to_major
 from arsync.config.settings import ReportSettings
-from arsync.common.frames import CLEARED_ITEMS
-from arsync.common.frames import FINDINGS, WORKLIST
 from arsync.reports import _atomic
 from arsync.reports import labels as L
 from arsync.reports._carry import Plan, merge, system_rows

@@ -16,7 +16,7 @@ import threading
 import numpy as np
 import pandas as pd
 
-from arsync.sandbox._rfc_ddic import TABLES, Field, layout
+from arsync.sandbox._rfc_ddic import Field, layout
 
 MANDT = "100"
 _SPACE = ord(" ")
@@ -47,7 +47,7 @@ def convert(f: Field, s: pd.Series) -> np.ndarray:
     else:
         u = [str(v).rstrip()[: f.length] for v in uniq]
         init = ""
-    return np.array(u + [init], dtype=object)[codes]
+    return np.array([*u, init], dtype=object)[codes]
 
 
 class Table:

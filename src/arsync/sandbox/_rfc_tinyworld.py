@@ -15,11 +15,49 @@ from datetime import date
 import pandas as pd
 
 AS_OF = date(2026, 11, 23)
-_COLS = (
-    "BUKRS KUNNR UMSKS UMSKZ AUGDT AUGBL ZUONR GJAHR BELNR BUZEI BUDAT BLDAT CPUDT WAERS "
-    "HWAER XBLNR XBLNR_LONG BLART MONAT BSCHL SHKZG GSBER MWSKZ DMBTR WRBTR SGTXT ZFBDT ZTERM "
-    "ZBD1T ZBD2T ZBD3T ZLSPR REBZG REBZJ REBZZ MANSP MANST MADAT BSTAT HKONT VBELN"
-).split()
+_COLS = [
+    "BUKRS",
+    "KUNNR",
+    "UMSKS",
+    "UMSKZ",
+    "AUGDT",
+    "AUGBL",
+    "ZUONR",
+    "GJAHR",
+    "BELNR",
+    "BUZEI",
+    "BUDAT",
+    "BLDAT",
+    "CPUDT",
+    "WAERS",
+    "HWAER",
+    "XBLNR",
+    "XBLNR_LONG",
+    "BLART",
+    "MONAT",
+    "BSCHL",
+    "SHKZG",
+    "GSBER",
+    "MWSKZ",
+    "DMBTR",
+    "WRBTR",
+    "SGTXT",
+    "ZFBDT",
+    "ZTERM",
+    "ZBD1T",
+    "ZBD2T",
+    "ZBD3T",
+    "ZLSPR",
+    "REBZG",
+    "REBZJ",
+    "REBZZ",
+    "MANSP",
+    "MANST",
+    "MADAT",
+    "BSTAT",
+    "HKONT",
+    "VBELN",
+]
 
 
 def _item(
@@ -116,7 +154,7 @@ class TinyWorld:
         led.loc[later, "AUGBL"] = ""
         return led.reset_index(drop=True)
 
-    def at(self, d: date) -> "TinyWorld":
+    def at(self, d: date) -> TinyWorld:
         return replace(self, as_of=d)
 
 

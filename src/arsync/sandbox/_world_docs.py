@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from arsync.sandbox._calendar import add_workdays, roll_workday
 from arsync.sandbox._world_month import (
     AMT_DIFF,

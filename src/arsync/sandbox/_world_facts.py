@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from arsync.sandbox._world_docs import build_lines, displayed_numbers, invoice_numbers, zpad
+
 from arsync.sandbox import _world_noise as noise
+from arsync.sandbox._world_docs import build_lines, displayed_numbers, invoice_numbers, zpad
 from arsync.sandbox._world_master import Customers, make_customers
 from arsync.sandbox._world_month import CM, INV, NOTE, _year_of, gen_month
 from arsync.sandbox._world_records import build_records

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from arsync.sandbox import _names as N
 
 #: customers, invoices per customer per month, collectors, accounts per portal
@@ -72,7 +73,7 @@ _CITY_BOOST = {
     3: {"上海": 8, "北京": 4},
 }
 _POOLS = (N.gov_pool, N.hosp_pool, N.acad_pool, N.comm_pool)
-_UNITS = (N.GOV_UNITS, N.HOSP_UNITS, [""] + N.ACAD_UNITS, [""])
+_UNITS = (N.GOV_UNITS, N.HOSP_UNITS, ["", *N.ACAD_UNITS], [""])
 _USCC_KIND = ("11", "12", "12", "91")
 
 

@@ -10,6 +10,7 @@ future ones), ``recs`` (portal records).  ``_world_view`` filters them to an as-
 from __future__ import annotations
 
 import numpy as np
+
 from arsync.sandbox._calendar import add_workdays, roll_workday, workdays_between
 from arsync.sandbox._world_master import SEG_AMOUNT, SEG_DELAY, Customers
 

@@ -22,6 +22,7 @@ A separate stream (``(seed, month, 0x0D)``) keeps every other draw of the month 
 from __future__ import annotations
 
 import numpy as np
+
 from arsync.sandbox._world_master import PORTALS
 from arsync.sandbox._world_month import FULL
 

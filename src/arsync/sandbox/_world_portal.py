@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from arsync.common.frames import STATUSES
 from arsync.sandbox import _world_noise as noise
 from arsync.sandbox._world_docs import zpad

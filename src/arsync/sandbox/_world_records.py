@@ -9,6 +9,7 @@ trap a matcher must not fall into); it covers none of our SAP items.
 from __future__ import annotations
 
 import numpy as np
+
 from arsync.sandbox._calendar import add_workdays, roll_workday
 from arsync.sandbox._world_docs import _record_ids
 from arsync.sandbox._world_master import PORTALS, Customers

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from arsync.sandbox._world_docs import zpad
 from arsync.sandbox._world_facts import Facts, line_blart
 from arsync.sandbox._world_master import COMPANY_CODES, JPY_TO_FEN

@@ -13,8 +13,9 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class SandboxSap:
         self.injected_errors = 0
         self.logons = 0
 
-    def connect(self, config: dict | None = None, **params: Any) -> "SandboxConnection":
+    def connect(self, config: dict | None = None, **params: Any) -> SandboxConnection:
         return SandboxConnection(self, config, **params)
 
     # pyrfc-like constructor for backends that call ``Connection(**params)``
@@ -150,7 +151,7 @@ class SandboxConnection:
     def cancel(self) -> None:
         pass
 
-    def __enter__(self) -> "SandboxConnection":
+    def __enter__(self) -> SandboxConnection:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -17,6 +17,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+
 from arsync.sandbox import _world_master as M
 from arsync.sandbox import _world_portal as P
 from arsync.sandbox import _world_view as V

@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from arsync.common.frames import PORTAL_RECORDS
-from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
+from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS
 
 SEGMENT = {"GOVT": "government", "HOSP": "hospital", "ACAD": "academic", "COMM": "commercial"}
 
@@ -177,8 +176,8 @@ def vlookup_baseline(
 def scores(truth: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     """Precision and recall per finding of ``found`` (key + finding) against ``truth``."""
     key = ["company_code", "fiscal_year", "document_no", "line_item"]
-    m = truth[key + ["finding"]].merge(
-        found[key + ["finding"]], on=key, how="outer", suffixes=("_t", "_f")
+    m = truth[[*key, "finding"]].merge(
+        found[[*key, "finding"]], on=key, how="outer", suffixes=("_t", "_f")
     )
     m = m.fillna({"finding_t": "", "finding_f": ""})
     rows = []

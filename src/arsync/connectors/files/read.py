@@ -18,12 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from arsync.common.errors import DataError
+from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS
 from arsync.common.schema import Schema
-from arsync.common.frames import PORTAL_RECORDS
-from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
 from arsync.connectors.files import fbl5n as _fbl5n
-from arsync.connectors.files.spec import SPECS, parse_frame
 from arsync.connectors.files.cells import read_table
+from arsync.connectors.files.spec import SPECS, parse_frame
 
 ERROR_COLUMNS = ["file", "row", "column", "value", "problem"]
 SCHEMAS: dict[str, Schema] = {
@@ -137,4 +136,4 @@ def _drop_duplicates(
     return frame.loc[~dup].reset_index(drop=True), err
 
 
-__all__ = ["read_inputs", "ERROR_COLUMNS"]
+__all__ = ["ERROR_COLUMNS", "read_inputs"]

@@ -45,11 +45,14 @@ _ITEM: Spec = (
 
 SPECS: dict[str, Spec] = {
     "open_items": _ITEM,
-    "cleared_items": _ITEM + (("clearing_date", "date", "value"), ("clearing_doc", "id10", "")),
-    "fbl5n": tuple(
-        (c, k, "" if c in ("fiscal_year", "line_item", "reference") else n) for c, k, n in _ITEM
-    )
-    + (("clearing_date", "date", ""), ("clearing_doc", "id10", "")),
+    "cleared_items": (*_ITEM, ("clearing_date", "date", "value"), ("clearing_doc", "id10", "")),
+    "fbl5n": (
+        *tuple(
+            (c, k, "" if c in ("fiscal_year", "line_item", "reference") else n) for c, k, n in _ITEM
+        ),
+        ("clearing_date", "date", ""),
+        ("clearing_doc", "id10", ""),
+    ),
     "customers": (
         ("customer", "id10", "value"),
         ("name", "text", "column"),

@@ -14,16 +14,16 @@ from .definitions import SANDBOX, Portal, load_definitions, select
 from .runner import OUTCOMES, PORTAL_OUTCOMES, Outcome, PortalFetch, fetch_async
 
 __all__ = [
+    "OUTCOMES",
+    "PORTAL_OUTCOMES",
+    "Outcome",
+    "Portal",
+    "PortalFetch",
     "fetch",
     "fetch_async",
     "load_definitions",
-    "select",
     "open_sandbox",
-    "Portal",
-    "PortalFetch",
-    "Outcome",
-    "OUTCOMES",
-    "PORTAL_OUTCOMES",
+    "select",
 ]
 
 

@@ -17,9 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from arsync.common.errors import ConfigError
-from arsync.common.secrets import Secret
-
 from arsync.common.frames import ACTION_BY, PORTAL_RECORDS, STATUSES
+from arsync.common.secrets import Secret
 
 BUNDLED = Path(__file__).resolve().parents[2] / "config" / "portals"
 SANDBOX = "sandbox"
@@ -50,7 +49,7 @@ class Target(_M):
     css: str | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> "Target":
+    def _one(self) -> Target:
         if sum(x is not None for x in (self.role, self.label, self.css)) != 1:
             raise ValueError("give exactly one of role (with name), label or css")
         return self
@@ -114,7 +113,7 @@ class ListDef(_M):
     search_by: Literal["click", "form"] = "click"
 
     @model_validator(mode="after")
-    def _complete(self) -> "ListDef":
+    def _complete(self) -> ListDef:
         need = {
             "json": ("response", "rows", "total", "paging"),
             "table": ("response", "table", "paging"),

@@ -9,8 +9,9 @@ password before it is written, and file names are built from ids and counters on
 
 from __future__ import annotations
 
-import logging
 import asyncio
+import contextlib
+import logging
 from pathlib import Path
 
 from arsync.common.secrets import Secret, scrub
@@ -50,10 +51,8 @@ class Evidence:
         try:
             html = await page.content()
             for fr in page.frames[1:]:
-                try:
+                with contextlib.suppress(Exception):  # a frame detached while we read it
                     html += f"\n<!-- frame {fr.url} -->\n" + await fr.content()
-                except Exception:  # a frame detached while we read it
-                    pass
             path = await self.awrite(stem, ".html", html)
             if failure:
                 shot, suffix = await page.screenshot(full_page=True), ".png"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from playwright.async_api import expect

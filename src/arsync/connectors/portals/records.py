@@ -13,10 +13,10 @@ from typing import Any
 import pandas as pd
 
 from arsync.common.errors import DataError, LayoutDriftError
+from arsync.common.frames import PORTAL_RECORDS
 from arsync.common.money import to_minor
 
 from .definitions import Family, Portal
-from arsync.common.frames import PORTAL_RECORDS
 from .parse import clean_id, normalize_text, parse_amount, parse_date, unit_from_header
 
 #: who acts next when a word does not say (reference/portals-cn.md §1)

@@ -12,10 +12,10 @@ import asyncio
 import importlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -272,7 +272,7 @@ async def _closed(closing, what: str, timeout_ms: int) -> None:
     would hold the account's slot and the whole run."""
     try:
         await asyncio.wait_for(closing, timeout=timeout_ms / 1000)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         log.warning("%s did not close within %d ms; left to the browser", what, timeout_ms)
     except Exception as exc:  # already closed with the browser
         log.debug("%s close: %s", what, exc)

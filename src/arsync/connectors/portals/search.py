@@ -130,7 +130,7 @@ class SearchList(_Reader):
                 ),
                 timeout=timeout_ms / 1000 + 5,
             )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise PortalHttpError(
                 f"{self.where}: search {i}: the page did not answer within {timeout_ms} ms"
             ) from None

@@ -11,15 +11,41 @@ import numpy as np
 import pandas as pd
 
 from arsync.common.errors import SchemaError
+from arsync.common.frames import CLEARED_ITEMS, ITEM_KEY, OPEN_ITEMS
 from arsync.common.schema import Schema
 from arsync.connectors.sap.convert import alpha_series, dats_series, net_due, sign
-from arsync.common.frames import CLEARED_ITEMS, ITEM_KEY, OPEN_ITEMS
 
-RAW = (
-    "BUKRS KUNNR UMSKZ AUGDT AUGBL ZUONR GJAHR BELNR BUZEI BUDAT BLDAT WAERS HWAER XBLNR "
-    "XBLNR_LONG BLART SHKZG WRBTR DMBTR SGTXT ZFBDT ZBD1T ZBD2T ZBD3T ZLSPR REBZG MANSP MANST "
-    "BSTAT"
-).split()
+RAW = [
+    "BUKRS",
+    "KUNNR",
+    "UMSKZ",
+    "AUGDT",
+    "AUGBL",
+    "ZUONR",
+    "GJAHR",
+    "BELNR",
+    "BUZEI",
+    "BUDAT",
+    "BLDAT",
+    "WAERS",
+    "HWAER",
+    "XBLNR",
+    "XBLNR_LONG",
+    "BLART",
+    "SHKZG",
+    "WRBTR",
+    "DMBTR",
+    "SGTXT",
+    "ZFBDT",
+    "ZBD1T",
+    "ZBD2T",
+    "ZBD3T",
+    "ZLSPR",
+    "REBZG",
+    "MANSP",
+    "MANST",
+    "BSTAT",
+]
 _INTS = ("WRBTR", "DMBTR", "ZBD1T", "ZBD2T", "ZBD3T")
 
 

@@ -101,7 +101,7 @@ def lineitems_raw(items: list[dict], decimals: dict[str, int], where: str) -> pd
         {
             c: np.array(v, dtype=object)
             for c, v in cols.items()
-            if c not in ("WRBTR", "DMBTR") + _DAYS
+            if c not in ("WRBTR", "DMBTR", *_DAYS)
         }
     )
     raw = raw.fillna("").astype(str)

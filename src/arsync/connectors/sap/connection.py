@@ -12,7 +12,8 @@ import logging
 import threading
 import time
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from arsync.common.errors import ArsyncError, ConfigError
 from arsync.common.retry import RetryPolicy
@@ -27,7 +28,7 @@ _NO_PASSWORD_LOGON = ("snc_mode", "x509cert", "mysapsso2", "dest")
 def import_pyrfc():
     """Import pyrfc, or tell the operator what to install."""
     try:
-        import pyrfc  # noqa: PLC0415 - heavy dependency kept in its corner
+        import pyrfc
     except ImportError:
         raise ConfigError(
             "sap.backend = 'pyrfc' but the pyrfc package is not installed: pip install 'arsync[sap]' "
@@ -75,8 +76,8 @@ def connection_opener(settings, *, system=None) -> tuple[Opener, Secret | None]:
 
 
 def sandbox_system(settings):
-    from arsync.sandbox.sap import SandboxSap  # noqa: PLC0415 - the one allowed sandbox import
-    from arsync.sandbox.world import World  # noqa: PLC0415
+    from arsync.sandbox.sap import SandboxSap
+    from arsync.sandbox.world import World
 
     sb = settings.sandbox
     world = World(seed=sb.seed, size=sb.size, as_of=sb.as_of, epoch=sb.epoch)

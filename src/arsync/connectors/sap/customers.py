@@ -7,8 +7,8 @@ import logging
 import numpy as np
 import pandas as pd
 
-from arsync.connectors.sap.convert import alpha_series, internal_to_minor, wa_number
 from arsync.common.frames import CUSTOMERS
+from arsync.connectors.sap.convert import alpha_series, internal_to_minor, wa_number
 
 log = logging.getLogger("arsync.sap")
 

@@ -7,17 +7,41 @@ from datetime import date
 
 import pandas as pd
 
+from arsync.common.money import decimals as currency_decimals
 from arsync.connectors.sap.assemble import RAW
 from arsync.connectors.sap.connection import RfcClient
-from arsync.common.money import decimals as currency_decimals
 from arsync.connectors.sap.convert import internal_to_minor, wa_number, wa_scaled
 from arsync.connectors.sap.table import TableReader, cond_in, lit, options
 
-ITEM_FIELDS = (
-    "BUKRS KUNNR UMSKZ AUGDT AUGBL ZUONR GJAHR BELNR BUZEI BUDAT BLDAT WAERS XBLNR "
-    "BLART SHKZG WRBTR DMBTR SGTXT ZFBDT ZBD1T ZBD2T ZBD3T ZLSPR REBZG MANSP MANST "
-    "BSTAT"
-).split()
+ITEM_FIELDS = [
+    "BUKRS",
+    "KUNNR",
+    "UMSKZ",
+    "AUGDT",
+    "AUGBL",
+    "ZUONR",
+    "GJAHR",
+    "BELNR",
+    "BUZEI",
+    "BUDAT",
+    "BLDAT",
+    "WAERS",
+    "XBLNR",
+    "BLART",
+    "SHKZG",
+    "WRBTR",
+    "DMBTR",
+    "SGTXT",
+    "ZFBDT",
+    "ZBD1T",
+    "ZBD2T",
+    "ZBD3T",
+    "ZLSPR",
+    "REBZG",
+    "MANSP",
+    "MANST",
+    "BSTAT",
+]
 ITEM_KEY = ["BUKRS", "BELNR", "GJAHR", "BUZEI"]
 
 

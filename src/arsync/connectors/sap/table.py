@@ -68,7 +68,7 @@ def plan_groups(
     groups: list[list[str]] = []
     cur = list(key)
     for f in rest:
-        if size(cur + [f]) <= limit:
+        if size([*cur, f]) <= limit:
             cur.append(f)
             continue
         if len(cur) == len(key):
@@ -77,7 +77,7 @@ def plan_groups(
                 f"in a {limit}-character row"
             )
         groups.append(cur)
-        cur = list(key) + [f]
+        cur = [*list(key), f]
     if len(cur) > len(key) or not groups:
         groups.append(cur)
     return groups

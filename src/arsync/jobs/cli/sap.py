@@ -65,7 +65,7 @@ class _progress:
         self._tty = sys.stderr.isatty()
         self._last: dict[str, int] = {}
         if self._tty:
-            from rich.progress import Progress  # noqa: PLC0415
+            from rich.progress import Progress
 
             self._bar = Progress(transient=True)
             self._bar.start()

@@ -143,7 +143,7 @@ def candidates(
 
     def take(c: pd.DataFrame, rule: str) -> None:
         c = c.loc[left[c["ipos"].to_numpy(dtype=np.int64)]]
-        c = c.assign(unmapped=c["unmapped"] if "unmapped" in c else False)
+        c = c.assign(unmapped=c.get("unmapped", False))
         c = c.sort_values("unmapped", kind="stable").drop_duplicates(["ipos", "rpos"])
         if len(c):
             done.append(c[["ipos", "rpos", "unmapped"]].assign(rule=rule))

@@ -15,6 +15,8 @@ moves for money and time:
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -41,8 +43,8 @@ def days_overdue(oi: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
 def bucket_labels(limits: list[int]) -> list[str]:
     """``[0, 30, 60]`` → ``not due, 1-30, 31-60, >60`` (the default limits give AGING_BUCKETS)."""
     labels = ["not due" if limits[0] == 0 else f"<={limits[0]}"]
-    labels += [f"{a + 1}-{b}" for a, b in zip(limits, limits[1:])]
-    return labels + [f">{limits[-1]}"]
+    labels += [f"{a + 1}-{b}" for a, b in itertools.pairwise(limits)]
+    return [*labels, f">{limits[-1]}"]
 
 
 def aging(days: pd.Series, limits: list[int]) -> pd.Series:

@@ -13,15 +13,21 @@ import datetime as dt
 
 import pandas as pd
 
+from arsync.common.frames import (
+    CLEARED_ITEMS,
+    CUSTOMERS,
+    ITEM_KEY,
+    NEXT_ACTIONS,
+    OPEN_ITEMS,
+    PORTAL_RECORDS,
+    WORKLIST,
+)
 from arsync.config.settings import ReconcileSettings
-from arsync.common.frames import PORTAL_RECORDS
-from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, ITEM_KEY, OPEN_ITEMS
 from arsync.jobs.engine import allocation as _shares
 from arsync.jobs.engine import clearing as _clearing
 from arsync.jobs.engine import findings as _findings
 from arsync.jobs.engine import match as _match
 from arsync.jobs.engine import priority as _priority
-from arsync.common.frames import NEXT_ACTIONS, WORKLIST
 
 
 def reconcile(

@@ -8,16 +8,13 @@ twice.  A failed portal stops nothing: its items show STALE with the last known 
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
-
-import pandas as pd
 
 from arsync.common.errors import ArsyncError, DataError
 from arsync.jobs.pipeline import stages as st

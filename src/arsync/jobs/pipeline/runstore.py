@@ -94,7 +94,7 @@ class RunStore:
         meta.create_all(self.engine)
 
     @classmethod
-    def for_settings(cls, settings) -> "RunStore":
+    def for_settings(cls, settings) -> RunStore:
         url = (
             settings.runs.store_url
             or f"sqlite:///{Path(settings.runs.out_dir).resolve() / 'runs.sqlite'}"

@@ -8,18 +8,16 @@ reloads them on --resume.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
+from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS, WORKLIST
 from arsync.common.schema import Schema
-from arsync.common.frames import PORTAL_RECORDS
-from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS
-from arsync.common.frames import WORKLIST
 
 OUTPUTS: dict[str, dict[str, Schema | None]] = {
     "sap": {"open_items": OPEN_ITEMS, "cleared_items": CLEARED_ITEMS, "customers": CUSTOMERS},
@@ -162,7 +160,7 @@ def stage_sap(ctx: StageContext):
         "customers": len(customers),
     }
     counts.update(
-        {f"rfc_calls": sum(res.stats.get("calls", {}).values())} if hasattr(res, "stats") else {}
+        {"rfc_calls": sum(res.stats.get("calls", {}).values())} if hasattr(res, "stats") else {}
     )
     return counts, "ok"
 

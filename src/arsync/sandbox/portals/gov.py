@@ -97,35 +97,32 @@ class GovSim(PortalSim):
             "<option>50</option></select></div>"
         )
         js_cols = json.dumps([[k, f] for _, k, f in cols])
-        script = (
-            """
-const COLS = %s; let pageNo = 1, want = 1;
+        script = f"""
+const COLS = {js_cols}; let pageNo = 1, want = 1;
 const $ = (id) => document.getElementById(id);
-async function load(n) {
+async function load(n) {{
   want = n; $('mask').hidden = false; $('err').hidden = true;
-  const q = new URLSearchParams({pageNo: n, pageSize: $('ps').value, startDate: $('sd').value, endDate: $('ed').value});
+  const q = new URLSearchParams({{pageNo: n, pageSize: $('ps').value, startDate: $('sd').value, endDate: $('ed').value}});
   let r;
-  try { r = await fetch('api/orders?' + q, {credentials: 'same-origin'}); }
-  catch (e) { $('mask').hidden = true; $('errmsg').textContent = '网络错误'; $('err').hidden = false; return; }
+  try {{ r = await fetch('api/orders?' + q, {{credentials: 'same-origin'}}); }}
+  catch (e) {{ $('mask').hidden = true; $('errmsg').textContent = '网络错误'; $('err').hidden = false; return; }}
   $('mask').hidden = true;
-  if (r.status === 401) { location.href = 'login?expired=1'; return; }
-  if (!r.ok) { $('errmsg').textContent = r.status === 429 ? '访问过于频繁，请稍后再试' : '系统繁忙，请稍后重试';
-               $('err').hidden = false; return; }
+  if (r.status === 401) {{ location.href = 'login?expired=1'; return; }}
+  if (!r.ok) {{ $('errmsg').textContent = r.status === 429 ? '访问过于频繁，请稍后再试' : '系统繁忙，请稍后重试';
+               $('err').hidden = false; return; }}
   const j = await r.json(); const res = j.result; pageNo = res.pageNo;
-  $('list').tBodies[0].innerHTML = res.data.map(d => '<tr><td>' + String(d.id) + '</td>' + COLS.map(([k, f]) => {
+  $('list').tBodies[0].innerHTML = res.data.map(d => '<tr><td>' + String(d.id) + '</td>' + COLS.map(([k, f]) => {{
      let v = d[k]; if (v === null || v === undefined || v === '') v = '--';
-     else if (f === 'm') v = '¥' + Number(v).toLocaleString('en-US', {minimumFractionDigits: 2});
-     return '<td>' + String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</td>'; }).join('') + '</tr>').join('');
+     else if (f === 'm') v = '¥' + Number(v).toLocaleString('en-US', {{minimumFractionDigits: 2}});
+     return '<td>' + String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</td>'; }}).join('') + '</tr>').join('');
   const pages = Math.max(1, Math.ceil(res.total / res.pageSize));
   $('total').textContent = '共 ' + res.total + ' 条'; $('pageinfo').textContent = '第 ' + pageNo + ' / ' + pages + ' 页';
   $('next').disabled = pageNo >= pages; $('prev').disabled = pageNo <= 1;
-}
+}}
 $('q').onclick = () => load(1); $('next').onclick = () => load(pageNo + 1); $('prev').onclick = () => load(pageNo - 1);
 $('retry').onclick = () => load(want); $('ps').onchange = () => load(1);
 load(1);
 """
-            % js_cols
-        )
         return web.Response(
             text=page("合同支付查询", body, script=script), content_type="text/html"
         )
@@ -152,9 +149,9 @@ load(1);
         ]
         chunk = rows[(no - 1) * size : no * size]
         items = ",".join(self._item(r) for r in chunk)
-        text = (
-            '{"success":true,"code":0,"result":{"total":%d,"pageNo":%d,"pageSize":%d,"data":[%s]}}'
-            % (len(rows), no, size, items)
+        text = (  # by hand, as the real portal writes it: 19-digit ids stay exact in the JSON
+            f'{{"success":true,"code":0,"result":{{"total":{len(rows)},"pageNo":{no},'
+            f'"pageSize":{size},"data":[{items}]}}}}'
         )
         return web.Response(text=text, content_type="application/json")
 
@@ -187,6 +184,7 @@ load(1);
         body = json.dumps(d, ensure_ascii=False)[1:]
         # ids and amounts as raw JSON numbers, the way the real APIs send them
         return (
-            '{"id":%s,"contractAmount":%s,"paidAmount":%s,'
-            % (r["record_id"], yuan(r["amount"], sep=False), yuan(r["paid_amount"], sep=False))
+            '{{"id":{},"contractAmount":{},"paidAmount":{},'.format(
+                r["record_id"], yuan(r["amount"], sep=False), yuan(r["paid_amount"], sep=False)
+            )
         ) + body

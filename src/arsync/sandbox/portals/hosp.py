@@ -120,27 +120,27 @@ class HospSim(PortalSim):
             "<button id='next'>下一页</button> <label for='ps'>每页</label> <select id='ps'>"
             "<option>20</option><option>50</option><option>100</option></select></div>"
         )
-        script = """
-const KEYS = %s; let pageIndex = 1, want = 1;
+        script = f"""
+const KEYS = {json.dumps([k for _, k in cols])}; let pageIndex = 1, want = 1;
 const $ = (id) => document.getElementById(id);
-async function load(n) {
+async function load(n) {{
   want = n; $('mask').hidden = false; $('err').hidden = true;
-  const r = await fetch('api/settle?' + new URLSearchParams({pageIndex: n, pageSize: $('ps').value}));
-  if (r.status === 401) { top.location.href = 'login?expired=1'; return; }
+  const r = await fetch('api/settle?' + new URLSearchParams({{pageIndex: n, pageSize: $('ps').value}}));
+  if (r.status === 401) {{ top.location.href = 'login?expired=1'; return; }}
   $('mask').hidden = true;
-  if (!r.ok) { $('errmsg').textContent = r.status === 429 ? '请求过于频繁' : '服务器错误(' + r.status + ')'; $('err').hidden = false; return; }
+  if (!r.ok) {{ $('errmsg').textContent = r.status === 429 ? '请求过于频繁' : '服务器错误(' + r.status + ')'; $('err').hidden = false; return; }}
   const j = await r.json(); pageIndex = j.pageIndex;
   $('grid').tBodies[0].innerHTML = j.rows.map(d => '<tr class="jqgrow">' + KEYS.map(k =>
       '<td>' + String(d[k] ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</td>').join('') + '</tr>').join('');
   const pages = Math.max(1, Math.ceil(j.records / j.pageSize));
   $('total').textContent = '共 ' + j.records + ' 条'; $('pageinfo').textContent = '第 ' + pageIndex + ' 页 / 共 ' + pages + ' 页';
   $('next').disabled = pageIndex >= pages; $('prev').disabled = pageIndex <= 1;
-}
+}}
 $('q').onclick = () => load(1); $('next').onclick = () => load(pageIndex + 1); $('prev').onclick = () => load(pageIndex - 1);
 $('retry').onclick = () => load(want); $('ps').onchange = () => load(1);
-$('exp').onclick = () => { location.href = 'api/settle/export'; };
+$('exp').onclick = () => {{ location.href = 'api/settle/export'; }};
 setTimeout(() => load(1), 50);   // rows arrive after the page has rendered
-""" % json.dumps([k for _, k in cols])
+"""
         return web.Response(text=page("结算管理", body, script=script), content_type="text/html")
 
     def _rows(self, account: str) -> list[dict]:
