@@ -29,9 +29,11 @@ import time
 from datetime import date
 
 from arsync.config import load_settings
-from arsync.connectors.portals import backend, fetch_async, load_definitions
+from arsync.connectors.portals import load_definitions
 from arsync.connectors.portals.browser import launch
-from arsync.sandbox.portals import Faults, start_simulators
+from arsync.connectors.portals.runner import fetch_async
+from arsync.jobs.pipeline.sources import sandbox_portals, sandbox_search_numbers
+from arsync.sandbox.portals import Faults
 from arsync.sandbox.tiny_portals import tiny_world
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -94,10 +96,11 @@ def main() -> None:
     )
     with (
         tempfile.TemporaryDirectory() as tmp,
-        start_simulators(world, Faults(latency_ms=a.latency_ms)) as h,
+        sandbox_portals(
+            list(load_definitions().values()), world, faults=Faults(latency_ms=a.latency_ms)
+        ) as (defs, h),
     ):
-        defs = backend.bind(list(load_definitions().values()), world, h)
-        numbers = backend.invoice_numbers(world)
+        numbers = sandbox_search_numbers(world)
         uni = [p for p in defs if p.spec.list.source == "search"]
         per = {p.id: sum(len(numbers.get(c, [])) for c in p.customers) for p in uni}
         print(f"searches per account on the search portals: {per}")

@@ -34,7 +34,7 @@ def run(world, name: str, key: date, latency_ms: float, parallel: int) -> tuple[
     build = time.perf_counter() - t
     st = load_settings(environ={}, overrides={"sap.parallel": par})
     t, cpu = time.perf_counter(), time.process_time()
-    p = pull(st, key_date=key, strategy=strategy, system=system)
+    p = pull(st, key_date=key, strategy=strategy, rfc=system)
     wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     floor = sum(p.stats["calls"].values()) * latency_ms / 1000.0 / par
     return {

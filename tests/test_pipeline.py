@@ -143,7 +143,7 @@ def test_a_portal_that_cannot_be_read_goes_stale_and_stops_nothing(nightly, tmp_
     assert (others["finding"] != "STALE").all()
 
 
-def test_a_week_later_the_world_has_moved_and_worksheets_follow(nightly, tmp_path):
+def test_a_week_later_the_world_has_moved_and_worksheets_follow(tmp_path):
     s = settings_for(tmp_path)
     first = run(s, as_of=AS_OF, echo=lambda _: None)
     later = run(s, as_of=AS_OF + timedelta(days=7), echo=lambda _: None)
@@ -161,7 +161,7 @@ def test_a_week_later_the_world_has_moved_and_worksheets_follow(nightly, tmp_pat
     assert closed_total >= len(gone)
 
 
-def test_on_demand_run_for_one_customer_refreshes_only_that_workbook(nightly, tmp_path):
+def test_on_demand_run_for_one_customer_refreshes_only_that_workbook(tmp_path):
     s = settings_for(tmp_path)
     full = run(s, as_of=AS_OF, echo=lambda _: None)
     wl = worklist_of(full)

@@ -15,9 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def runner(tmp_path, monkeypatch):
     world = tiny_world()
-    monkeypatch.setattr(
-        "arsync.connectors.portals.backend.make_world", lambda settings, as_of=None: world
-    )
+    monkeypatch.setattr("arsync.jobs.pipeline.sources._world", lambda settings, as_of: world)
     _register()
     env = {
         "ARSYNC_PORTALS__SESSION_DIR": str(tmp_path / "sessions"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import urllib.request
 from datetime import date
@@ -12,11 +13,13 @@ import pandas as pd
 import pytest
 
 from arsync.config import load_settings
-from arsync.connectors.portals import backend, fetch_async, load_definitions
+from arsync.connectors.portals import load_definitions
 from arsync.connectors.portals.browser import launch
 from arsync.connectors.portals.login import login_async
+from arsync.connectors.portals.runner import fetch_async
 from arsync.connectors.portals.solvers import SandboxSolver
-from arsync.sandbox.portals import Faults, start_simulators
+from arsync.jobs.pipeline.sources import sandbox_portals, sandbox_search_numbers
+from arsync.sandbox.portals import Faults
 from arsync.sandbox.tiny_portals import make_world, tiny_world
 
 pytestmark = pytest.mark.browser
@@ -51,18 +54,17 @@ def settings(tmp_path):
 @pytest.fixture
 def sandbox():
     """Start simulators for a world with faults; bind the bundled definitions to them."""
-    handles = []
+    with contextlib.ExitStack() as stack:
 
-    def make(world=None, faults=None, ids=ALL):
-        world = world if world is not None else tiny_world()
-        h = start_simulators(world, faults=faults)
-        handles.append(h)
-        defs = load_definitions()
-        return backend.bind([defs[i] for i in ids], world, h), h, backend.invoice_numbers(world)
+        def make(world=None, faults=None, ids=ALL):
+            world = world if world is not None else tiny_world()
+            defs = load_definitions()
+            bound, handle = stack.enter_context(
+                sandbox_portals([defs[i] for i in ids], world, faults=faults)
+            )
+            return bound, handle, sandbox_search_numbers(world)
 
-    yield make
-    for h in handles:
-        h.close()
+        yield make
 
 
 def run(pw, settings, portals, out, **kw):

@@ -11,8 +11,12 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
+from arsync.config import load_settings
 from arsync.jobs.cli.app import _register, cli
 from arsync.jobs.engine.reconcile import reconcile
+from arsync.jobs.pipeline.run import StageFailed, run
+from arsync.jobs.pipeline.runstore import RunStore
+from arsync.jobs.pipeline.sources import FileSource
 from arsync.reports.export import write_frames
 from arsync.sandbox.world import World
 from arsync.sandbox.world_frames import world_frames
@@ -107,3 +111,59 @@ def test_bad_rows_are_reported_with_file_row_and_column(inputs, tmp_path):
     assert "open_items.csv" in strict.output and "due_date" in strict.output
     assert "Traceback" not in strict.output
     assert not (tmp_path / "o2" / "worklist.csv").exists()
+
+
+def test_a_file_run_is_a_run_with_stages_and_resumes_like_a_nightly(inputs, tmp_path):
+    d, _ = inputs
+    out = tmp_path / "out"
+    s = load_settings(environ={}, overrides={"runs.out_dir": str(out)})
+    files = FileSource(d)
+    with pytest.raises(StageFailed, match="simulated crash after stage reconcile"):
+        run(s, kind="files", files=files, as_of=AS_OF, echo=lambda _: None, fail_after="reconcile")
+    assert not (out / "worklist.csv").exists()
+
+    res = CliRunner().invoke(
+        cli, ["reconcile", "--resume", "--out", str(out)], catch_exceptions=False
+    )
+    lines = res.output.splitlines()
+    assert res.exit_code == 0, res.output
+    assert "[files] done earlier; outputs reloaded" in lines
+    assert "[reconcile] done earlier; outputs reloaded" in lines
+    assert (out / "worklist.csv").exists()
+    listed = CliRunner().invoke(cli, ["runs", "--out", str(out)])
+    assert "files" in listed.output and "ok" in listed.output
+    info = RunStore(f"sqlite:///{out / 'runs.sqlite'}").recent(5)
+    assert len(info) == 1  # resumed, not a second run
+    assert [st["stage"] for st in info[0].stages] == ["files", "reconcile", "outputs", "summary"]
+
+
+def test_a_file_run_narrows_to_a_collector_and_refreshes_worksheets_when_asked(inputs, tmp_path):
+    d, frames = inputs
+    collector = sorted(set(frames["customers"]["collector"]))[0]
+    out = tmp_path / "out"
+    r = CliRunner().invoke(
+        cli,
+        [
+            "reconcile",
+            "--from-files",
+            str(d),
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--collector",
+            collector,
+            "--worksheets",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    got = pd.read_csv(out / "worklist.csv", dtype=str, keep_default_na=False)
+    mine = frames["customers"].loc[frames["customers"]["collector"] == collector, "customer"]
+    expected = frames["open_items"]["customer"].isin(mine).sum()
+    assert set(got["collector"]) == {collector} and len(got) == expected
+    assert [p.name for p in (out / "worksheets").glob("*.xlsx")] == [f"{collector}.xlsx"]
+
+    unknown = CliRunner().invoke(
+        cli, ["reconcile", "--from-files", str(d), "--out", str(out), "--customer", "4711"]
+    )
+    assert unknown.exit_code == 1 and "customer(s) 4711 not found in the files" in unknown.output

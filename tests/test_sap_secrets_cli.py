@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from arsync.common.errors import ConfigError, TransientError
 from arsync.config.settings import load_settings
-from arsync.connectors.sap import connection as sap_connection
 from arsync.connectors.sap import pull
 from arsync.jobs.cli.sap import sap
+from arsync.jobs.pipeline import sources
 from arsync.sandbox._rfc_tinyworld import tiny_world
 from arsync.sandbox.sap import SandboxSap
 
@@ -39,7 +39,7 @@ def world():
 def test_password_from_environment_appears_nowhere(world, tmp_path, caplog, monkeypatch):
     st = load_settings(environ=ENV, overrides={"sap.retry.initial": 0.0, "sap.retry.maximum": 0.0})
     leaky = SandboxSap(world, comm_errors_first=2, leak_secret_in_errors=True)
-    monkeypatch.setattr(sap_connection, "sandbox_system", lambda settings: leaky)
+    monkeypatch.setattr(sources, "_sandbox_sap", lambda settings, _world: leaky)
     caplog.set_level(logging.DEBUG)
     res = CliRunner().invoke(
         sap, ["pull", "--out", str(tmp_path), "--key-date", "2026-11-10"], obj={"settings": st}
@@ -48,7 +48,7 @@ def test_password_from_environment_appears_nowhere(world, tmp_path, caplog, monk
     assert leaky.injected_errors == 2 and caplog.text.count("retrying") == 2
     failing = SandboxSap(world, comm_errors_first=100, leak_secret_in_errors=True)
     with pytest.raises(TransientError) as ei:
-        pull(st, key_date=KEY, system=failing, sleep=lambda s: None)
+        pull(st, key_date=KEY, rfc=failing, sleep=lambda s: None)
     texts = [caplog.text, res.output, str(ei.value), repr(ei.value), repr(st), str(st.sap)]
     texts += [p.read_text(encoding="utf-8-sig") for p in tmp_path.iterdir()]
     assert ei.value.__cause__ is None and "passwd=***" in str(ei.value)  # the driver leaked it
@@ -57,7 +57,7 @@ def test_password_from_environment_appears_nowhere(world, tmp_path, caplog, monk
 
 def test_cli_writes_files_in_major_units_with_text_ids(world, tmp_path, monkeypatch):
     st = load_settings(environ={})
-    monkeypatch.setattr(sap_connection, "sandbox_system", lambda settings: SandboxSap(world))
+    monkeypatch.setattr(sources, "_sandbox_sap", lambda settings, _world: SandboxSap(world))
     for fmt in ("csv", "xlsx", "parquet"):
         res = CliRunner().invoke(
             sap,

@@ -66,7 +66,6 @@ class SandboxSettings(_Section):
     seed: int = 20261123
     size: Literal["tiny", "small", "medium", "large"] = "small"
     epoch: date = date(2025, 5, 1)
-    as_of: date | None = None
     latency_ms: int = Field(0, ge=0)
 
 

@@ -1,74 +1,57 @@
-"""Portal payment status: declarations (config/portals), the Playwright runner, the sandbox binding.
+"""Portal payment status: declarations (config/portals) and the Playwright runner.
 
-``fetch(settings, ...)`` is the synchronous entry point for jobs; ``fetch_async`` the async one.
+``fetch(settings, portals, ...)`` is the synchronous entry point for jobs; ``fetch_async`` the
+async one.  The portals arrive bound (real URLs, accounts, customers): binding the ``sandbox``
+declarations to the simulators is the pipeline's sources' business, not this connector's.
+Playwright is imported only when a fetch runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .backend import open_sandbox
-from .definitions import SANDBOX, Portal, load_definitions, select
-from .runner import OUTCOMES, PORTAL_OUTCOMES, Outcome, PortalFetch, fetch_async
+from .definitions import SANDBOX, Account, Portal, load_definitions, select
 
-__all__ = [
-    "OUTCOMES",
-    "PORTAL_OUTCOMES",
-    "Outcome",
-    "Portal",
-    "PortalFetch",
-    "fetch",
-    "fetch_async",
-    "load_definitions",
-    "open_sandbox",
-    "select",
-]
+if TYPE_CHECKING:
+    from .runner import PortalFetch
+
+__all__ = ["SANDBOX", "Account", "Portal", "fetch", "load_definitions", "select"]
 
 
 def fetch(
     settings,
-    portals: list[str] | None = None,
-    concurrency: int | None = None,
-    out_dir: str | Path | None = None,
-    invoice_numbers=None,
+    portals: Sequence[Portal],
     *,
-    definitions: dict[str, Portal] | None = None,
-    world=None,
-    faults=None,
+    out_dir: str | Path,
+    invoice_numbers: Mapping[str, Sequence[str]] | None = None,
+    concurrency: int | None = None,
     interactive: bool = False,
     today: date | None = None,
     progress=None,
     first_page_only: bool = False,
 ) -> PortalFetch:
-    """Fetch portal records for the chosen portals (all by default); starts the simulators when
-    a portal points at ``sandbox``.  Never raises for one portal's failure: see ``outcomes``."""
-    defs = (
-        definitions
-        if definitions is not None
-        else load_definitions(extra_dir=settings.portals.definitions_dir)
-    )
-    chosen = select(defs, portals)
-    handle = None
-    if any(SANDBOX in (p.base_url, p.accounts) for p in chosen):
-        chosen, handle, sandbox_numbers = open_sandbox(chosen, settings, world=world, faults=faults)
-        if invoice_numbers is None:
-            invoice_numbers = sandbox_numbers
-    try:
-        return asyncio.run(
-            fetch_async(
-                settings,
-                chosen,
-                out_dir=Path(out_dir or settings.runs.out_dir),
-                concurrency=concurrency,
-                invoice_numbers=invoice_numbers,
-                interactive=interactive,
-                today=today,
-                progress=progress,
-                first_page_only=first_page_only,
-            )
+    """Fetch every account of ``portals`` (bound declarations).  ``invoice_numbers`` maps an SAP
+    customer to the invoice numbers a search-only portal looks up.  Never raises for one
+    account's failure: see ``outcomes``."""
+    from .runner import fetch_async
+
+    unbound = [p.id for p in portals if SANDBOX in (p.base_url, p.accounts)]
+    if unbound:
+        raise ValueError(f"portal(s) {', '.join(unbound)} are not bound to a server yet")
+    return asyncio.run(
+        fetch_async(
+            settings,
+            list(portals),
+            out_dir=Path(out_dir),
+            concurrency=concurrency,
+            invoice_numbers=invoice_numbers,
+            interactive=interactive,
+            today=today,
+            progress=progress,
+            first_page_only=first_page_only,
         )
-    finally:
-        if handle is not None:
-            handle.close()
+    )

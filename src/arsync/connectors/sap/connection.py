@@ -1,8 +1,8 @@
 """Configuration → pyrfc-style connections, and the per-thread client that calls through them.
 
-``backend = "pyrfc"`` imports pyrfc lazily (SAP's or a drop-in with the same API);
-``backend = "sandbox"`` builds the in-process sandbox SAP over the world — the only production
-code that imports the sandbox.  :class:`RfcClient` adds what every call needs: classification,
+``backend = "pyrfc"`` imports pyrfc lazily (SAP's or a drop-in with the same API); the sandbox
+SAP is handed in by the pipeline's sources, the one module that builds backends.
+:class:`RfcClient` adds what every call needs: classification,
 retries from ``settings.sap.retry`` (logged), call counting, and password scrubbing.
 """
 
@@ -52,36 +52,33 @@ def sap_password(settings) -> Secret | None:
     )
 
 
-def connection_opener(settings, *, system=None) -> tuple[Opener, Secret | None]:
+def connection_opener(settings, *, rfc=None) -> tuple[Opener, Secret | None]:
     """A function that opens one new connection per call, and the password it uses (to scrub).
 
-    ``system`` is a ready sandbox SAP (tests, benchmarks); otherwise the backend is built here.
+    ``rfc`` offers pyrfc's ``Connection(**params)`` constructor: the pyrfc module itself when
+    omitted (``sap.backend = "pyrfc"``), or the run's sandbox SAP, which the pipeline's sources
+    pass in (this connector never builds a backend of its own).
     """
     s = settings.sap
     params = {k: str(v) for k, v in s.connection.items()}
     pw = sap_password(settings)
     if pw is not None:
         params["passwd"] = pw.reveal()
-    if s.backend == "pyrfc" and system is None:
+    if rfc is None:
+        if s.backend != "pyrfc":
+            raise ConfigError(
+                f"sap.backend = {s.backend!r}: the SAP connection comes from the run's sources "
+                "(arsync.jobs.pipeline.sources.open_sources)"
+            )
         if not params:
             raise ConfigError(
                 "sap.backend = 'pyrfc' needs [sap.connection] (ashost, sysnr, client, user)"
             )
-        pyrfc = import_pyrfc()
-        return (lambda: pyrfc.Connection(**params)), pw
-    if system is None:
-        system = sandbox_system(settings)
-    params = params or {"user": "ARSYNC", "client": "100"}
-    return (lambda: system.connect(**params)), pw
-
-
-def sandbox_system(settings):
-    from arsync.sandbox.sap import SandboxSap
-    from arsync.sandbox.world import World
-
-    sb = settings.sandbox
-    world = World(seed=sb.seed, size=sb.size, as_of=sb.as_of, epoch=sb.epoch)
-    return SandboxSap(world, latency=sb.latency_ms / 1000.0)
+        rfc = import_pyrfc()
+    else:
+        params = params or {"user": "ARSYNC", "client": "100"}
+    constructor = rfc.Connection
+    return (lambda: constructor(**params)), pw
 
 
 def retry_policy(settings, sleep: Callable[[float], None] | None = None) -> RetryPolicy:

@@ -19,9 +19,11 @@ def customers_frame(
     knkk: pd.DataFrame | None,
     credit_currency: str,
     settings,
-    portal_map: dict | None,
 ) -> pd.DataFrame:
-    """One row per customer of ``knb1`` (KUNNR, BUKRS, BUSAB); master data where it could be read."""
+    """One row per customer of ``knb1`` (KUNNR, BUKRS, BUSAB); master data where it could be read.
+
+    ``portals`` is left empty: which portals a customer pays through is not SAP's to say; the
+    pipeline fills it from the portal declarations."""
     s = settings.sap
     if not len(knb1):
         return CUSTOMERS.empty()
@@ -45,8 +47,7 @@ def customers_frame(
     df["segment"] = [s.segments.get(b, "") for b in a["BRSCH"]]
     df["city"] = a["ORT01"].to_numpy()
     df["tax_id"] = a["STCEG"].to_numpy()
-    pm = portal_map or {}
-    df["portals"] = [";".join(pm.get(c, [])) for c in df["customer"]]
+    df["portals"] = ""
     k = (
         knkk
         if knkk is not None

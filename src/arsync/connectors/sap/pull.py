@@ -87,15 +87,16 @@ def pull(
     company_codes: list[str] | None = None,
     strategy: str | None = None,
     progress: Progress | None = None,
-    portal_map: dict[str, list[str]] | None = None,
     collectors: list[str] | None = None,
-    system=None,
+    rfc=None,
     sleep: Callable[[float], None] | None = None,
     chunk: int = 500,
 ) -> SapPull:
     """Read SAP.  ``collectors`` (KNB1-BUSAB codes or their names in ``sap.collectors``) narrows
     the read to those collectors' customers, as ``sap.customers`` narrows it to customers.
-    ``system`` (a sandbox SAP) and ``sleep`` (retry waits) are for tests and benches."""
+    ``rfc`` is what offers pyrfc's ``Connection(**params)``: the pyrfc module by default (imported
+    lazily), the run's sandbox SAP when the run's sources say so.  ``sleep`` (retry waits) is for
+    tests."""
     t0 = time.perf_counter()
     s = settings.sap
     strategy = strategy or s.strategy
@@ -104,7 +105,7 @@ def pull(
     key_date = key_date or date.today()
     cleared_from = key_date - timedelta(days=s.cleared_days)
     progress = progress or (lambda done, total, what: None)
-    opener, secret = connection_opener(settings, system=system)
+    opener, secret = connection_opener(settings, rfc=rfc)
     stats = CallStats()
     policy = retry_policy(settings, sleep)
     clients = _Clients(lambda: RfcClient(opener, policy, stats, secret))
@@ -150,7 +151,7 @@ def pull(
         open_items, cleared_items = open_and_cleared(
             raw_open, raw_cleared, noted=s.noted_items, where=f"SAP {strategy}"
         )
-        customers = _customers(reader, main, knb1, t001, s, settings, portal_map, optional, chunk)
+        customers = _customers(reader, main, knb1, t001, s, settings, optional, chunk)
     finally:
         clients.close()
     seconds = time.perf_counter() - t0
@@ -265,7 +266,7 @@ def _table(
     )
 
 
-def _customers(reader, main, knb1, t001, s, settings, portal_map, optional, chunk):
+def _customers(reader, main, knb1, t001, s, settings, optional, chunk):
     ranges = _ranges(knb1["KUNNR"].tolist(), chunk)
     kna1 = optional(
         lambda: pd.concat(
@@ -289,4 +290,4 @@ def _customers(reader, main, knb1, t001, s, settings, portal_map, optional, chun
         # T014-WAERS is not read: take the currency of the lowest company code in the area
         hit = t001[t001["KKBER"] == area].sort_values("BUKRS")
         cur = hit["WAERS"].iloc[0] if len(hit) else ""
-    return customers_frame(knb1, kna1, knkk, cur, settings, portal_map)
+    return customers_frame(knb1, kna1, knkk, cur, settings)

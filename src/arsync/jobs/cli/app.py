@@ -8,7 +8,9 @@ import sys
 import click
 
 from arsync.common.errors import ArsyncError, ConfigError
-from arsync.config import load_settings, settings_report
+
+# Start-up stays light: `arsync --help` and `arsync config show` import no pandas, pyarrow,
+# SQLAlchemy or Playwright.  Command modules import what they need inside their commands.
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -51,12 +53,16 @@ class _Obj(dict):
 
     def __getitem__(self, key):
         if key == "settings" and dict.get(self, "settings") is None:
+            from arsync.config import load_settings
+
             dict.__setitem__(self, "settings", load_settings(dict.get(self, "config_path")))
         return dict.__getitem__(self, key)
 
 
 def settings_from(ctx: click.Context, **flags):
     """The effective settings for this invocation, with CLI flags (dotted keys) applied last."""
+    from arsync.config import load_settings
+
     obj = ctx.find_root().obj
     overrides = {k: v for k, v in flags.items() if v not in (None, (), [])}
     s = load_settings(obj.get("config_path"), overrides=overrides)
@@ -73,6 +79,8 @@ def config_group() -> None:
 @click.pass_context
 def config_show(ctx: click.Context) -> None:
     """Print every setting, masked where secret, with where its value came from."""
+    from arsync.config import settings_report
+
     s = settings_from(ctx)
     rows = settings_report(s)
     width = max(len(k) for k, _, _ in rows)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from datetime import date
 from pathlib import Path
 
 import click
-
-from arsync.connectors import portals as P
-from arsync.connectors.portals.login import find_account, login_async
-from arsync.connectors.portals.solvers import make_solver
 
 
 @click.group("portals")
@@ -18,7 +15,7 @@ def portals() -> None:
     """Portal payment status (government, hospital, university portals)."""
 
 
-def _line(o: P.Outcome) -> None:
+def _line(o) -> None:
     extra = f" — {o.reason}" if o.reason else ""
     click.echo(
         f"{o.portal}/{o.account}: {o.outcome} ({o.records} records, {o.attempts} attempt(s), "
@@ -65,17 +62,26 @@ def _read_invoices(path: str | None) -> dict[str, list[str]] | None:
 @click.pass_context
 def fetch_cmd(ctx, portal_ids, concurrency, out_dir, fmt, invoices) -> None:
     """Read every account of the chosen portals; write portal_records and portal_outcomes."""
+    from arsync.connectors import portals as P
+    from arsync.jobs.pipeline.sources import open_sources
+    from arsync.reports.export import write_frames
+
     settings = ctx.find_root().obj["settings"]
-    result = P.fetch(
-        settings,
-        list(portal_ids) or None,
-        concurrency,
-        out_dir,
-        invoice_numbers=_read_invoices(invoices),
-        progress=_line,
-    )
+    with open_sources(settings, date.today(), sap=False) as sources:
+        assert sources.portals is not None
+        numbers = _read_invoices(invoices)
+        if numbers is None:  # the sandbox searches for its own open items' numbers
+            numbers = sources.sandbox_search_numbers()
+        result = P.fetch(
+            settings,
+            sources.portals.chosen(list(portal_ids) or None),
+            out_dir=out_dir,
+            invoice_numbers=numbers,
+            concurrency=concurrency,
+            progress=_line,
+        )
     frames = {"portal_records": result.records, "portal_outcomes": result.outcomes_frame()}
-    paths = _write(frames, out_dir, fmt)
+    paths = write_frames(frames, out_dir, fmt)
     for name, df in frames.items():
         click.echo(f"{name}: {len(df)} rows → {paths[name]}")
     bad = [o for o in result.outcomes if o.outcome != "ok"]
@@ -87,19 +93,6 @@ def fetch_cmd(ctx, portal_ids, concurrency, out_dir, fmt, invoices) -> None:
         ctx.exit(1)
 
 
-def _write(frames, out_dir: str, fmt: str) -> dict[str, Path]:
-    try:
-        from arsync.reports.export import write_frames
-    except ImportError:  # the shared writer is not there: plain CSV
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        paths = {}
-        for name, df in frames.items():
-            paths[name] = Path(out_dir) / f"{name}.csv"
-            df.to_csv(paths[name], index=False)
-        return paths
-    return write_frames(frames, out_dir, fmt)
-
-
 @portals.command("check")
 @click.argument("portal_id")
 @click.option(
@@ -108,14 +101,19 @@ def _write(frames, out_dir: str, fmt: str) -> dict[str, Path]:
 @click.pass_context
 def check_cmd(ctx, portal_id, out_dir) -> None:
     """Log in and validate the layout on the first page only."""
+    from arsync.connectors import portals as P
+    from arsync.jobs.pipeline.sources import open_sources
+
     settings = ctx.find_root().obj["settings"]
-    result = P.fetch(
-        settings,
-        [portal_id],
-        out_dir=out_dir or Path(settings.runs.out_dir) / "check",
-        first_page_only=True,
-        progress=_line,
-    )
+    with open_sources(settings, date.today(), sap=False) as sources:
+        assert sources.portals is not None
+        result = P.fetch(
+            settings,
+            sources.portals.chosen([portal_id]),
+            out_dir=out_dir or Path(settings.runs.out_dir) / "check",
+            first_page_only=True,
+            progress=_line,
+        )
     if any(o.outcome != "ok" for o in result.outcomes):
         ctx.exit(1)
     click.echo(f"{portal_id}: layout as declared")
@@ -135,15 +133,14 @@ def check_cmd(ctx, portal_id, out_dir) -> None:
 @click.pass_context
 def login_cmd(ctx, account, terminal, solver, wait_s) -> None:
     """Log in to ACCOUNT (portal/account) and keep the session, encrypted, for later fetches."""
+    from arsync.connectors.portals.login import find_account, login_async
+    from arsync.connectors.portals.solvers import make_solver
+    from arsync.jobs.pipeline.sources import open_sources
+
     settings = ctx.find_root().obj["settings"]
-    defs = P.load_definitions(extra_dir=settings.portals.definitions_dir)
-    pid = account.partition("/")[0]
-    chosen = P.select(defs, [pid])
-    handle = None
-    if any(P.SANDBOX in (p.base_url, p.accounts) for p in chosen):
-        chosen, handle, _ = P.open_sandbox(chosen, settings)
-    try:
-        portal, acc = find_account(chosen, account)
+    with open_sources(settings, date.today(), sap=False) as sources:
+        assert sources.portals is not None
+        portal, acc = find_account(sources.portals.chosen([account.partition("/")[0]]), account)
         path = asyncio.run(
             login_async(
                 settings,
@@ -154,7 +151,4 @@ def login_cmd(ctx, account, terminal, solver, wait_s) -> None:
                 wait_s=wait_s,
             )
         )
-    finally:
-        if handle is not None:
-            handle.close()
     click.echo(f"{portal.id}/{acc.id}: logged in; session saved (encrypted) in {path}")

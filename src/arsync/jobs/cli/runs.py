@@ -8,8 +8,6 @@ from pathlib import Path
 import click
 
 from arsync.jobs.cli.app import cli, settings_from
-from arsync.jobs.pipeline.run import Scope, run
-from arsync.jobs.pipeline.runstore import RunStore
 
 
 def _date(ctx, param, value):
@@ -36,6 +34,8 @@ def _date(ctx, param, value):
 @click.pass_context
 def nightly(ctx, as_of, out_dir, resume, strategy, company_codes):
     """SAP pull → portal fetch → reconcile → worksheets → run summary."""
+    from arsync.jobs.pipeline.run import run
+
     s = settings_from(
         ctx,
         **{
@@ -62,33 +62,40 @@ def nightly(ctx, as_of, out_dir, resume, strategy, company_codes):
     "from this folder instead of SAP and the portals.",
 )
 @click.option("--strict", is_flag=True, help="With --from-files: stop at the first bad row.")
+@click.option(
+    "--worksheets", is_flag=True, help="With --from-files: refresh the collectors' workbooks too."
+)
 @click.option("--resume", is_flag=True, help="Continue the last failed on-demand run.")
 @click.pass_context
 def reconcile_cmd(
-    ctx, customers, collectors, company_codes, as_of, out_dir, from_files, strict, resume
+    ctx,
+    customers,
+    collectors,
+    company_codes,
+    as_of,
+    out_dir,
+    from_files,
+    strict,
+    worksheets,
+    resume,
 ):
     """Reconcile on demand: narrowed to customers / collectors / company codes, or from files."""
-    s = settings_from(ctx, **{"runs.out_dir": out_dir})
-    if from_files:
-        from arsync.jobs.from_files import reconcile_files
+    from arsync.jobs.pipeline.run import run
+    from arsync.jobs.pipeline.sources import FileSource, Scope
 
-        if not out_dir:
-            raise click.UsageError("--from-files needs --out DIR")
-        reconcile_files(
-            s,
-            Path(from_files),
-            Path(out_dir),
-            as_of=as_of or date.today(),
-            strict=strict,
-            echo=click.echo,
-        )
-        return
+    s = settings_from(ctx, **{"runs.out_dir": out_dir})
     scope = Scope(tuple(customers), tuple(collectors), tuple(company_codes))
+    if (strict or worksheets) and not from_files:
+        raise click.UsageError("--strict and --worksheets go with --from-files")
+    if from_files and not out_dir:
+        raise click.UsageError("--from-files needs --out DIR")
     res = run(
         s,
-        kind="reconcile",
+        kind="files" if from_files else "reconcile",
         as_of=as_of,
         scope=scope,
+        files=FileSource(Path(from_files).resolve(), strict=strict) if from_files else None,
+        worksheets=worksheets,
         out_dir=out_dir,
         resume=resume,
         echo=click.echo,
@@ -104,6 +111,8 @@ def reconcile_cmd(
 @click.pass_context
 def runs_cmd(ctx, limit, out_dir):
     """Recent runs with their stages and outcome."""
+    from arsync.jobs.pipeline.runstore import RunStore
+
     s = settings_from(ctx, **{"runs.out_dir": out_dir})
     infos = RunStore.for_settings(s).recent(limit)
     if not infos:

@@ -7,8 +7,8 @@ from datetime import date
 
 import click
 
-from arsync.connectors.sap import pull
-from arsync.reports.export import FORMATS, write_frames
+#: The file formats of ``arsync.reports.export`` (kept here: the CLI starts without pandas).
+FORMATS = ("csv", "xlsx", "parquet")
 
 
 @click.group("sap")
@@ -37,18 +37,25 @@ def sap() -> None:
 @click.pass_context
 def pull_cmd(ctx: click.Context, key_date, company_codes, strategy, out_dir, fmt) -> None:
     """Pull from SAP and write open_items, cleared_items and customers files."""
+    from arsync.connectors.sap import pull
+    from arsync.jobs.pipeline.sources import open_sources
+    from arsync.reports.export import write_frames
+
     settings = ctx.find_root().obj["settings"]
-    kd: date | None = key_date.date() if key_date else None
-    with _progress() as progress:
+    kd: date = key_date.date() if key_date else date.today()
+    with open_sources(settings, kd) as sources, _progress() as progress:
+        assert sources.sap is not None
         result = pull(
             settings,
             key_date=kd,
             company_codes=list(company_codes) or None,
             strategy=strategy,
             progress=progress,
+            rfc=sources.sap.rfc,
         )
-    paths = write_frames(result.frames(), out_dir, fmt)
-    for name, df in result.frames().items():
+        frames = {**result.frames(), "customers": sources.with_portals(result.customers)}
+    paths = write_frames(frames, out_dir, fmt)
+    for name, df in frames.items():
         click.echo(f"{name}: {len(df)} rows → {paths[name]}")
     st = result.stats
     calls = ", ".join(f"{k} {v}" for k, v in st["calls"].items())

@@ -113,3 +113,10 @@ def tail(key: str) -> str:
     if key.isascii() and key.isdigit() and len(key) > TAIL_DIGITS:
         return key[-TAIL_DIGITS:].lstrip("0") or "0"
     return key
+
+
+def search_numbers(open_items: pd.DataFrame) -> dict[str, list[str]]:
+    """SAP customer → the invoice numbers a collector would search a portal for: the reference
+    of each open debit item (the long 数电 number where SAP has one), sorted, unique."""
+    debit = open_items[(open_items["amount"] > 0) & (open_items["reference"] != "")]
+    return {str(c): sorted(set(g)) for c, g in debit.groupby("customer")["reference"]}

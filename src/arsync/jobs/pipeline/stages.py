@@ -2,7 +2,8 @@
 
 Each ``stage_<name>(ctx) -> (counts, status)`` reads what earlier stages left in ``ctx.frames``
 and adds its own outputs; the pipeline saves those to the run folder after the stage and
-reloads them on --resume.
+reloads them on --resume.  What a stage reads from outside comes from ``ctx.sources`` (the
+seam, :mod:`arsync.jobs.pipeline.sources`); the settings give it parameters only.
 """
 
 from __future__ import annotations
@@ -18,9 +19,20 @@ import pandas as pd
 
 from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS, WORKLIST
 from arsync.common.schema import Schema
+from arsync.config.settings import Settings
+from arsync.jobs.engine.invoice_no import search_numbers
+from arsync.jobs.pipeline.sources import Scope, Sources
 
 OUTPUTS: dict[str, dict[str, Schema | None]] = {
     "sap": {"open_items": OPEN_ITEMS, "cleared_items": CLEARED_ITEMS, "customers": CUSTOMERS},
+    "files": {
+        "open_items": OPEN_ITEMS,
+        "cleared_items": CLEARED_ITEMS,
+        "customers": CUSTOMERS,
+        "portal_records": PORTAL_RECORDS,
+        "input_errors": None,
+    },
+    "outputs": {},
     "portals": {"portal_records": PORTAL_RECORDS, "portal_outcomes": None},
     "reconcile": {"worklist": WORKLIST},
     "worksheets": {},
@@ -30,9 +42,8 @@ OUTPUTS: dict[str, dict[str, Schema | None]] = {
 
 @dataclass
 class StageContext:
-    settings: object
-    as_of: date
-    scope: object
+    settings: Settings
+    sources: Sources
     folder: Path
     out: Path
     echo: Callable[[str], None] = print
@@ -40,6 +51,14 @@ class StageContext:
     summary: dict = field(default_factory=dict)
     worksheet_results: list = field(default_factory=list)
     stale_portals: dict = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> date:
+        return self.sources.as_of
+
+    @property
+    def scope(self) -> Scope:
+        return self.sources.scope
 
     @property
     def state_dir(self) -> Path:
@@ -104,33 +123,11 @@ def _narrow(df: pd.DataFrame, scope, customers: pd.DataFrame | None = None) -> p
     return df[_in_scope(df, scope, customers)].reset_index(drop=True)
 
 
-def customer_portals(settings) -> dict[str, list[str]]:
-    """SAP customer → the portals it pays through, from the portal declarations (the sandbox
-    ones take their customers from the world)."""
-    from arsync.connectors.portals import load_definitions
-    from arsync.connectors.portals.definitions import SANDBOX
-
-    out: dict[str, list[str]] = {}
-    world = None
-    for pid, p in sorted(load_definitions(extra_dir=settings.portals.definitions_dir).items()):
-        if p.customers == SANDBOX:
-            if world is None:
-                from arsync.connectors.portals.backend import make_world
-
-                world = make_world(settings)
-            pc = world.portal_customers
-            custs = pc.loc[pc["portal"] == pid, "customer"].astype(str)
-        else:
-            custs = p.customers or []
-        for c in custs:
-            out.setdefault(c, []).append(pid)
-    return out
-
-
 def stage_sap(ctx: StageContext):
     from arsync.connectors.sap import pull
 
     s = ctx.settings
+    assert ctx.sources.sap is not None, "a SAP run opens its SAP source"
     codes = list(ctx.scope.company_codes) or (s.sap.company_codes or None)
 
     def progress(done, total, what):
@@ -146,10 +143,10 @@ def stage_sap(ctx: StageContext):
         key_date=ctx.as_of,
         company_codes=codes,
         progress=progress,
-        portal_map=customer_portals(s),
         collectors=list(ctx.scope.collectors) or None,
+        rfc=ctx.sources.sap.rfc,
     )
-    customers = res.customers
+    customers = ctx.sources.with_portals(res.customers)
     _check_scope(ctx.scope, customers, codes)
     ctx.frames["customers"] = customers
     ctx.frames["open_items"] = _narrow(res.open_items, ctx.scope, customers)
@@ -158,30 +155,67 @@ def stage_sap(ctx: StageContext):
         "open_items": len(ctx.frames["open_items"]),
         "cleared_items": len(ctx.frames["cleared_items"]),
         "customers": len(customers),
+        "rfc_calls": sum(res.stats.get("calls", {}).values()),
     }
-    counts.update(
-        {"rfc_calls": sum(res.stats.get("calls", {}).values())} if hasattr(res, "stats") else {}
-    )
     return counts, "ok"
 
 
-def _check_scope(scope, customers: pd.DataFrame, codes) -> None:
-    """An on-demand run for a customer or collector SAP does not know is an error, not '0 items'."""
+def stage_files(ctx: StageContext):
+    """A file run's inputs: open items, customers, portal records (and cleared items) read from
+    the export files; bad cells are kept as ``input_errors`` (file, row, column, problem)."""
+    from arsync.connectors.files.read import read_inputs
+
+    assert ctx.sources.files is not None, "a file run opens its folder"
+    frames, errors = read_inputs(ctx.sources.files.folder, strict=ctx.sources.files.strict)
+    customers = frames["customers"]
+    _check_scope(ctx.scope, customers, None, source="the files")
+    ctx.frames["customers"] = _narrow(customers, ctx.scope, customers)
+    for name in ("open_items", "cleared_items"):
+        df = frames.get(name)
+        df = (
+            df
+            if df is not None
+            else (OPEN_ITEMS if name == "open_items" else CLEARED_ITEMS).empty()
+        )
+        ctx.frames[name] = _narrow(df, ctx.scope, customers)
+    records = frames.get("portal_records")
+    records = records if records is not None else PORTAL_RECORDS.empty()
+    ctx.frames["portal_records"] = _narrow(records, ctx.scope, customers)
+    ctx.frames["input_errors"] = errors
+    counts = {
+        "open_items": len(ctx.frames["open_items"]),
+        "cleared_items": len(ctx.frames["cleared_items"]),
+        "customers": len(ctx.frames["customers"]),
+        "portal_records": len(ctx.frames["portal_records"]),
+        "bad_cells": len(errors),
+    }
+    return counts, "ok"  # bad cells are reported (input_errors, errors.csv), not a failure
+
+
+def _check_scope(scope, customers: pd.DataFrame, codes, source: str = "SAP") -> None:
+    """An on-demand run for a customer or collector its source does not know is an error, not
+    '0 items'.  ``customers`` is what the source returned for the scope (SAP reads only the
+    scoped customers; a file run passes every customer of its file)."""
     from arsync.common.errors import DataError
 
     where = f" in company code(s) {', '.join(codes)}" if codes else ""
-    missing = [
-        c
-        for c in scope.customers
-        if (c.zfill(10) if c.isdigit() else c) not in set(customers["customer"])
-    ]
+    known = set(customers["customer"])
+    missing = [c for c in scope.customers if (c.zfill(10) if c.isdigit() else c) not in known]
     if missing:
-        raise DataError(f"customer(s) {', '.join(missing)} not found in SAP{where}")
-    if scope.collectors and customers.empty:
-        raise DataError(
-            f"no SAP customer has collector {', '.join(scope.collectors)}{where} "
-            "(KNB1-BUSAB code, or a name given in sap.collectors)"
+        raise DataError(f"customer(s) {', '.join(missing)} not found in {source}{where}")
+    if scope.collectors:
+        mine = (
+            customers
+            if source == "SAP"
+            else customers[customers["collector"].isin(scope.collectors)]
         )
+        if mine.empty:
+            hint = (
+                " (KNB1-BUSAB code, or a name given in sap.collectors)" if source == "SAP" else ""
+            )
+            raise DataError(
+                f"no customer in {source} has collector {', '.join(scope.collectors)}{where}{hint}"
+            )
 
 
 def stage_portals(ctx: StageContext):
@@ -189,23 +223,12 @@ def stage_portals(ctx: StageContext):
     known records (marked stale) and makes the stage 'partial', never a failure of the run."""
     from arsync.connectors.portals import fetch
 
-    s = ctx.settings
+    assert ctx.sources.portals is not None, "a SAP run opens its portal source"
     open_items = ctx.frames["open_items"]
-    customers = ctx.frames["customers"]
-    wanted = sorted(
-        {
-            p
-            for ps in customers.loc[customers["customer"].isin(open_items["customer"]), "portals"]
-            for p in ps.split(";")
-            if p
-        }
-    )
+    wanted = ctx.sources.portals.ids_for(sorted(set(open_items["customer"])))
     if not wanted:
-        res = None
         fresh, outcomes = PORTAL_RECORDS.empty(), []
     else:
-        debit = open_items[(open_items["amount"] > 0) & (open_items["reference"] != "")]
-        numbers = {c: sorted(set(g)) for c, g in debit.groupby("customer")["reference"]}
 
         def progress(o):
             ctx.echo(
@@ -213,10 +236,10 @@ def stage_portals(ctx: StageContext):
             )
 
         res = fetch(
-            s,
-            portals=wanted,
+            ctx.settings,
+            ctx.sources.portals.chosen(wanted),
             out_dir=ctx.folder,
-            invoice_numbers=numbers,
+            invoice_numbers=search_numbers(open_items),
             today=ctx.as_of,
             progress=progress,
         )
@@ -332,6 +355,26 @@ def stage_worksheets(ctx: StageContext):
     return {"workbooks": len(results), "warnings": len(warnings)}, "ok"
 
 
+def stage_outputs(ctx: StageContext):
+    """A file run's results beside its inputs' answer: ``worklist.csv``, ``worklist.xlsx`` and,
+    for the rows left out, ``errors.csv`` (file, row, column, value, problem) in the output
+    folder."""
+    from arsync.reports.export import write_frames
+
+    wl = ctx.frames["worklist"]
+    write_frames({"worklist": wl}, ctx.out, "csv")
+    write_frames({"worklist": wl}, ctx.out, "xlsx")
+    errors = ctx.frames.get("input_errors")
+    err_path = ctx.out / "errors.csv"
+    if errors is not None and len(errors):
+        errors.to_csv(err_path, index=False)
+        ctx.summary["errors_file"] = str(err_path)
+    elif err_path.exists():
+        err_path.unlink()
+    ctx.summary["outputs"] = [str(ctx.out / "worklist.csv"), str(ctx.out / "worklist.xlsx")]
+    return {"rows": len(wl), "bad_cells": 0 if errors is None else len(errors)}, "ok"
+
+
 def stage_summary(ctx: StageContext):
     from arsync.common.money import format_major
 
@@ -348,6 +391,10 @@ def stage_summary(ctx: StageContext):
         lines.append(f"  {r.finding:<17} {r.items:>6} items  {total:>18} {r.currency}")
     if ctx.stale_portals:
         lines.append("  stale portals: " + ", ".join(sorted(ctx.stale_portals)))
+    errors = ctx.frames.get("input_errors")
+    if errors is not None and len(errors):
+        where = ctx.summary.get("errors_file", "the run's input_errors")
+        lines.append(f"  {len(errors)} bad cell(s) in the input files: rows left out — see {where}")
     ctx.summary["lines"] = lines
     ctx.summary["findings"] = wl["finding"].value_counts().to_dict()
     (ctx.folder / "summary.txt").write_text("\n".join(lines) + "\n")
