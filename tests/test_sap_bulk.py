@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from arsync.common.errors import DataError
 from arsync.connectors.sap import convert as cv
 from arsync.connectors.sap.bapi import fetch_customer, lineitems_raw
-from arsync.connectors.sap.table import TableReader
+from arsync.connectors.sap.read_table import TableReader
 from arsync.sandbox._rfc_ddic import Field, layout
 from arsync.sandbox._rfc_tables import read_table, render
 from arsync.sandbox._rfc_tinyworld import tiny_world

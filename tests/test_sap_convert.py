@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from arsync.common.errors import DataError
 from arsync.connectors.sap import convert as cv
-from arsync.connectors.sap.table import lit, options, plan_groups
+from arsync.connectors.sap.read_table import lit, options, plan_groups
 from arsync.sandbox._rfc_ddic import Field
 from arsync.sandbox._rfc_tables import render
 from arsync.sandbox._rfc_where import where_mask

@@ -25,7 +25,7 @@ from arsync.connectors.sap.bapi import BALANCED, OPEN, fetch_customer, lineitems
 from arsync.connectors.sap.connection import CallStats, RfcClient, connection_opener, retry_policy
 from arsync.connectors.sap.convert import alpha
 from arsync.connectors.sap.customers import customers_frame
-from arsync.connectors.sap.table import TableReader
+from arsync.connectors.sap.read_table import TableReader
 
 log = logging.getLogger("arsync.sap")
 Progress = Callable[[int, int, str], None]

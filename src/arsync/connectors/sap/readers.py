@@ -11,7 +11,7 @@ from arsync.common.money import decimals as currency_decimals
 from arsync.connectors.sap.assemble import RAW
 from arsync.connectors.sap.connection import RfcClient
 from arsync.connectors.sap.convert import internal_to_minor, wa_number, wa_scaled
-from arsync.connectors.sap.table import TableReader, cond_in, lit, options
+from arsync.connectors.sap.read_table import TableReader, cond_in, lit, options
 
 ITEM_FIELDS = [
     "BUKRS",
