@@ -10,12 +10,25 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 import tenacity
 
 T = TypeVar("T")
 log = logging.getLogger("arsync.retry")
+
+
+class RetryLimits(Protocol):
+    """What a ``[<section>.retry]`` settings block holds (``arsync.config`` sits above common)."""
+
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def initial(self) -> float: ...
+    @property
+    def maximum(self) -> float: ...
+    @property
+    def deadline(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -30,14 +43,16 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
 
     @classmethod
-    def from_settings(cls, retry_settings, **kw) -> RetryPolicy:
-        """A ``[<section>.retry]`` settings block → a policy."""
+    def from_settings(
+        cls, retry_settings: RetryLimits, *, sleep: Callable[[float], None] = time.sleep
+    ) -> RetryPolicy:
+        """A ``[<section>.retry]`` settings block → a policy (``sleep`` for tests' clocks)."""
         return cls(
             attempts=retry_settings.attempts,
             initial=retry_settings.initial,
             maximum=retry_settings.maximum,
             deadline=retry_settings.deadline,
-            **kw,
+            sleep=sleep,
         )
 
     def call(
@@ -69,7 +84,9 @@ class RetryPolicy:
                 result = await fn(attempt.retry_state.attempt_number)
         return result
 
-    def _rules(self, transient, what: str, logger: logging.Logger) -> dict:
+    def _rules(
+        self, transient: Callable[[BaseException], bool], what: str, logger: logging.Logger
+    ) -> dict[str, Any]:
         def _log(rs: tenacity.RetryCallState) -> None:
             exc = rs.outcome.exception() if rs.outcome else None
             logger.warning(

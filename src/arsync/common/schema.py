@@ -89,7 +89,7 @@ class Schema:
             ok = _dtype_ok(s, col.kind)
             if not ok:
                 if col.kind == "str" and s.dtype == object:
-                    bad = s[s.map(type).ne(str)]
+                    bad = s[s.map(lambda v: type(v) is not str)]
                     raise SchemaError(
                         f"{self.name}{at}: column {col.name} must hold text; "
                         f"row {bad.index[0]} holds {bad.iloc[0]!r}"

@@ -145,7 +145,7 @@ def merge(
     for r in plan.open_rows + plan.closed_rows:
         e = {f: v for f, v in r.values.items() if f in carried}
         if e:
-            plan.history[r.key] = e
+            plan.history[_key(r)] = e
     plan.extras = [x for x in plan.extras if x != DUPLICATE] + (
         [DUPLICATE] if any(DUPLICATE in r.values for r in plan.own_open + plan.own_closed) else []
     )
@@ -156,9 +156,9 @@ def _choose(old: OldBook, carried: set[str], plan: Plan) -> tuple[dict[str, Row]
     """One row per key; a duplicated row whose entries differ is kept as an own row."""
     groups: dict[str, list[tuple[bool, Row]]] = defaultdict(list)
     for r in old.open_rows:
-        groups[r.key].append((False, r))
+        groups[_key(r)].append((False, r))
     for r in old.closed_rows:
-        groups[r.key].append((True, r))
+        groups[_key(r)].append((True, r))
     chosen: dict[str, Row] = {}
     from_closed: set[str] = set()
     for key, group in groups.items():
@@ -184,6 +184,12 @@ def _choose(old: OldBook, carried: set[str], plan: Plan) -> tuple[dict[str, Row]
                 f"item {key} appears twice on {r.sheet!r}; the second copy is kept as an own row"
             )
     return chosen, from_closed
+
+
+def _key(r: Row) -> str:
+    """The item key of a row on the open or closed list (rows without one are own rows)."""
+    assert r.key is not None, r.values
+    return r.key
 
 
 def _entries_of(r: Row, carried: set[str]) -> dict[str, object]:

@@ -16,6 +16,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from arsync.common.errors import DataError
 from arsync.common.money import decimals
@@ -92,6 +93,7 @@ def render(
     titles = {role: L.sheet_name(role, language) for role in L.SHEETS}
     item_cols = [f.id for f in L.SYSTEM] + list(L.CARRIED) + plan.extras + [L.KEY]
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = titles["open"]
     _item_sheet(ws, item_cols, plan.open_rows, plan.own_open, plan.hidden, language)
     _summary_sheet(wb.create_sheet(titles["summary"]), summary, findings, language)
@@ -144,10 +146,10 @@ def _item_sheet(
                 if fid[1:] in index and isinstance(v, str):
                     ws.cell(r, index[fid[1:]]).comment = Comment(v, "arsync")
                 continue
-            c = index.get(fid)
-            if c is None:
+            col = index.get(fid)
+            if col is None:
                 continue
-            cell = ws.cell(r, c)
+            cell = ws.cell(r, col)
             _put(cell, v)
             f = L.BY_ID.get(fid)
             kind = f.kind if f else ""

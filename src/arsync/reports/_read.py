@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -89,7 +90,7 @@ def _cell_value(cell) -> object:
     return v
 
 
-def _header_row(rows: list[tuple]) -> tuple[int, dict[int, str]] | None:
+def _header_row(rows: Sequence[Sequence[object]]) -> tuple[int, dict[int, str]] | None:
     """The row (0-based) whose cells name the most known columns, with column → field id."""
     best: tuple[int, dict[int, str]] | None = None
     for r, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -124,6 +125,7 @@ def _read_sheet(ws, book: OldBook) -> None:
         if role is None or hdr is None:
             _keep_user_sheet(ws, grid, book)
             return
+    assert hdr is not None  # keyed, or returned above
     r0 = hdr[0]
     cols = _columns(grid[r0], book)
     present = frozenset(cols.values()) | {L.COMMENT + f for f in cols.values()}

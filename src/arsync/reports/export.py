@@ -43,7 +43,8 @@ def file_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
         cur_col = MONEY.get(col)
         if cur_col and cur_col in df.columns and pd.api.types.is_integer_dtype(s.dtype):
             cur = df[cur_col].astype(str)
-            out[col] = [
+            # pandas-stubs: a column may be set from a list of any objects (here Decimal).
+            out[col] = [  # type: ignore[assignment]
                 None if pd.isna(v) else Decimal(int(v)).scaleb(-_digits(c)) for v, c in zip(s, cur)
             ]
             scales[col] = max([_digits(c) for c in cur] or [2])
@@ -86,9 +87,11 @@ def write_frames(
 
 def _xlsx(df: pd.DataFrame, scales: dict[str, int], path: str, sheet: str) -> None:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = sheet[:31]
     ws.append(list(df.columns))
     for row in df.itertuples(index=False):

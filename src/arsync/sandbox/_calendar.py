@@ -59,7 +59,7 @@ def _year_holidays(year: int) -> list[np.datetime64]:
     else:
         sf = np.datetime64(_SPRING_FESTIVAL[year], "D") - 1
         spans = [(f"{year}-01-01", 1), (str(sf), 8), (f"{year}-05-01", 5), (f"{year}-10-01", 7)]
-    out = []
+    out: list[np.datetime64] = []
     for first, n in spans:
         d0 = np.datetime64(first, "D")
         out.extend(d0 + np.arange(n))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -135,9 +136,8 @@ class ArBapis:
         with self._lock:
             if self._groups is None:
                 keys = pd.DataFrame({"B": self.col("BUKRS"), "K": self.col("KUNNR")})
-                self._groups = {
-                    k: np.asarray(v) for k, v in keys.groupby(["B", "K"]).indices.items()
-                }
+                by_key = keys.groupby(["B", "K"]).indices  # (company code, customer) → rows
+                self._groups = {cast(tuple[str, str], k): np.asarray(v) for k, v in by_key.items()}
             return self._groups
 
     def _check(self, bukrs: str, kunnr: str) -> dict | None:

@@ -38,7 +38,9 @@ def convert(f: Field, s: pd.Series) -> np.ndarray:
         return s.fillna(0).astype(np.int64).to_numpy()
     codes, uniq = pd.factorize(s)  # NA → code -1, which takes the appended initial value
     if f.type == "D":
-        d = pd.to_datetime(pd.Series(uniq)) if len(uniq) else pd.Series([], dtype="datetime64[ns]")
+        d: pd.Series = (
+            pd.to_datetime(pd.Series(uniq)) if len(uniq) else pd.Series([], dtype="datetime64[ns]")
+        )
         u = d.dt.strftime("%Y%m%d").where(d.notna(), "00000000").tolist()
         init = "00000000"
     elif f.type == "N":

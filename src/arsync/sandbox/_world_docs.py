@@ -9,6 +9,7 @@ open H line with REBZG); money the bank could not assign sits on account (open H
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from arsync.sandbox._calendar import add_workdays, roll_workday
@@ -35,7 +36,7 @@ _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _PROV = np.array(["31", "11", "13"])  # 数电 province part by company code (上海, 北京, -)
 
 
-def zpad(values: np.ndarray, width: int) -> np.ndarray:
+def zpad(values: npt.ArrayLike, width: int) -> np.ndarray:
     """Non-negative ints → zero-padded str objects, without a Python loop.
 
     ``10**width + v`` printed by numpy has exactly ``width + 1`` digits; dropping the leading
@@ -69,7 +70,7 @@ def build_lines(g: dict) -> dict:
     """Every customer line item the month causes, with future clearing; doc ids month-local."""
     rng, inv, c = g["rng"], g["inv"], g["claim"]
     n = g["n_inv"]
-    cols = {
+    cols: dict[str, list[np.ndarray]] = {
         k: []
         for k in ("doc", "buzei", "kind", "inv", "amount", "budat", "clear", "clear_doc", "ref")
     }

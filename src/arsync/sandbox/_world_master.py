@@ -107,11 +107,14 @@ def make_customers(seed: int, size: str, epoch: np.datetime64) -> Customers:
     n, rate, n_coll, _ = SIZES[size]
     rng = np.random.default_rng([seed, 0xC057])
     counts = np.maximum(rng.multinomial(n - 4, SEG_SHARE), 0) + 1  # each segment at least one
-    segs, name1, name2, city = [], [], [], []
+    segs: list[np.ndarray] = []
+    name1s: list[np.ndarray] = []
+    name2s: list[np.ndarray] = []
+    cities: list[np.ndarray] = []
     for s in range(4):
         k = int(counts[s])
-        orgs, ocity = _POOLS[s]()
-        ocity = np.asarray(ocity)
+        orgs, org_cities = _POOLS[s]()
+        ocity = np.asarray(org_cities)
         boost = _CITY_BOOST[s]
         w = np.array([boost.get(N.CITIES[c][0], 1) for c in ocity], dtype=float)
         n_plain = min(int(np.ceil(k * (0.6 if len(_UNITS[s]) > 1 else 1.0))), len(orgs))
@@ -120,19 +123,23 @@ def make_customers(seed: int, size: str, epoch: np.datetime64) -> Customers:
         n_unit = k - n_plain
         nu = len(units) - 1
         wp = np.repeat(w, nu)
-        pairs = rng.choice(len(orgs) * nu, n_unit, replace=False, p=wp / wp.sum()) if n_unit else []
+        pairs = (
+            rng.choice(len(orgs) * nu, n_unit, replace=False, p=wp / wp.sum())
+            if n_unit
+            else np.zeros(0, dtype=int)
+        )
         org = np.concatenate([plain, np.asarray(pairs, dtype=int) // max(nu, 1)]).astype(int)
         unit = np.concatenate(
             [np.zeros(n_plain, int), np.asarray(pairs, dtype=int) % max(nu, 1) + 1]
         )
         segs.append(np.full(k, s))
-        name1.append(np.asarray(orgs, dtype=object)[org])
-        name2.append(np.asarray(units, dtype=object)[unit])
-        city.append(ocity[org])
+        name1s.append(np.asarray(orgs, dtype=object)[org])
+        name2s.append(np.asarray(units, dtype=object)[unit])
+        cities.append(ocity[org])
     seg = np.concatenate(segs)
     perm = rng.permutation(len(seg))  # interleave segments in the customer number range
-    seg, city = seg[perm], np.concatenate(city)[perm]
-    name1, name2 = np.concatenate(name1)[perm], np.concatenate(name2)[perm]
+    seg, city = seg[perm], np.concatenate(cities)[perm]
+    name1, name2 = np.concatenate(name1s)[perm], np.concatenate(name2s)[perm]
     n = len(seg)
     prov = np.array([c[0] for c in N.CITIES], dtype=object)[city]
     ctab = np.array(N.CITIES, dtype=object)

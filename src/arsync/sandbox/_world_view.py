@@ -143,7 +143,7 @@ def knkk(f: Facts, led: pd.DataFrame) -> pd.DataFrame:
     sign = np.where(led["SHKZG"].to_numpy() == "S", 1, -1)
     fen = led["DMBTR"].to_numpy() * np.where(led["HWAER"].to_numpy() == "JPY", JPY_TO_FEN, 1.0)
     noted = led["BSTAT"].to_numpy() == "S"
-    cidx = pd.Index(f.cust.kunnr).get_indexer(led["KUNNR"])
+    cidx = pd.Index(f.cust.kunnr).get_indexer(pd.Index(led["KUNNR"]))
     n = len(f.cust.kunnr)
     skfor = np.bincount(cidx, weights=np.where(open_ & ~noted, sign * fen, 0.0), minlength=n)
     ssobl = np.bincount(cidx, weights=np.where(open_ & noted, fen, 0.0), minlength=n)

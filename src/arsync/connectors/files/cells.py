@@ -8,6 +8,7 @@ export may put title lines above it); fully blank rows are skipped but still cou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -47,7 +48,7 @@ def read_table(path: Path, known: set[str] | None = None) -> tuple[pd.DataFrame,
     return cells.loc[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
 
 
-def _read_csv(path: Path) -> list[list[object]]:
+def _read_csv(path: Path) -> Sequence[Sequence[object]]:
     import csv
 
     for enc in ("utf-8-sig", "gb18030"):
@@ -59,7 +60,7 @@ def _read_csv(path: Path) -> list[list[object]]:
     raise DataError(f"{path.name}: not UTF-8 or GB18030 text")
 
 
-def _read_xlsx(path: Path) -> list[list[object]]:
+def _read_xlsx(path: Path) -> Sequence[Sequence[object]]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -69,7 +70,7 @@ def _read_xlsx(path: Path) -> list[list[object]]:
         raise DataError(f"{path.name}: cannot be read as a workbook: {exc}") from None
 
 
-def _header_row(grid: list[list[object]], known: set[str]) -> int | None:
+def _header_row(grid: Sequence[Sequence[object]], known: set[str]) -> int | None:
     for i, row in enumerate(grid[:_SCAN_ROWS]):
         names = [str(c).strip() for c in row if isinstance(c, str) and c.strip()]
         hits = sum(1 for n in names if n in known or _fbl5n.canonical(n))

@@ -128,7 +128,7 @@ def parse_frame(
             p = _none(n).mask(v.isna() & _parse.text(x).ne(""), "not a date-time (use ISO)")
         elif kind.startswith(("amount", "local_amount", "credit_amount")):
             decimals[col], p = _parse.decimal(x, required=req)
-            v = None
+            v = blank  # keeps the column's place; minor units are filled in below
         elif kind in ("currency", "local_currency", "credit_currency", "currency?"):
             text = _parse.text(x)
             if kind == "local_currency":

@@ -6,13 +6,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from arsync.common.retry import RetryPolicy
+from arsync.common.retry import RetryLimits, RetryPolicy
 
 T = TypeVar("T")
 log = logging.getLogger("arsync.portals.retry")
 
 
-def policy_from(retry_settings) -> RetryPolicy:
+def policy_from(retry_settings: RetryLimits) -> RetryPolicy:
     """``settings.portals.retry`` → RetryPolicy (jitter kept at the policy's default)."""
     return RetryPolicy.from_settings(retry_settings)
 

@@ -10,8 +10,9 @@ Both are validated with pydantic; an error names the file, the key and what was 
 
 from __future__ import annotations
 
+import builtins
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +21,7 @@ from arsync.common.errors import ConfigError
 from arsync.common.frames import ACTION_BY, PORTAL_RECORDS, STATUSES
 from arsync.common.secrets import Secret
 
+T = TypeVar("T")
 BUNDLED = Path(__file__).resolve().parents[2] / "config" / "portals"
 SANDBOX = "sandbox"
 _FIELDS = set(PORTAL_RECORDS.names) - {
@@ -170,10 +172,12 @@ class Family(_M):
     kind: Literal["family"]
     family: str
     login: Login
-    list: ListDef
+    list: ListDef  # (shadows the builtin in this class body: builtins.list below)
     fields: dict[str, FieldDef]
-    status: list[StatusColumn]  # most advanced money column first (支付 > 结算 > 验收 > 订单)
-    date_formats: list[str] = []
+    status: builtins.list[
+        StatusColumn
+    ]  # most advanced money column first (支付 > 结算 > 验收 > 订单)
+    date_formats: builtins.list[str] = []
     currency: str = "CNY"
 
     @field_validator("fields")
@@ -228,6 +232,31 @@ class Portal(_M):
 
     def url(self, tail: str) -> str:
         return self.base_url.rstrip("/") + "/" + tail.lstrip("/")
+
+
+def family_of(portal: Portal) -> Family:
+    """The portal's family declaration, bound by :func:`load_definitions`; ConfigError if not."""
+    if portal.spec is None:
+        raise ConfigError(
+            f"portal {portal.id}: family {portal.family!r} is not bound (load with load_definitions)"
+        )
+    return portal.spec
+
+
+def accounts_of(portal: Portal) -> builtins.list[Account]:
+    """The portal's accounts; ConfigError while they are still the ``sandbox`` placeholder."""
+    if isinstance(portal.accounts, str):
+        raise ConfigError(
+            f"portal {portal.id}: accounts {portal.accounts!r} are not bound to the sandbox"
+        )
+    return portal.accounts
+
+
+def required(value: T | None, key: str, family: Family) -> T:
+    """An optional key of a family file that this use of it needs; ConfigError naming it if unset."""
+    if value is None:
+        raise ConfigError(f"portal family {family.family!r}: key {key} is required here")
+    return value
 
 
 def _read(path: Path) -> dict:

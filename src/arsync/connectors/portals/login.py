@@ -14,7 +14,7 @@ from arsync.common.errors import ConfigError, LogonError
 from arsync.common.secrets import Secret, resolve
 
 from .browser import launch
-from .definitions import Account, Portal
+from .definitions import Account, Portal, family_of
 from .pages import LoginPage
 from .sessions import SessionStore
 from .solvers import ManualSolver, Solver
@@ -63,11 +63,11 @@ async def login_async(
     context.set_default_timeout(settings.portals.timeout_ms)
     try:
         page = await context.new_page()
-        await page.goto(portal.url(portal.spec.list.url))
+        await page.goto(portal.url(family_of(portal).list.url))
         form = LoginPage(page, portal)
         if await form.shown():
             if visible:
-                await page.locator(portal.spec.login.form).first.wait_for(
+                await page.locator(family_of(portal).login.form).first.wait_for(
                     state="detached", timeout=wait_s * 1000
                 )
             else:

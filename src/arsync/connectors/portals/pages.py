@@ -22,7 +22,8 @@ from arsync.common.retry import RetryPolicy
 from arsync.common.secrets import Secret, scrub
 
 from . import _retry
-from .definitions import Portal, Target
+from .definitions import Challenge as ChallengeDef
+from .definitions import Portal, Target, family_of, required
 from .evidence import Evidence
 from .parse import normalize_text
 from .records import check_keys
@@ -57,7 +58,7 @@ def locate(scope, t: Target):
 
 class LoginPage:
     def __init__(self, page, portal: Portal) -> None:
-        self.page, self.portal, self.d = page, portal, portal.spec.login
+        self.page, self.portal, self.d = page, portal, family_of(portal).login
 
     async def shown(self) -> bool:
         return await self.page.locator(self.d.form).count() > 0
@@ -73,7 +74,7 @@ class LoginPage:
             await locate(page, d.password).fill(password.reveal())
             if d.challenge is not None:
                 await locate(page, d.challenge.input).fill(
-                    await self._solve(account, username, solver)
+                    await self._solve(d.challenge, account, username, solver)
                 )
             async with page.expect_navigation():
                 await locate(page, d.submit).click()
@@ -88,21 +89,21 @@ class LoginPage:
             f"{self.portal.id}/{account}: login challenge failed {d.attempts} times: {err}"
         )
 
-    async def _solve(self, account: str, username: str, solver: Solver) -> str:
-        ch, page = self.d.challenge, self.page
-        base = dict(
-            portal=self.portal.id, account=account, username=username, base_url=self.portal.url("")
-        )
+    async def _solve(self, ch: ChallengeDef, account: str, username: str, solver: Solver) -> str:
+        page, family = self.page, family_of(self.portal)
+        portal, base_url = self.portal.id, self.portal.url("")
         if ch.kind == "image":
-            img = page.locator(ch.image).first
+            img = page.locator(required(ch.image, "login.challenge.image", family)).first
             ref = (await img.get_attribute(ch.ref_attr) or "") if ch.ref_attr else ""
             # the picture costs an element screenshot (~0.15 s of browser CPU): only for solvers that read it
             shot = await img.screenshot() if getattr(solver, "needs_image", True) else b""
-            return await solver.image_captcha(Challenge(**base, image=shot, ref=ref))
-        await locate(page, ch.send).click()
+            return await solver.image_captcha(
+                Challenge(portal, account, username, base_url, image=shot, ref=ref)
+            )
+        await locate(page, required(ch.send, "login.challenge.send", family)).click()
         if ch.sent:
             await page.locator(ch.sent).filter(has_text=re.compile(r"\S")).wait_for()
-        return await solver.sms_code(Challenge(**base))
+        return await solver.sms_code(Challenge(portal, account, username, base_url))
 
 
 class _Reader:
@@ -120,12 +121,12 @@ class _Reader:
         self.page, self.portal, self.spec, self.ev, self.policy, self.where = (
             page,
             portal,
-            portal.spec,
+            family_of(portal),
             ev,
             policy,
             where,
         )
-        self.L = portal.spec.list
+        self.L = self.spec.list
         self.timeout_ms = timeout_ms
 
     def _check(self, status: int, what: str, url: str | None = None) -> None:
@@ -142,10 +143,11 @@ class _Reader:
 
     async def _step(self, first: Callable[[], Awaitable], again: Callable[[], Awaitable], n: int):
         """Run one paging action and wait for page ``n``'s data response, retrying 5xx/429 in place."""
-        P = self.L.paging
+        P = required(self.L.paging, "list.paging", self.spec)
+        response = required(self.L.response, "list.response", self.spec)
 
         def wanted(r) -> bool:
-            if self.L.response not in r.url:
+            if response not in r.url:
                 return False
             q = parse_qs(urlparse(r.url).query)
             if q.get(P.param, ["1"])[0] != str(n):
@@ -185,16 +187,22 @@ class JsonList(_Reader):
     """A single-page app's list: rows are taken from the JSON responses the page fetches."""
 
     async def read(self, *, first_page_only: bool = False, today: date | None = None) -> list[Row]:
-        L, P, page = self.L, self.L.paging, self.page
+        L, spec, page = self.L, self.spec, self.page
+        P = required(L.paging, "list.paging", spec)
+        rows_at, total_at = (
+            required(L.rows, "list.rows", spec),
+            required(L.total, "list.total", spec),
+        )
         await _check_headers(page.locator("thead"), L.headers, self.where)
         if L.date_from is not None:
             start = (today or date.today()) - timedelta(days=L.lookback_days)
             await locate(page, L.date_from).fill(start.isoformat())
-        retry = lambda: locate(page, L.retry).click()  # noqa: E731
+        retry = lambda: locate(page, required(L.retry, "list.retry", spec)).click()  # noqa: E731
+        size_box = P.size
         first = (
-            (lambda: locate(page, P.size).select_option(P.size_value))
-            if P.size is not None
-            else (lambda: locate(page, L.refresh).click())
+            (lambda: locate(page, size_box).select_option(P.size_value))
+            if size_box is not None
+            else (lambda: locate(page, required(L.refresh, "list.refresh", spec)).click())
         )
         rows: list[Row] = []
         n = 1
@@ -203,7 +211,7 @@ class JsonList(_Reader):
             text = await resp.text()
             # numbers stay text: 19-digit ids and amounts never pass through a float
             data = json.loads(text, parse_float=str, parse_int=str)
-            chunk, total = _dig(data, L.rows, self.where), int(_dig(data, L.total, self.where))
+            chunk, total = _dig(data, rows_at, self.where), int(_dig(data, total_at, self.where))
             path = str(await self.ev.awrite(f"page-{n}", ".json", text))
             for raw in chunk:
                 check_keys(self.spec, set(raw), f"{self.where} page {n}")
@@ -221,25 +229,29 @@ class TableList(_Reader):
     """A DOM table (inside an iframe, rows by XHR): read the cells the page rendered."""
 
     async def read(self, *, first_page_only: bool = False, today: date | None = None) -> list[Row]:
-        L, P = self.L, self.L.paging
+        L, spec = self.L, self.spec
+        P = required(L.paging, "list.paging", spec)
         scope = self.page.frame_locator(L.frame) if L.frame else self.page
-        table = scope.locator(L.table)
+        table = scope.locator(required(L.table, "list.table", spec))
         headers = await _check_headers(table.locator("thead"), L.headers, self.where)
         check_keys(self.spec, headers, self.where)
         rows: list[Row] = []
-        retry = lambda: locate(scope, L.retry).click()  # noqa: E731
-        if P.size is not None:
+        retry = lambda: locate(scope, required(L.retry, "list.retry", spec)).click()  # noqa: E731
+        size_box = P.size
+        if size_box is not None:
             # rows arrive by XHR after render: let the page's own first load settle (or fail)
             # before asking for another page size, or its late answer would overwrite ours
             settled = (
-                scope.locator(P.total)
+                scope.locator(required(P.total, "list.paging.total", spec))
                 .filter(has_text=re.compile(r"\d"))
-                .or_(locate(scope, L.retry))
+                .or_(locate(scope, required(L.retry, "list.retry", spec)))
             )
             await settled.first.wait_for()
-            first = lambda: locate(scope, P.size).select_option(P.size_value)  # noqa: E731
+            first = lambda: locate(scope, size_box).select_option(P.size_value)  # noqa: E731
         else:
-            first = lambda: locate(scope, L.refresh).click()  # noqa: E731
+            first = lambda: locate(  # noqa: E731
+                scope, required(L.refresh, "list.refresh", spec)
+            ).click()
         n = 1
         while True:
             await self._step(first, retry, n)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -25,7 +26,7 @@ from arsync.common.secrets import Secret, resolve, scrub
 
 from . import _retry, records
 from .browser import SHANGHAI, launch
-from .definitions import Account, Portal
+from .definitions import Account, Portal, accounts_of, family_of
 from .evidence import Evidence
 from .pages import LoginPage, NeedsLogin
 from .search import READERS
@@ -137,7 +138,7 @@ class Runner:
                 self.progress(o)
             return o
 
-        pairs = [(p, a) for p in portals for a in p.accounts]  # type: ignore[union-attr]
+        pairs = [(p, a) for p in portals for a in accounts_of(p)]
         # longest first (a search account sends one request per number): the slow accounts must
         # not be left for the end, when the other slots have nothing more to do
         order = sorted(range(len(pairs)), key=lambda i: -self._cost(pairs[i][0], first_page_only))
@@ -148,7 +149,7 @@ class Runner:
 
     def _cost(self, portal: Portal, first_page_only: bool) -> int:
         """Requests one account is expected to need: a login, then pages or one per number."""
-        if portal.spec.list.source != "search" or first_page_only:
+        if family_of(portal).list.source != "search" or first_page_only:
             return 8
         return 5 + len(self._numbers(portal))
 
@@ -183,8 +184,8 @@ class Runner:
         except ConfigError as exc:
             secret_error = str(exc)
         ev = Evidence(self.out_dir, portal.id, acc.id, secret)
-        numbers = self._numbers(portal) if portal.spec.list.source == "search" else []
-        if portal.spec.list.source == "search" and not numbers:
+        numbers = self._numbers(portal) if family_of(portal).list.source == "search" else []
+        if family_of(portal).list.source == "search" and not numbers:
             out.reason = "no invoice numbers to search (pass invoice_numbers from the open items)"
             return self._done(out, t0)
         state = self.sessions.load(portal.id, acc.id)
@@ -197,7 +198,7 @@ class Runner:
             out.attempts = n
             page = await context.new_page()
             try:
-                await page.goto(portal.url(portal.spec.list.url))
+                await page.goto(portal.url(family_of(portal).list.url))
                 login = LoginPage(page, portal)
                 if await login.shown():
                     solver = self._solver(acc)
@@ -212,12 +213,12 @@ class Runner:
                         )
                     await login.login(acc.id, acc.username, secret, solver)
                     out.logged_in = True
-                    if not page.url.split("?")[0].endswith("/" + portal.spec.list.url):
-                        await page.goto(portal.url(portal.spec.list.url))
-                reader = READERS[portal.spec.list.source](
+                    if not page.url.split("?")[0].endswith("/" + family_of(portal).list.url):
+                        await page.goto(portal.url(family_of(portal).list.url))
+                reader = READERS[family_of(portal).list.source](
                     page, portal, ev, self.policy, where, timeout_ms=self.s.timeout_ms
                 )
-                kw = {"numbers": numbers} if numbers else {}
+                kw: dict[str, Any] = {"numbers": numbers} if numbers else {}
                 got = await reader.read(first_page_only=first_page_only, today=self.today, **kw)
                 snap = await ev.snapshot(page, "final")
                 out.evidence = str(snap or ev.dir)
@@ -235,7 +236,7 @@ class Runner:
                 self.policy, attempt, transient=lambda e: isinstance(e, TransientError), what=where
             )
             now = datetime.now(SHANGHAI).replace(tzinfo=None, microsecond=0)
-            typed = {}
+            typed: dict[str, dict[str, Any]] = {}
             for raw, path in got:
                 rec = records.to_record(
                     portal, acc.id, raw, evidence=path, fetched_at=now, where=where

@@ -9,10 +9,13 @@ a navigation costs ~20x the browser CPU of the fetch, and a portfolio has hundre
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from arsync.common.errors import LayoutDriftError
 
 from . import _retry
+from .definitions import required
 from .pages import JsonList, PortalHttpError, Row, TableList, _Reader, locate
 from .parse import normalize_text
 from .records import check_keys
@@ -58,12 +61,18 @@ class SearchList(_Reader):
         self, numbers: list[str], *, first_page_only: bool = False, today=None
     ) -> list[Row]:
         L = self.L
-        search = self._by_form if L.search_by == "form" else self._by_click
+        search: Callable[[str, int], Awaitable[Any]] = (
+            self._by_form if L.search_by == "form" else self._by_click
+        )
         rows: list[Row] = []
         for i, number in enumerate(numbers[:1] if first_page_only else numbers, 1):
+
+            async def attempt(_: int, n: str = number, k: int = i) -> Any:
+                return await search(n, k)
+
             found = await _retry.run(
                 self.policy,
-                lambda attempt, n=number, i=i: search(n, i),
+                attempt,
                 transient=lambda e: isinstance(e, PortalHttpError),
                 what=f"{self.where} search {i}",
             )
@@ -93,14 +102,15 @@ class SearchList(_Reader):
     async def _by_click(self, number: str, i: int):
         """Type, press 查询, wait for the answer page: (result html, 无记录?, detail blocks) or None."""
         L, page = self.L, self.page
-        box = locate(page, L.search_input)
+        search_input = required(L.search_input, "list.search_input", self.spec)
+        box = locate(page, search_input)
         if await box.count() == 0:  # after an error page: back to the search form
             await page.goto(self.portal.url(L.url))
             self._check(200, "search form")
-            box = locate(page, L.search_input)
+            box = locate(page, search_input)
         await box.fill(number)
         async with page.expect_navigation() as nav:
-            await locate(page, L.search_submit).click()
+            await locate(page, required(L.search_submit, "list.search_submit", self.spec)).click()
         resp = await nav.value
         self._check(resp.status if resp else 200, f"search {i}")
         return await page.evaluate(
@@ -111,8 +121,10 @@ class SearchList(_Reader):
         """The form's own request, sent from the page: one round trip, no navigation."""
         L = self.L
         if getattr(self, "_box", None) is None:
-            self._box = await locate(self.page, L.search_input).element_handle()
-            self._submit = await locate(self.page, L.search_submit).element_handle()
+            search_input = required(L.search_input, "list.search_input", self.spec)
+            search_submit = required(L.search_submit, "list.search_submit", self.spec)
+            self._box = await locate(self.page, search_input).element_handle()
+            self._submit = await locate(self.page, search_submit).element_handle()
         timeout_ms = self.timeout_ms
         try:
             got = await asyncio.wait_for(
@@ -150,4 +162,8 @@ _READ_RESULT = """(a) => {
 }"""
 
 
-READERS = {"json": JsonList, "table": TableList, "search": SearchList}
+READERS: dict[str, type[JsonList] | type[TableList] | type[SearchList]] = {
+    "json": JsonList,
+    "table": TableList,
+    "search": SearchList,
+}

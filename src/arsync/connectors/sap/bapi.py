@@ -10,6 +10,7 @@ customers, amounts through Arrow's decimal type), which keeps per-call Python wo
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
@@ -88,7 +89,7 @@ def lineitems_raw(items: list[dict], decimals: dict[str, int], where: str) -> pd
     if not items:
         return empty_raw()
     try:
-        cols = dict(zip(FIELDS.values(), zip(*map(_GET, items))))
+        cols: dict[str, Sequence[object]] = dict(zip(FIELDS.values(), zip(*map(_GET, items))))
     except KeyError:  # some rows lack a field: older releases have no long reference
         df = pd.DataFrame(items)
         if "REF_DOC_NO_LONG" not in df.columns:

@@ -50,7 +50,8 @@ def dats(text: str, what: str = "date") -> date | None:
 def dats_series(s: pd.Series, what: str) -> pd.Series:
     """Vectorised :func:`dats` → datetime64[ns] with NaT for initial dates."""
     t = s.astype(str).str.strip()
-    t = t.where(~t.isin(INITIAL_DATES), None)
+    # pandas-stubs: None is a valid `other` (a missing value).
+    t = t.where(~t.isin(INITIAL_DATES), None)  # type: ignore[call-overload]
     out = pd.to_datetime(t, format="%Y%m%d", errors="coerce")
     bad = out.isna() & t.notna()
     if bad.any():

@@ -87,7 +87,8 @@ def classify(
         err = ConfigError(f"{head} — not available in this SAP system")
     else:
         err = DataError(head)
-    err.sap_key, err.sap_code, err.sap_function = key, code, function  # type: ignore[attr-defined]
+    # Extra attributes on the instance (not declared on the common error classes).
+    vars(err).update(sap_key=key, sap_code=code, sap_function=function)
     return err
 
 

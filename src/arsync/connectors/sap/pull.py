@@ -60,12 +60,8 @@ class _Clients:
     """One RfcClient (one connection) per thread, reused for all of that thread's calls."""
 
     def __init__(self, make: Callable[[], RfcClient]):
-        self._make, self._local, self._lock, self.all = (
-            make,
-            threading.local(),
-            threading.Lock(),
-            [],
-        )
+        self._make, self._local, self._lock = make, threading.local(), threading.Lock()
+        self.all: list[RfcClient] = []
 
     def get(self) -> RfcClient:
         c = getattr(self._local, "client", None)
@@ -249,10 +245,10 @@ def _table(
         return keep(o), keep(c)
 
     res = _run(parts, one, parallel, progress, "partitions (RFC_READ_TABLE)")
-    text_open = pd.concat([r[0] for r in res], ignore_index=True) if res else None
-    text_cleared = pd.concat([r[1] for r in res], ignore_index=True) if res else None
-    if text_open is None:
+    if not res:
         return empty_raw(), empty_raw()
+    text_open = pd.concat([r[0] for r in res], ignore_index=True)
+    text_cleared = pd.concat([r[1] for r in res], ignore_index=True)
     both = pd.concat([text_open, text_cleared], ignore_index=True)
     refs = [
         readers.long_refs(reader, clients.get(), b, sorted(set(g["GJAHR"])))

@@ -89,7 +89,7 @@ class TableReader:
     def __init__(self, limit: int = ROW_LIMIT):
         self.limit = limit
         self._lock = threading.Lock()
-        self._layouts = {}
+        self._layouts: dict[str, dict[str, tuple[int, int, str]]] = {}
 
     def layout(
         self, client: RfcClient, table: str, fields: list[str]

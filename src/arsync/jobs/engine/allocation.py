@@ -100,7 +100,9 @@ def split(
     n_docs = out["rpos"].map(cover.groupby("rpos").size())
     partial = n_keys.gt(n_docs).to_numpy()
     record = out["rpos"].map(rr["amount"])
-    total = out["total"].where(~partial, np.maximum(out["total"], record.fillna(0).astype("int64")))
+    # pandas-stubs: `Series.where`'s `other` may be an ndarray.
+    bigger = np.maximum(out["total"], record.fillna(0).astype("int64"))
+    total = out["total"].where(~partial, bigger)  # type: ignore[arg-type]
     for col, src in (("share_amount", "amount"), ("share_paid", "paid_amount")):
         whole = out["rpos"].map(rr[src])
         out[col] = _share(whole, out["cum"], prev, total)
@@ -119,4 +121,4 @@ def _share(whole: pd.Series, cum: pd.Series, prev: pd.Series, total: pd.Series) 
     hi = (2 * w * c + t) // (2 * t)
     lo = (2 * w * p + t) // (2 * t)
     res = np.where(solo, w, hi - lo).astype("int64")
-    return pd.Series(res, index=whole.index, dtype="Int64").where(known, pd.NA)
+    return pd.Series(res, index=whole.index, dtype="Int64").where(known)

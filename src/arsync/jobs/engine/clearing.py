@@ -84,5 +84,6 @@ def propose(
     doc = pd.concat(picked).set_index("target")["doc"]
     got = t["target"].map(doc)
     ok = got.notna().to_numpy()
-    out.iloc[t["ipos"].to_numpy()[ok]] = got[ok].to_numpy()
+    # pandas-stubs: `.iloc[positions] = values` takes an ndarray of values (and of positions).
+    out.iloc[t["ipos"].to_numpy()[ok]] = got[ok].to_numpy()  # type: ignore[call-overload]
     return out

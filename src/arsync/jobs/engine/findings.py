@@ -107,7 +107,7 @@ def decide(
     out.loc[~hit & stale_hit, "portal"] = unmatched_stale[~hit & stale_hit]
     for c in ("status_date", "paid_date"):
         out[c] = rec[c].where(hit)
-    out["portal_amount"] = share.where(hit, pd.NA).astype("Int64").to_numpy()
+    out["portal_amount"] = share.where(hit).astype("Int64").to_numpy()
     out["match_rule"] = ch["rule"].fillna("").astype(object).to_numpy()
     via = items["via_ref"].to_numpy(dtype=bool) & hit
     out.loc[via, "match_rule"] = "invoice_ref:" + out.loc[via, "match_rule"]
@@ -155,7 +155,7 @@ def _take(recs: pd.DataFrame, rpos: np.ndarray) -> pd.DataFrame:
     return recs[REC_COLS].iloc[safe].reset_index(drop=True)
 
 
-def _first_stale(portals: pd.Series, stale: dict) -> pd.Series:
+def _first_stale(portals: pd.Series, stale: dict[str, pd.Timestamp]) -> pd.Series:
     """The first of the customer's portals that could not be read, or ''."""
     if not stale:
         return pd.Series([""] * len(portals), dtype=object)
@@ -179,7 +179,18 @@ def money(minor: pd.Series, currency: pd.Series) -> pd.Series:
 
 
 def _reasons(
-    oi, items, out, rec, ambiguous, recs, portals, last_read, share, paid, cur_diff, tol
+    oi: pd.DataFrame,
+    items: pd.DataFrame,
+    out: pd.DataFrame,
+    rec: pd.DataFrame,
+    ambiguous: pd.DataFrame,
+    recs: pd.DataFrame,
+    portals: pd.Series,
+    last_read: pd.Series,
+    share: pd.Series,
+    paid: pd.Series,
+    cur_diff: np.ndarray,
+    tol: int,
 ) -> pd.Series:
     """Why each finding was chosen, in words; built only on the rows of each finding."""
     f = out["finding"].to_numpy()
@@ -207,12 +218,12 @@ def _reasons(
         )
     m = f == "AMBIGUOUS"
     if m.any():
-        a = ambiguous.assign(
+        amb = ambiguous.assign(
             rid=recs["portal"].to_numpy()[ambiguous["rpos"]]
             + "/"
             + recs["record_id"].to_numpy()[ambiguous["rpos"]]
         )
-        g = a.sort_values("rid").groupby("ipos")["rid"]
+        g = amb.sort_values("rid").groupby("ipos")["rid"]
         text = g.size().astype(str) + " candidate records: " + g.agg(lambda s: ", ".join(s.head(5)))
         r[m] = text.reindex(np.flatnonzero(m)).to_numpy()
     m = f == "NOT_SUBMITTED"

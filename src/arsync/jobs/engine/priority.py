@@ -37,7 +37,8 @@ def days_overdue(oi: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     """as_of − net due date in days (negative when not yet due); baseline / document date when
     the due date is missing, 0 when no date at all."""
     due = oi["due_date"].fillna(oi["baseline_date"]).fillna(oi["document_date"])
-    return (as_of - due).dt.days.fillna(0).astype("int64")
+    days: pd.Series = (as_of - due).dt.days
+    return days.fillna(0).astype("int64")
 
 
 def bucket_labels(limits: list[int]) -> list[str]:

@@ -10,6 +10,7 @@ aging / priority in ``_priority``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 
@@ -57,8 +58,8 @@ def reconcile(
     tol = settings.amount_tolerance
 
     cust_portals = cu.set_index("customer")["portals"].str.replace(r"\s+", "", regex=True)
-    pairs = cust_portals.str.split(";").explode()
-    pairs = pairs.loc[pairs.fillna("").ne("")].rename("portal").reset_index()
+    portal_of = cust_portals.str.split(";").explode()
+    pairs = portal_of.loc[portal_of.fillna("").ne("")].rename("portal").reset_index()
     pairs["name"] = pairs["customer"].map(
         cu.drop_duplicates("customer").set_index("customer")["name"]
     )
@@ -110,7 +111,8 @@ def reconcile(
     return WORKLIST.validate(wl, "reconcile: worklist")
 
 
-_DTYPES = {
+# Values are what ``Series.astype`` takes; pandas-stubs types it by overloads per literal.
+_DTYPES: dict[str, Any] = {
     "str": object,
     "int": "int64",
     "int?": "Int64",
@@ -122,4 +124,5 @@ _DTYPES = {
 
 def _as_kind(s: pd.Series, kind: str) -> pd.Series:
     """Cast to the declared dtype (cheaper than Schema.coerce, which re-maps every string)."""
-    return s.reset_index(drop=True).astype(_DTYPES[kind])
+    out: pd.Series = s.reset_index(drop=True).astype(_DTYPES[kind])
+    return out

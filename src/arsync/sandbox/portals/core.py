@@ -10,7 +10,9 @@ import asyncio
 import html
 import random
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from aiohttp import web
@@ -32,6 +34,7 @@ class Faults:
 
 #: A data request the simulator never answers (the ``stall_every`` knob).
 STALLED = web.Response(status=504, text="never sent")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -68,7 +71,7 @@ class PortalSim:
         self.cookie = f"SESSION_{self.pid.replace('-', '_')}"
 
     # ---------------------------------------------------------------- routing
-    def routes(self) -> dict[str, object]:
+    def routes(self) -> dict[str, Handler]:
         """tail path → handler; families extend this."""
         return {
             "_test/captcha": self.test_captcha,
@@ -224,7 +227,8 @@ def yuan(minor: int, sep: bool = True) -> str:
     return f"{sign}{q:,}.{r:02d}" if sep else f"{sign}{q}.{r:02d}"
 
 
-def day(v: object) -> pd.Timestamp | None:
+def day(v: Any) -> pd.Timestamp | None:
+    """A record's date (text, date, Timestamp, NaN/NaT or None) → a Timestamp or None."""
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
         return None
     ts = pd.Timestamp(v)

@@ -8,10 +8,12 @@ page's own JavaScript shows them rounded — a reader must take them from the ra
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pandas as pd
 from aiohttp import web
 
-from .core import PortalSim, day, esc, page, yuan
+from .core import Handler, PortalSim, day, esc, page, yuan
 
 WORDS = {  # normalized status → (验收状态, 支付状态) as this portal words them
     "SUBMITTED": ("待验收", "未申请"),
@@ -40,7 +42,7 @@ REDESIGN = {"acceptStatus": ("履约验收", "checkState"), "payStatus": ("付�
 
 
 class GovSim(PortalSim):
-    def routes(self):
+    def routes(self) -> dict[str, Handler]:
         return {**super().routes(), "login": self.login, "main": self.main, "api/orders": self.api}
 
     async def login(self, request: web.Request) -> web.StreamResponse:
@@ -131,6 +133,7 @@ load(1);
         s, fault = self.data_gate(request, as_json=True)
         if fault is not None:
             return fault
+        assert s is not None  # no fault: a session
         q = request.query
         try:
             no, size = (
@@ -144,8 +147,7 @@ load(1);
         rows = [
             r
             for r in rows
-            if (start is None or day(r["submitted_on"]) >= start)
-            and (end is None or day(r["submitted_on"]) <= end)
+            if (start is None or _submitted(r) >= start) and (end is None or _submitted(r) <= end)
         ]
         chunk = rows[(no - 1) * size : no * size]
         items = ",".join(self._item(r) for r in chunk)
@@ -188,3 +190,10 @@ load(1);
                 r["record_id"], yuan(r["amount"], sep=False), yuan(r["paid_amount"], sep=False)
             )
         ) + body
+
+
+def _submitted(record: dict[str, Any]) -> pd.Timestamp:
+    """When a record on the portal was submitted (every record on a portal was)."""
+    d = day(record["submitted_on"])
+    assert d is not None, record["record_id"]
+    return d

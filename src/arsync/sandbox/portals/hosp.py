@@ -11,7 +11,7 @@ import json
 
 from aiohttp import web
 
-from .core import PortalSim, day, esc, page, yuan
+from .core import Handler, PortalSim, day, esc, page, yuan
 
 WORDS = {  # normalized status → (订单状态, 结算状态, 付款状态)
     "SUBMITTED": ("已配送", "", ""),
@@ -48,7 +48,7 @@ def cn_date(v) -> str:
 
 
 class HospSim(PortalSim):
-    def routes(self):
+    def routes(self) -> dict[str, Handler]:
         return {
             **super().routes(),
             "login": self.login,
@@ -171,6 +171,7 @@ setTimeout(() => load(1), 50);   // rows arrive after the page has rendered
         s, fault = self.data_gate(request, as_json=True)
         if fault is not None:
             return fault
+        assert s is not None  # no fault: a session
         try:
             no = max(1, int(request.query.get("pageIndex", "1")))
             size = min(100, max(1, int(request.query.get("pageSize", "20"))))
@@ -190,10 +191,13 @@ setTimeout(() => load(1), 50);   // rows arrive after the page has rendered
         s, fault = self.data_gate(request, as_json=False)
         if fault is not None:
             return fault
+        assert s is not None  # no fault: a session
         from openpyxl import Workbook
+        from openpyxl.worksheet.worksheet import Worksheet
 
         wb = Workbook()
         ws = wb.active
+        assert isinstance(ws, Worksheet)  # a new workbook's one sheet
         ws.title = "结算单"
         cols = self.columns()
         ws.append([h for h, _ in cols])

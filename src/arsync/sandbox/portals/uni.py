@@ -12,7 +12,7 @@ import unicodedata
 
 from aiohttp import web
 
-from .core import PortalSim, day, esc, page, yuan
+from .core import Handler, PortalSim, day, esc, page, yuan
 
 WORDS = {
     "SUBMITTED": "已提交",
@@ -57,7 +57,7 @@ class UniSim(PortalSim):
     def home(self) -> str:
         return f"/p/{self.pid}/query"
 
-    def routes(self):
+    def routes(self) -> dict[str, Handler]:
         return {**super().routes(), "login": self.login, "main": self.query, "query": self.query}
 
     async def login(self, request: web.Request) -> web.StreamResponse:
@@ -95,6 +95,7 @@ class UniSim(PortalSim):
         s, fault = self.data_gate(request, as_json=False)
         if fault is not None:
             return fault
+        assert s is not None  # no fault: a session
         keys = invoice_keys(q)
         hits = [
             r
