@@ -40,13 +40,13 @@ def spelled(draw, number: str, grouped: bool = True) -> str:
     return draw(st.sampled_from(LABELS)) + s + draw(st.sampled_from(["", " ", "\u3000"]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(st.data(), invoice)
 def test_every_spelling_of_one_number_gives_the_same_key(data, number):
     assert normalize(data.draw(spelled(number))) == [number.lstrip("0")]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(
     st.data(),
     st.lists(
@@ -65,7 +65,7 @@ def test_a_list_of_numbers_gives_each_key_once_in_order(data, nums, sep):
     assert normalize(field) == [n.lstrip("0") for n in nums]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(numbers)
 def test_normalizing_a_key_gives_the_key(number):
     keys = normalize(number)
@@ -73,14 +73,14 @@ def test_normalizing_a_key_gives_the_key(number):
     assert normalize(keys[0]) == keys
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(st.integers(min_value=10**19, max_value=10**20 - 1).map(str))
 def test_a_long_number_and_its_last_eight_digits_share_the_tail(number):
     short = normalize(number[-8:])
     assert tail(normalize(number)[0]) == (short[0] if short else "")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(st.text(max_size=40))
 def test_any_text_gives_clean_keys(text):
     for key in normalize(text):

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arsync.config.settings import ReportSettings
@@ -47,11 +47,7 @@ def norm(v):
     return v.date() if isinstance(v, datetime) else v
 
 
-@settings(
-    max_examples=int(os.environ.get("WS_EXAMPLES", 20)),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@settings(max_examples=int(os.environ.get("WS_EXAMPLES", 20)))
 @given(start=st.sets(st.integers(0, N - 1), min_size=1), plan=steps)
 def test_no_entry_is_lost_or_moved(start, plan):
     with tempfile.TemporaryDirectory() as d:
