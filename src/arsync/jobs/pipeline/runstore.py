@@ -2,7 +2,9 @@
 
 SQLAlchemy Core over any URL (a SQLite file by default, PostgreSQL in production).  Stage
 outputs themselves live as files in the run's folder; the store says which stages finished,
-so a failed run can resume from the first stage that did not.
+so a failed run can resume from the first stage that did not.  The schema is built and changed
+by Alembic migrations (``migrations/versions``); the tables below mirror them for queries, and a
+test checks that the two agree.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ class RunStore:
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(url, future=True)
-        meta.create_all(self.engine)
+        upgrade(self.engine)
 
     @classmethod
     def for_settings(cls, settings) -> RunStore:
@@ -250,6 +252,37 @@ class RunStore:
         if recent and recent[0].status in ("failed", "running"):
             return recent[0]
         return None
+
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def upgrade(engine: sa.Engine) -> None:
+    """Bring the store's schema to the newest migration.  A store made before migrations existed
+    (tables, no ``alembic_version``) is stamped at revision 0001 first.  Two processes opening a
+    new store at once: the loser finds the schema made and goes on."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    for attempt in (1, 2):
+        try:
+            with engine.begin() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+                if current == head:
+                    return
+                cfg.attributes["connection"] = conn
+                if current is None and sa.inspect(conn).has_table("runs"):
+                    command.stamp(cfg, "0001")
+                command.upgrade(cfg, "head")
+                return
+        except sa.exc.DBAPIError:
+            if attempt == 2:
+                raise
 
 
 def _info(r, st) -> RunInfo:
