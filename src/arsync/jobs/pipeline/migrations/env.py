@@ -20,6 +20,6 @@ def _run(conn: sa.Connection) -> None:
 if connection is not None:
     _run(connection)
 else:
-    engine = sa.create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
     with engine.begin() as conn:
         _run(conn)
