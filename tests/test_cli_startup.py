@@ -11,7 +11,7 @@ import pytest
 HEAVY = ("pandas", "pyarrow", "numpy", "sqlalchemy", "playwright")
 PROBE = """
 import sys
-from arsync.jobs.cli.app import main
+from arsync.jobs.cli.main import main
 try:
     main(sys.argv[1:])
 except SystemExit:

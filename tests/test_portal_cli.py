@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from arsync.jobs.cli.app import _register, cli
+from arsync.jobs.cli.main import cli
 from arsync.sandbox.tiny_portals import tiny_world
 
 pytestmark = pytest.mark.browser
@@ -16,7 +16,6 @@ pytestmark = pytest.mark.browser
 def runner(tmp_path, monkeypatch):
     world = tiny_world()
     monkeypatch.setattr("arsync.jobs.pipeline.sources._world", lambda settings, as_of: world)
-    _register()
     env = {
         "ARSYNC_PORTALS__SESSION_DIR": str(tmp_path / "sessions"),
         "ARSYNC_RUNS__OUT_DIR": str(tmp_path / "out"),

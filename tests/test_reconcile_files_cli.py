@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from arsync.config import load_settings
-from arsync.jobs.cli.app import _register, cli
+from arsync.jobs.cli.main import cli
 from arsync.jobs.engine.reconcile import reconcile
 from arsync.jobs.pipeline.run import StageFailed, run
 from arsync.jobs.pipeline.runstore import RunStore
@@ -26,7 +26,6 @@ AS_OF = date(2026, 11, 23)
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    _register()
     frames = world_frames(World.tiny(as_of=AS_OF))
     d = tmp_path_factory.mktemp("in")
     write_frames(

@@ -1,3 +1,3 @@
-from arsync.jobs.cli.app import main
+from arsync.jobs.cli.main import main
 
 main()

@@ -1,5 +1,2 @@
-"""The `arsync` command line."""
-
-from arsync.jobs.cli.app import main
-
-__all__ = ["main"]
+"""The `arsync` command line: the group (``app``), the command modules, the entry point
+(``main``)."""

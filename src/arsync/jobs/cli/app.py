@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 import click
 
@@ -86,26 +85,3 @@ def config_show(ctx: click.Context) -> None:
     width = max(len(k) for k, _, _ in rows)
     for key, shown, source in rows:
         click.echo(f"{key:<{width}}  {shown:<30}  ({source})")
-
-
-def _register() -> None:
-    """Attach the sub-command groups that live beside their connectors' jobs."""
-    from arsync.jobs.cli import runs  # noqa: F401  (registers nightly, reconcile, runs)
-
-    for mod, name in (("arsync.jobs.cli.sap", "sap"), ("arsync.jobs.cli.portals", "portals")):
-        try:
-            module = __import__(mod, fromlist=[name])
-        except ModuleNotFoundError as exc:
-            if exc.name == mod:
-                continue
-            raise
-        cli.add_command(getattr(module, name))
-
-
-def main(argv: list[str] | None = None) -> None:
-    _register()
-    try:
-        cli.main(args=argv, prog_name="arsync", standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("arsync: interrupted", err=True)
-        sys.exit(130)

@@ -1,0 +1,27 @@
+"""The `arsync` entry point: the group of :mod:`app` with every command module attached.
+
+Command modules import the group from :mod:`app` (or define their own, attached here); nothing
+imports this module but the entry point and tests, so the commands never import each other.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from arsync.jobs.cli import portals, runs, sap  # noqa: F401  (runs registers itself on the group)
+from arsync.jobs.cli.app import cli
+
+cli.add_command(sap.sap)
+cli.add_command(portals.portals)
+
+__all__ = ["cli", "main"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="arsync", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("arsync: interrupted", err=True)
+        sys.exit(130)
