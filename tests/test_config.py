@@ -66,13 +66,39 @@ def test_bad_value_names_key_and_file(tmp_path):
     assert "sap.bogus" in msg and "unknown key" in msg
 
 
-def test_password_in_a_file_is_refused(tmp_path):
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ('[sap.connection]\nashost = "h"\npasswd = "hunter2"\n', "sap.connection.passwd"),
+        ('[sap]\nbackend = "pyrfc"\npasswd = "hunter2"\n', "sap.passwd"),
+        ('[sap.connection]\nPASSWD = "hunter2"\n', "sap.connection.PASSWD"),
+    ],
+)
+def test_password_in_a_file_is_refused(tmp_path, text, key):
     f = tmp_path / "pw.toml"
-    f.write_text('[sap.connection]\nashost = "h"\npasswd = "hunter2"\n')
+    f.write_text(text)
     with pytest.raises(ConfigError) as e:
         load_settings(f, environ={})
+    assert f"key {key}" in str(e.value) and str(f) in str(e.value)
     assert "ARSYNC_SAP__CONNECTION__PASSWD" in str(e.value)
     assert "hunter2" not in str(e.value)
+
+
+def test_an_unknown_section_in_a_file_names_the_file(tmp_path):
+    f = tmp_path / "typo.toml"
+    f.write_text('[sapp]\nbackend = "pyrfc"\n')
+    with pytest.raises(ConfigError) as e:
+        load_settings(f, environ={})
+    assert f"sapp (from file {f}): unknown key" in str(e.value)
+
+
+def test_config_show_prints_values_as_the_file_would_hold_them():
+    ok = CliRunner().invoke(cli, ["config", "show"], env={"ARSYNC_SAP__COMPANY_CODES": '["1000"]'})
+    shown = {line.split()[0]: line.split()[1] for line in ok.output.splitlines()}
+    assert shown["sandbox.epoch"] == "2025-05-01"
+    assert shown["sap.company_codes"] == '["1000"]'
+    assert shown["portals.headless"] == "true"
+    assert "datetime" not in ok.output
 
 
 def test_unparseable_toml_names_the_file(tmp_path):

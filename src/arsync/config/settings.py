@@ -6,6 +6,7 @@ value is reported with its key and its source (file or variable) — never a tra
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from datetime import date
@@ -184,11 +185,21 @@ def settings_report(settings: Settings) -> list[tuple[str, str, str]]:
         if isinstance(obj, SecretStr) or key.rsplit(".", 1)[-1].lower() in SECRET_KEYS:
             shown = "***" if obj else "(not set)"
         else:
-            shown = repr(obj) if not isinstance(obj, str) else obj
+            shown = _shown(obj)
         rows.append((key, shown, _source_of(key, prov)))
 
     walk("", settings)
     return rows
+
+
+def _shown(value: Any) -> str:
+    """A value as it would be written in the settings file (TOML): ISO dates, ``true``,
+    ``["1000"]`` — never Python's repr."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _source_of(key: str, prov: dict[str, str]) -> str:
@@ -196,6 +207,10 @@ def _source_of(key: str, prov: dict[str, str]) -> str:
         return prov[key]
     if key == "sap.passwd" and "sap.connection.passwd" in prov:
         return prov["sap.connection.passwd"]
+    # A whole section (an unknown one, say) comes from where its keys came from.
+    below = sorted(v for k, v in prov.items() if k.startswith(key + "."))
+    if below:
+        return below[0] if len(set(below)) == 1 else ", ".join(sorted(set(below)))
     parts = key.split(".")
     while parts:
         parts.pop()
@@ -236,13 +251,27 @@ def _read_env(environ: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     return data, names
 
 
-def _refuse_secrets(data: dict[str, Any], where: str) -> None:
-    conn = data.get("sap", {}).get("connection", {}) if isinstance(data.get("sap"), dict) else {}
-    if isinstance(conn, dict) and any(k.lower() == "passwd" for k in conn):
-        raise ConfigError(
-            f"{where}: key sap.connection.passwd — passwords do not belong in files; "
-            "set ARSYNC_SAP__CONNECTION__PASSWD or the keyring entry arsync / sap:<user>"
-        )
+#: Keys that name a credential wherever they appear in a settings file.
+FILE_REFUSED = {"passwd", "password", "token", "secret"}
+#: Free-form maps of the settings (their keys are codes, not settings).
+_MAPS = {"collectors", "segments"}
+
+
+def _refuse_secrets(data: dict[str, Any], where: str, prefix: str = "") -> None:
+    """A password (``[sap] passwd``, ``[sap.connection] passwd``, …) in a file is refused."""
+    for k, v in data.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            if k not in _MAPS:
+                _refuse_secrets(v, where, key + ".")
+            continue
+        if k.lower() not in FILE_REFUSED:
+            continue
+        if key.lower() in ("sap.passwd", "sap.connection.passwd"):
+            how = "set ARSYNC_SAP__CONNECTION__PASSWD or the keyring entry arsync / sap:<user>"
+        else:
+            how = f"set it in the environment ({ENV_PREFIX}{key.upper().replace('.', '__')})"
+        raise ConfigError(f"{where}: key {key} — passwords do not belong in files; {how}")
 
 
 def _nest(dotted: str, value: Any) -> dict[str, Any]:
