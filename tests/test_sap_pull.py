@@ -168,3 +168,31 @@ def test_bapi_error_names_function_customer_and_message(tiny):
         r"code 1000\): FN502 Customer 0009999999 does not exist",
     ):
         pull(st, key_date=KEY, strategy="bapi", rfc=system)
+
+
+def test_characters_outside_the_bmp_take_two_positions_in_wa(tiny):
+    """Issue 8.1: ABAP counts 𠮷 as two positions of WA; cutting by Python characters shifted
+    every later field (a blank segment, a wrong city, ZBD2T 'not a number')."""
+    system = SandboxSap(tiny)
+    with system.connect(user="u") as conn:
+        r = conn.call(
+            "RFC_READ_TABLE",
+            QUERY_TABLE="KNA1",
+            FIELDS=[{"FIELDNAME": f} for f in ("KUNNR", "NAME1", "ORT01")],
+            OPTIONS=[{"TEXT": "KUNNR = '0000001004'"}],
+        )
+    (wa,) = [d["WA"] for d in r["DATA"]]
+    assert wa == "0000001004𠮷城县中医院" + " " * 28 + "𠮷城"  # 35 UTF-16 units for NAME1
+    a, b = both(tiny, settings())
+    assert_same(a, b)
+    cu = b.customers.set_index("customer").loc["0000001004"]
+    assert cu[["name", "segment", "city", "tax_id"]].tolist() == [
+        "𠮷城县中医院 财务处",
+        "hospital",
+        "𠮷城",
+        "12441200MB2C45678Y",
+    ]
+    it = b.open_items.set_index("document_no").loc["0090000008"]
+    assert it["text"] == "𠮷城县中医院 CT设备 𩸽" and it["assignment"] == "𠮷HT-2026-08"
+    assert it["due_date"].date() == date(2026, 10, 12) + pd.Timedelta(days=45)
+    assert it["reference"] == "44556677" and it["amount"] == 4560000

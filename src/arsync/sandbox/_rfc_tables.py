@@ -32,6 +32,24 @@ def _initial(f: Field, n: int) -> np.ndarray:
     return np.full(n, "", dtype=object)
 
 
+def units(text: str) -> int:
+    """Length in UTF-16 code units: how ABAP (Unicode) counts positions in a CHAR field."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def units_cut(text: str, n: int) -> str:
+    """``text`` cut to at most ``n`` UTF-16 code units (never half a character)."""
+    if len(text) <= n // 2 or units(text) <= n:
+        return text
+    out, used = [], 0
+    for ch in text:
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > n:
+            break
+        out.append(ch)
+    return "".join(out)
+
+
 def convert(f: Field, s: pd.Series) -> np.ndarray:
     """A world column → internal values of field ``f`` (missing values → the initial value)."""
     if f.type in "Pb":
@@ -47,7 +65,7 @@ def convert(f: Field, s: pd.Series) -> np.ndarray:
         u = [(str(v).strip() or "0").zfill(f.length) for v in uniq]
         init = "0".zfill(f.length)
     else:
-        u = [str(v).rstrip()[: f.length] for v in uniq]
+        u = [units_cut(str(v).rstrip(), f.length) for v in uniq]
         init = ""
     return np.array([*u, init], dtype=object)[codes]
 
@@ -134,8 +152,8 @@ def build_table(name: str, src, alias: dict[str, str] | None = None) -> Table:
 def render(values: np.ndarray, f: Field) -> list[str]:
     """Fixed-width WA text of one column: CHAR left, NUMC zero-padded, CURR right with trailing sign."""
     w = f.length
-    if f.type == "C":
-        return [v[:w].ljust(w) for v in values]
+    if f.type == "C":  # padded to the width in UTF-16 units, as ABAP counts
+        return [(c := units_cut(v, w)) + " " * (w - units(c)) for v in values]
     if f.type in "ND":
         return list(values)
     if f.type == "b":
@@ -185,7 +203,10 @@ def _codepoints(values: np.ndarray, f: Field) -> np.ndarray:
 def read_table(
     df: Table, name: str, idx: np.ndarray, fields: list[str], delimiter: str
 ) -> list[dict]:
-    """DATA rows (``{'WA': ...}``, trailing blanks stripped as pyrfc does) for rows ``idx``."""
+    """DATA rows (``{'WA': ...}``, trailing blanks stripped as pyrfc does) for rows ``idx``.
+
+    WA is C512 in UTF-16 code units: a character outside the BMP takes two positions, so a
+    row that holds one is shorter, in Python characters, than its layout (see :func:`_wide`)."""
     lay = layout(name)
     if not len(idx):
         return []
@@ -201,10 +222,32 @@ def read_table(
             )
         parts.append(_codepoints(np.asarray(df[f])[idx], lay[f]))
     m = np.ascontiguousarray(np.hstack(parts))
+    wide = np.flatnonzero((m > 0xFFFF).any(axis=1))
+    widths = [lay[f].length for f in fields]
+    rows = [m[i].copy() for i in wide]
     blank = np.logical_and.accumulate(m[:, ::-1] == _SPACE, axis=1)[:, ::-1]
     m[blank] = 0  # trailing NULs vanish when numpy hands out the str: that is pyrfc's rstrip
     wa = m.view(f"<U{m.shape[1]}").ravel().tolist()
+    for i, row in zip(wide, rows):
+        wa[i] = _wide(row, widths, len(delimiter))
     return [{"WA": w} for w in wa]
+
+
+def _wide(row: np.ndarray, widths: list[int], delim: int) -> str:
+    """One WA row with non-BMP characters: each field gives up one trailing blank per such
+    character, so that every field still spans its LENGTH in UTF-16 units (SAP's count)."""
+    text = row.view(f"<U{len(row)}")[0] if len(row) else ""
+    text = text.ljust(len(row))
+    out, pos = [], 0
+    for i, w in enumerate(widths):
+        if i and delim:
+            out.append(text[pos : pos + delim])
+            pos += delim
+        field = text[pos : pos + w]
+        pos += w
+        extra = units(field) - w
+        out.append(field[: len(field) - extra] if extra > 0 else field)
+    return "".join(out).rstrip(" ")
 
 
 def fields_out(name: str, fields: list[str], delimiter: str) -> list[dict]:

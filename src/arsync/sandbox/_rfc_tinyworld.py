@@ -3,7 +3,7 @@
 Each row is a case the connector must get right: a 20-digit 数电 number in the long reference,
 a JPY invoice, a partial-payment credit with REBZG, a credit memo without reference (due on its
 baseline date), a noted item, a down payment (special G/L A), an item cleared after the key date,
-a dispute block, dunning.  ``extra`` adds seeded filler customers to exercise key-range partitions.
+a dispute block, dunning, a customer and an item text with characters outside the BMP.  ``extra`` adds seeded filler customers to exercise key-range partitions.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ class TinyWorld:
 
 
 def tiny_world(as_of: date = AS_OF, extra: int = 0, seed: int = 7) -> TinyWorld:
-    c = ["0000001000", "0000001001", "0000001002", "0000001003"]
+    c = ["0000001000", "0000001001", "0000001002", "0000001003", "0000001004"]
     rows = [
         _item(
             "1000",
@@ -272,12 +272,27 @@ def tiny_world(as_of: date = AS_OF, extra: int = 0, seed: int = 7) -> TinyWorld:
             xblnr="DEMO'Q",
             buzei="002",
         ),
+        # characters outside the BMP (𠮷, 𩸽): two positions each in an ABAP CHAR field
+        _item(
+            "1000",
+            c[4],
+            "0090000008",
+            "2026-10-12",
+            4560000,
+            xblnr="44556677",
+            zbd1t=10,
+            zbd2t=20,
+            zbd3t=45,
+            zuonr="𠮷HT-2026-08",
+            text="𠮷城县中医院 CT设备 𩸽",
+        ),
     ]
     kna1 = [
         (c[0], "上海市财政局", "", "上海", "31", "GOVT", "11310000002421387X"),
         (c[1], "复旦大学附属中山医院", "财务处", "上海", "31", "HOSP", "12310000425006117P"),
         (c[2], "东京精密机械株式会社", "", "东京", "", "COMM", ""),
         (c[3], "北京大学", "", "北京", "11", "ACAD", "12100000400002259P"),
+        (c[4], "𠮷城县中医院", "财务处", "𠮷城", "44", "HOSP", "12441200MB2C45678Y"),
     ]
     knb1 = [
         (c[0], "1000", "C1"),
@@ -285,6 +300,7 @@ def tiny_world(as_of: date = AS_OF, extra: int = 0, seed: int = 7) -> TinyWorld:
         (c[2], "1000", "C1"),
         (c[2], "3000", "C3"),
         (c[3], "2000", "C2"),
+        (c[4], "1000", "C2"),
     ]
     knkk = [
         (c[0], 500000000, 1734567, 0, "001", "", "A"),

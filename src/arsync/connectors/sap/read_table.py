@@ -179,13 +179,31 @@ def _cut(wa: list[str], spec, total: int, cols: dict[str, list]) -> None:
     """Fixed-width WA rows → field texts (CHAR right-stripped, others stripped), vectorised.
 
     pyrfc strips trailing blanks, so a row may be shorter than the layout: the fixed-width
-    array pads it back (NUL, read as blank)."""
+    array pads it back (NUL, read as blank).  OFFSET and LENGTH count UTF-16 code units, as
+    ABAP does in a Unicode system: a character outside the Basic Multilingual Plane (𠮷) takes
+    two positions of WA but is one character in Python, so the rows that hold one are cut in
+    UTF-16 units instead (:func:`_cut_utf16`); the others keep the vectorised path."""
     if not total:
         for name, *_ in spec:
             cols[name].extend([""] * len(wa))
         return
     cp = np.array(wa, dtype=f"<U{total}").view(np.uint32).reshape(len(wa), total)
+    wide = np.flatnonzero((cp > 0xFFFF).any(axis=1))
     for name, off, n, typ in spec:
         field = np.ascontiguousarray(cp[:, off : off + n]).view(f"<U{n}").ravel()
         field = np.strings.rstrip(field) if typ == "C" else np.strings.strip(field)
-        cols[name].extend(field.tolist())
+        values = field.tolist()
+        for i in wide:
+            values[i] = _cut_utf16(wa[i], off, n, typ, name)
+        cols[name].extend(values)
+
+
+def _cut_utf16(row: str, off: int, n: int, typ: str, name: str) -> str:
+    """One field of a WA row cut in UTF-16 code units (the units of OFFSET and LENGTH)."""
+    units = row.encode("utf-16-le", "surrogatepass")
+    text = units[2 * off : 2 * (off + n)].decode("utf-16-le", "surrogatepass")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        # a field boundary inside a surrogate pair: SAP stored half a character
+        log.warning("RFC_READ_TABLE field %s: half a character at its edge (shown as �)", name)
+        text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+    return text.rstrip() if typ == "C" else text.strip()
