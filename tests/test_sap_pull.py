@@ -196,3 +196,25 @@ def test_characters_outside_the_bmp_take_two_positions_in_wa(tiny):
     assert it["text"] == "𠮷城县中医院 CT设备 𩸽" and it["assignment"] == "𠮷HT-2026-08"
     assert it["due_date"].date() == date(2026, 10, 12) + pd.Timedelta(days=45)
     assert it["reference"] == "44556677" and it["amount"] == 4560000
+
+
+def test_a_release_without_the_long_reference_falls_back_to_xblnr(tiny, caplog):
+    """Issue 8.2: BKPF without XBLNR_ALT failed the table strategy with FIELD_NOT_VALID."""
+    old = ("BKPF-XBLNR_ALT", "BAPI3007_2-REF_DOC_NO_LONG")
+    out = {}
+    for strategy in ("bapi", "table"):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="arsync.sap"):
+            out[strategy] = pull(
+                settings(),
+                key_date=KEY,
+                strategy=strategy,
+                rfc=SandboxSap(tiny, missing_fields=old),
+            )
+        said = [r for r in caplog.records if "long reference is not read" in r.getMessage()]
+        assert len(said) == 1, strategy  # once per pull, not per company code or customer
+    assert_same(out["bapi"], out["table"])
+    o = out["table"].open_items.set_index("document_no")
+    assert o.loc["0090000006", "reference"] == "00999999"  # XBLNR: the last 8 digits
+    c = out["table"].cleared_items.set_index("document_no")
+    assert c.loc["0090000002", "reference"] == "00123456"

@@ -78,8 +78,9 @@ class ArBapis:
     each output column is prepared once for all items (DATS '' when initial, DEC days as Decimal),
     and a call only takes its rows: its cost is that of the rows it returns."""
 
-    def __init__(self, tables: dict, decimals: dict[str, int]):
+    def __init__(self, tables: dict, decimals: dict[str, int], missing: set[str] = frozenset()):
         self.tables, self.decimals = tables, decimals
+        self.fields = [f for f in MAP if f not in missing]  # an older release lacks some
         self.customers = set(tables["KNA1"]["KUNNR"])
         self.knb1 = set(zip(tables["KNB1"]["KUNNR"], tables["KNB1"]["BUKRS"]))
         self.company_codes = set(tables["T001"]["BUKRS"])
@@ -193,10 +194,11 @@ class ArBapis:
     def _lineitems(self, idx: np.ndarray) -> list[dict]:
         """Fresh dicts per call, as pyrfc gives them: amounts Decimal with 4 places (CURR23,4)."""
         cols = []
-        for name, (_, kind) in MAP.items():
+        for name in self.fields:
+            kind = MAP[name][1]
             v = self.col("out:" + name)[idx]
             cols.append([_dec4(x) for x in v.tolist()] if kind in "AL" else v.tolist())
-        names = list(MAP)
+        names = self.fields
         return [dict(zip(names, row)) for row in zip(*cols)]
 
 

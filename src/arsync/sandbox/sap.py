@@ -3,8 +3,9 @@
 It answers with SAP's parameter names, structures and quirks (reference/sap-ar-rfc.md) so that
 the connector code cannot tell it from a real system.  Knobs make it misbehave on purpose:
 latency per call (through an injectable ``sleep``), communication errors at a seeded rate or for
-the first N calls, a refused logon, a smaller row buffer (DATA_BUFFER_EXCEEDED sooner), and
-functions that the RFC user may not call.
+the first N calls, a refused logon, a smaller row buffer (DATA_BUFFER_EXCEEDED sooner),
+functions that the RFC user may not call, and fields an older release does not have
+(``missing_fields=("BKPF-XBLNR_ALT", "BAPI3007_2-REF_DOC_NO_LONG")``).
 """
 
 from __future__ import annotations
@@ -49,10 +50,17 @@ class SandboxSap:
         buffer_limit: int = 512,
         forbidden: tuple[str, ...] = (),
         leak_secret_in_errors: bool = False,
+        missing_fields: tuple[str, ...] = (),
     ):
         self.world = world
         self.tables = tables_from_world(world)
-        self.bapis = ArBapis(self.tables, dict(world.currency_decimals))
+        self.missing: dict[str, set[str]] = {}
+        for tf in missing_fields:
+            table, _, fld = tf.partition("-")
+            self.missing.setdefault(table, set()).add(fld)
+        self.bapis = ArBapis(
+            self.tables, dict(world.currency_decimals), self.missing.get("BAPI3007_2", set())
+        )
         self.latency, self.sleep = latency, sleep
         self.comm_error_rate, self.comm_errors_left = comm_error_rate, comm_errors_first
         self.logon_error, self.buffer_limit = logon_error, buffer_limit
@@ -308,7 +316,8 @@ def _rfc_read_table(s: SandboxSap, p: dict) -> dict:
             "",
             "",
         )
-    lay = layout(name)
+    gone = s.missing.get(name, set())
+    lay = {k: v for k, v in layout(name).items() if k not in gone}
     delim = p.get("DELIMITER", "")
     fields = [r.get("FIELDNAME", "").strip().upper() for r in p.get("FIELDS", [])] or list(lay)
     bad = [f for f in fields if f not in lay]

@@ -217,10 +217,22 @@ def _bapi(clients, pairs, key_date, cleared_from, s, decimals, progress):
         return fetch_customer(clients.get(), bukrs, kunnr, key_date, cleared_from, s.noted_items)
 
     res = _run(pairs, one, s.parallel, progress, "customers (BAPI)")
+    first = next((i[0] for r in res for i in r if i), None)
+    if first is not None and "REF_DOC_NO_LONG" not in first:
+        _no_long_reference("BAPI3007_2 has no field REF_DOC_NO_LONG")
     # one conversion for all customers: per-call frames would cost more than the calls
     return (
         lineitems_raw([i for r in res for i in r[0]], decimals, f"{OPEN} LINEITEMS"),
         lineitems_raw([i for r in res for i in r[1]], decimals, f"{BALANCED} LINEITEMS"),
+    )
+
+
+def _no_long_reference(why: str) -> None:
+    """Older releases have no long reference: said once per pull, and XBLNR is the reference."""
+    log.warning(
+        "%s (an older SAP release): the long reference is not read; the reference is XBLNR, "
+        "so a 20-digit 数电 invoice number shows as the 16 characters XBLNR holds",
+        why,
     )
 
 
@@ -250,9 +262,13 @@ def _table(
     text_open = pd.concat([r[0] for r in res], ignore_index=True)
     text_cleared = pd.concat([r[1] for r in res], ignore_index=True)
     both = pd.concat([text_open, text_cleared], ignore_index=True)
+    has_long = reader.has_field(clients.get(), "BKPF", "XBLNR_ALT")
+    if not has_long:
+        _no_long_reference("BKPF has no field XBLNR_ALT")
     refs = [
         readers.long_refs(reader, clients.get(), b, sorted(set(g["GJAHR"])))
         for b, g in both.groupby("BUKRS")
+        if has_long
     ]
     refs_df = pd.concat(refs, ignore_index=True) if refs else pd.DataFrame()
     local = dict(zip(t001["BUKRS"], t001["WAERS"]))

@@ -90,6 +90,7 @@ class TableReader:
         self.limit = limit
         self._lock = threading.Lock()
         self._layouts: dict[str, dict[str, tuple[int, int, str]]] = {}
+        self._absent: set[tuple[str, str]] = set()
 
     def layout(
         self, client: RfcClient, table: str, fields: list[str]
@@ -113,6 +114,24 @@ class TableReader:
         with self._lock:
             self._layouts.setdefault(table, {}).update(lay)
             return self._layouts[table]
+
+    def has_field(self, client: RfcClient, table: str, field: str) -> bool:
+        """Whether this system's data dictionary has ``table-field`` (one NO_DATA call, cached):
+        older releases lack fields such as BKPF-XBLNR_ALT and answer FIELD_NOT_VALID."""
+        with self._lock:
+            if field in self._layouts.get(table, {}):
+                return True
+            if (table, field) in self._absent:
+                return False
+        try:
+            self.layout(client, table, [field])
+        except DataError as exc:
+            if getattr(exc, "sap_key", "") != "FIELD_NOT_VALID":
+                raise
+            with self._lock:
+                self._absent.add((table, field))
+            return False
+        return True
 
     def read(
         self,
