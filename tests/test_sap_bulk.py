@@ -93,8 +93,12 @@ def test_bulk_lineitems_exact_amounts_and_clear_errors():
     assert lineitems_raw(old, dec, "test")["XBLNR_LONG"].tolist() == [""]  # older release
     with pytest.raises(DataError, match=r"WRBTR: amount -5 of document 6 \(customer 0000001000"):
         lineitems_raw([*items, _item("6", Decimal("-5.0000"))], dec, "test")
-    with pytest.raises(DataError, match="unknown currency 'XXX'"):
-        lineitems_raw([_item("7", Decimal("1.0000"), "XXX")], {}, "test")
+    # a key TCURX does not list has 2 decimals (issue 8.3); a blank one names its document
+    assert lineitems_raw([_item("7", Decimal("1.0000"), "RMB")], {}, "test")["WRBTR"][0] == 100
+    with pytest.raises(
+        DataError, match=r"WRBTR: currency of document 8 \(customer 0000001000 in company code"
+    ):
+        lineitems_raw([_item("8", Decimal("1.0000"), "")], {}, "test")
     with pytest.raises(DataError, match="lacks DOC_NO"):
         lineitems_raw([{k: v for k, v in items[0].items() if k != "DOC_NO"}], dec, "test")
 

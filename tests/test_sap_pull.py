@@ -8,7 +8,13 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from arsync.common.errors import AuthorizationError, DataError, LogonError, TransientError
+from arsync.common.errors import (
+    AuthorizationError,
+    ConfigError,
+    DataError,
+    LogonError,
+    TransientError,
+)
 from arsync.config.settings import load_settings
 from arsync.connectors.sap import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, pull
 from arsync.sandbox._rfc_tinyworld import tiny_world
@@ -218,3 +224,74 @@ def test_a_release_without_the_long_reference_falls_back_to_xblnr(tiny, caplog):
     assert o.loc["0090000006", "reference"] == "00999999"  # XBLNR: the last 8 digits
     c = out["table"].cleared_items.set_index("document_no")
     assert c.loc["0090000002", "reference"] == "00123456"
+
+
+def _with_rmb_company_code(world):
+    """A company code kept in RMB beside CNY: TCURX has no row for RMB (2 decimals)."""
+    from dataclasses import replace
+
+    cc = pd.concat(
+        [
+            pd.DataFrame({"BUKRS": ["0900"], "BUTXT": ["上海(RMB)"], "WAERS": ["RMB"]}).assign(
+                KKBER="1000"
+            ),
+            world.company_codes,
+        ],
+        ignore_index=True,
+    )
+    knb1 = pd.concat(
+        [world.knb1, world.knb1[world.knb1["KUNNR"] == "0000001000"].assign(BUKRS="0900")],
+        ignore_index=True,
+    )
+    led = world.full_ledger
+    item = led[led["BELNR"] == "0090000001"].assign(
+        BUKRS="0900", BELNR="0090000901", WAERS="RMB", HWAER="RMB", WRBTR=1234599, DMBTR=1234599
+    )
+    return replace(
+        world, company_codes=cc, knb1=knb1, full_ledger=pd.concat([led, item], ignore_index=True)
+    )
+
+
+def test_a_currency_missing_from_tcurx_has_two_decimals(tiny):
+    """Issue 8.3: RMB failed `sap pull` with "unknown currency 'RMB'" and no context."""
+    world = _with_rmb_company_code(tiny)
+    assert "RMB" not in world.currency_decimals
+    a, b = both(world, settings(**{"sap.company_codes": ["0900", "1000"]}))
+    assert_same(a, b)
+    o = b.open_items.set_index("document_no").loc["0090000901"]
+    assert o[["amount", "currency", "local_amount", "local_currency"]].tolist() == [
+        1234599,
+        "RMB",
+        1234599,
+        "RMB",
+    ]
+    cu = b.customers.set_index("customer").loc["0000001000"]  # credit area 1000 → 0900's RMB
+    assert cu[["credit_limit", "credit_exposure", "credit_currency"]].tolist() == [
+        500000000,
+        1734567,
+        "RMB",
+    ]
+
+
+def test_a_currency_key_that_is_none_names_table_field_and_key():
+    from arsync.common.money import decimals, format_major
+
+    assert format_major(1234599, "RMB") == "12345.99" and decimals("JPY") == 0
+    assert decimals("JPY", {"JPY": 2}) == 2  # TCURX wins over ISO
+    with pytest.raises(DataError, match=r"^BSID-WAERS of document 1: '人民币' is not a currency"):
+        decimals("人民币", {}, "BSID-WAERS of document 1")
+
+
+@pytest.mark.parametrize("strategy", ["bapi", "table"])
+def test_an_unknown_company_code_is_an_error_naming_those_that_exist(tiny, strategy):
+    """Issue 8.4: --company-code 9999 returned zero rows in silence."""
+    with pytest.raises(
+        ConfigError, match=r"company code\(s\) 9999 not in SAP \(T001 has 1000, 2000, 3000\)"
+    ):
+        pull(
+            settings(),
+            key_date=KEY,
+            strategy=strategy,
+            company_codes=["1000", "9999"],
+            rfc=SandboxSap(tiny),
+        )

@@ -1,11 +1,14 @@
 """Money as integer minor units beside an ISO currency code; Decimal only while parsing.
 
 SAP keeps the decimals of odd currencies in TCURX; ISO 4217 says the same for the
-currencies we meet.  ``DECIMALS`` is the fallback when no TCURX was read.
+currencies we meet.  ``DECIMALS`` is the fallback when no TCURX was read.  A currency key
+that neither lists has 2 decimals, as in SAP (TCURX holds only the currencies whose
+decimals differ from 2; a company code may well keep ``RMB`` beside ``CNY``).
 """
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import DataError
@@ -34,15 +37,24 @@ DECIMALS: dict[str, int] = {
 }
 
 
-def decimals(currency: str, table: dict[str, int] | None = None) -> int:
-    """Digits after the point for ``currency``; an unknown currency is a data error."""
+#: SAP currency keys (TCURC-WAERS, CUKY 5): a letter, then letters or digits
+CURRENCY_KEY = re.compile(r"[A-Z][A-Z0-9]{1,4}")
+
+
+def decimals(currency: str, table: dict[str, int] | None = None, what: str = "") -> int:
+    """Digits after the point for ``currency``: ``table`` (TCURX) first, then ISO 4217, else 2.
+
+    Raises :class:`DataError` only when ``currency`` is not a currency key at all (blank,
+    ``人民币``); the message starts with ``what`` (table, field and key of the value)."""
     cur = currency.strip().upper()
     if table is not None and cur in table:
         return table[cur]
-    try:
+    if cur in DECIMALS:
         return DECIMALS[cur]
-    except KeyError:
-        raise DataError(f"unknown currency {currency!r}") from None
+    if not CURRENCY_KEY.fullmatch(cur):
+        at = f"{what}: " if what else ""
+        raise DataError(f"{at}{currency!r} is not a currency key (such as CNY)")
+    return 2
 
 
 def to_minor(

@@ -135,7 +135,10 @@ def _minor(
 ) -> np.ndarray:
     """External (BAPI) amounts → unsigned minor units, rounding half up; negative is an error."""
     codes, uniq = pd.factorize(currency)
-    dec = np.array([currency_decimals(c, decimals) for c in uniq] + [0], dtype=np.int64)[codes]
+    dec = np.array(
+        [_decimals_of(c, i, codes, decimals, raw, what) for i, c in enumerate(uniq)] + [0],
+        dtype=np.int64,
+    )[codes]
     x = _scaled4(values)
     if x is None or (dec > 4).any():
         out = []
@@ -150,6 +153,20 @@ def _minor(
         _negative(raw, int(neg[0]), Decimal(int(x[neg[0]])).scaleb(-4), what)
     q = 10 ** (4 - dec)
     return (x + q // 2) // q
+
+
+def _decimals_of(c: str, i: int, codes, decimals: dict[str, int], raw, what: str) -> int:
+    """Decimals of currency ``c`` (TCURX, else ISO, else 2); a blank key names its document."""
+    try:
+        return currency_decimals(c, decimals)
+    except DataError:
+        row = raw.iloc[int(np.flatnonzero(codes == i)[0])]
+        return currency_decimals(
+            c,
+            decimals,
+            f"{what}: currency of document {row['BELNR']} (customer {row['KUNNR']} in company "
+            f"code {row['BUKRS']})",
+        )
 
 
 def _negative(raw: pd.DataFrame, i: int, d: Decimal, what: str):

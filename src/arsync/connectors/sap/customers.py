@@ -56,12 +56,14 @@ def customers_frame(
     k = k.assign(KUNNR=alpha_series(k["KUNNR"])).drop_duplicates("KUNNR").set_index("KUNNR")
     has = df["customer"].isin(k.index).to_numpy()
     k = k.reindex(df["customer"])
-    cur = credit_currency or "CNY"  # internal CURR × 100 is the minor amount whatever the decimals
+    # internal CURR × 100 is the minor amount whatever the decimals, so a credit control area
+    # currency that TCURX does not list (RMB) reads as well as CNY
+    cur = credit_currency or "CNY"
 
     def money(col: str) -> np.ndarray:
         return np.array(
             [
-                internal_to_minor(wa_number(v, f"KNKK-{col} of {c}"), cur) if h else 0
+                internal_to_minor(wa_number(v, f"KNKK-{col} of customer {c}"), cur) if h else 0
                 for v, c, h in zip(k[col], df["customer"], has)
             ],
             dtype=np.int64,

@@ -125,6 +125,12 @@ def pull(
         codes = sorted(company_codes or s.company_codes or known)
         if not codes:
             raise ConfigError("no company codes: pass --company-code or set sap.company_codes")
+        unknown = [c for c in codes if t001 is not None and c not in known]
+        if unknown:  # else it reads zero rows in silence (BAPIs would say FN510 per customer)
+            raise ConfigError(
+                f"company code(s) {', '.join(unknown)} not in SAP (T001 has "
+                f"{', '.join(sorted(known)) or 'none'})"
+            )
         pairs, knb1 = _pairs(reader, main, codes, s, optional, collectors)
         progress(0, 1, "master data")
         if strategy == "bapi":

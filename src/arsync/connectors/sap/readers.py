@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 
+from arsync.common.errors import DataError
 from arsync.common.money import decimals as currency_decimals
 from arsync.connectors.sap.assemble import RAW
 from arsync.connectors.sap.connection import RfcClient
@@ -54,8 +55,19 @@ def t001(r: TableReader, c: RfcClient) -> pd.DataFrame:
 
 
 def tcurx(r: TableReader, c: RfcClient) -> dict[str, int]:
+    """TCURX: decimals of the currencies whose decimals differ from 2 (the others have 2)."""
     df = r.read(c, "TCURX", ["CURRKEY", "CURRDEC"], [], ["CURRKEY"], "currency decimals")
-    return {k: int(v or 0) for k, v in zip(df["CURRKEY"], df["CURRDEC"])}
+    out = {}
+    for k, v in zip(df["CURRKEY"], df["CURRDEC"]):
+        if not (v or "0").strip().isdigit():
+            raise DataError(f"TCURX-CURRDEC of currency key {k}: {v!r} is not a number of decimals")
+        out[k] = int(v or 0)
+    return out
+
+
+def _doc(r) -> str:
+    """The key of an item row, as a person finds it in FB03."""
+    return f"company code {r['BUKRS']} document {r['BELNR']} year {r['GJAHR']} line {r['BUZEI']}"
 
 
 def knb1(r: TableReader, c: RfcClient, company_codes: list[str]) -> pd.DataFrame:
@@ -142,17 +154,23 @@ def finish_items(
         df["XBLNR_LONG"] = ref.reindex(key).fillna("").to_numpy(dtype=object)
     else:
         df["XBLNR_LONG"] = ""
-    for col, cur in (("WRBTR", "WAERS"), ("DMBTR", "HWAER")):
+    for col, cur, src in (("WRBTR", "WAERS", "BSID/BSAD-WAERS"), ("DMBTR", "HWAER", "T001-WAERS")):
         for c in pd.unique(df[cur]):
-            currency_decimals(c, decimals)  # an unknown currency is an error, as per value
+            try:  # a key missing from TCURX has 2 decimals; only a blank or garbled one fails
+                currency_decimals(c, decimals)
+            except DataError:
+                r = df.loc[df[cur].eq(c)].iloc[0]
+                currency_decimals(c, decimals, f"{where}: {src} of {_doc(r)}")
         # internal CURR (2 decimals) → minor units: external × 10^dec = internal × 100
         v = wa_scaled(df[col].to_numpy(), 2)
         df[col] = (
             v
             if v is not None
             else [
-                internal_to_minor(wa_number(v, f"{where} {col} of {b}"), c, decimals)
-                for v, c, b in zip(df[col], df[cur], df["BELNR"])
+                internal_to_minor(
+                    wa_number(v, f"{where}: BSID/BSAD-{col} of {_doc(r)}"), c, decimals
+                )
+                for v, c, (_, r) in zip(df[col], df[cur], df.iterrows())
             ]
         )
     for col in ("ZBD1T", "ZBD2T", "ZBD3T"):
