@@ -78,9 +78,9 @@ class ArBapis:
     each output column is prepared once for all items (DATS '' when initial, DEC days as Decimal),
     and a call only takes its rows: its cost is that of the rows it returns."""
 
-    def __init__(self, tables: dict, decimals: dict[str, int], missing: set[str] = frozenset()):
+    def __init__(self, tables: dict, decimals: dict[str, int], missing: set[str] | None = None):
         self.tables, self.decimals = tables, decimals
-        self.fields = [f for f in MAP if f not in missing]  # an older release lacks some
+        self.fields = [f for f in MAP if f not in (missing or set())]  # an older release lacks some
         self.customers = set(tables["KNA1"]["KUNNR"])
         self.knb1 = set(zip(tables["KNB1"]["KUNNR"], tables["KNB1"]["BUKRS"]))
         self.company_codes = set(tables["T001"]["BUKRS"])

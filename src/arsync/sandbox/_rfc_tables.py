@@ -222,7 +222,7 @@ def read_table(
             )
         parts.append(_codepoints(np.asarray(df[f])[idx], lay[f]))
     m = np.ascontiguousarray(np.hstack(parts))
-    wide = np.flatnonzero((m > 0xFFFF).any(axis=1))
+    wide = np.flatnonzero((m > 0xFFFF).any(axis=1)).tolist()
     widths = [lay[f].length for f in fields]
     rows = [m[i].copy() for i in wide]
     blank = np.logical_and.accumulate(m[:, ::-1] == _SPACE, axis=1)[:, ::-1]
