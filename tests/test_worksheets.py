@@ -371,9 +371,12 @@ def test_formulas_text_and_duplicated_rows(tmp_path):
 def test_bad_input_names_what_and_where(tmp_path):
     with pytest.raises(SchemaError, match="missing finding"):
         refresh_worksheets(worklist([item(0)]).drop(columns=["finding"]), tmp_path, as_of=AS_OF)
-    # XYZ is a currency key (2 decimals, as SAP has it when TCURX lists none); 人民币 is none
-    with pytest.raises(DataError, match=r"1000\|2026\|0090000000\|001.*人民币"):
-        refresh([item(0, currency="人民币")], tmp_path)
+    # XYZ is a currency key (2 decimals, as SAP has it when TCURX lists none); 人民币 is none:
+    # bad data in one collector's items fails that workbook only, and says which item
+    bad, good = refresh([item(0, currency="人民币"), item(1, collector="C2")], tmp_path)
+    assert bad.outcome == "failed" and not (tmp_path / "C1.xlsx").exists()
+    assert "1000|2026|0090000000|001" in bad.warnings[0] and "人民币" in bad.warnings[0]
+    assert good.outcome == "created" and (tmp_path / "C2.xlsx").exists()
 
 
 def test_unassigned_and_unsafe_collector_names(tmp_path):

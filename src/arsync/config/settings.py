@@ -97,6 +97,7 @@ class ReconcileSettings(_Section):
 class ReportSettings(_Section):
     language: Literal["zh", "en", "both"] = "both"
     keep_versions: int = Field(5, ge=0)
+    owner_file_max_age_hours: float = Field(12, gt=0)
 
 
 class RunSettings(_Section):

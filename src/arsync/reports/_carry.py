@@ -38,6 +38,7 @@ class Plan:
     restored: int = 0
     user_sheets: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    pending: set[tuple[str, str]] = field(default_factory=set)
 
 
 def system_rows(items: pd.DataFrame, language: str) -> list[tuple[str, dict[str, object]]]:
@@ -92,6 +93,7 @@ def merge(
         {},
         user_sheets=list(old.user_sheets),
         warnings=list(old.warnings),
+        pending=set(old.pending),
     )
     chosen, from_closed = _choose(old, carried, plan)
 

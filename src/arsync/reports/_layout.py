@@ -116,7 +116,7 @@ def render(
         us = wb.create_sheet(name)
         for r, c, v in cells:
             _put(us.cell(r, c), v)
-    _history_sheet(wb.create_sheet(L.HISTORY_SHEET), plan.history)
+    _history_sheet(wb.create_sheet(L.HISTORY_SHEET), plan.history, plan.pending)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -239,8 +239,12 @@ def _summary_sheet(ws, summary: list[dict], findings: list[str], language: str) 
     ws.row_dimensions[1].height = 32 if language == "both" else 20
 
 
-def _history_sheet(ws, history: dict[str, dict[str, object]]) -> None:
-    # veryHidden: Excel's "Unhide" does not list it, so it is not deleted by accident
+def _history_sheet(
+    ws, history: dict[str, dict[str, object]], pending: set[tuple[str, str]]
+) -> None:
+    # veryHidden: Excel's "Unhide" does not list it, so it is not deleted by accident.
+    # kind: "f" a formula (kept as text here: it must not compute), "p" an entry taken from a
+    # file written beside and not yet in the workbook itself (see _beside)
     ws.sheet_state = "veryHidden"
     ws.append(["_key", "field", "value", "kind"])
     r = 1
@@ -249,8 +253,17 @@ def _history_sheet(ws, history: dict[str, dict[str, object]]) -> None:
             r += 1
             ws.cell(r, 1, key)
             ws.cell(r, 2, fid)
+            kind = "p" if (key, fid) in pending else ""
             if isinstance(v, Formula):
-                _put(ws.cell(r, 3), v.text)  # kept as text here: it must not compute
-                ws.cell(r, 4, "f")
+                _put(ws.cell(r, 3), v.text)
+                kind = "f" + kind
             else:
                 _put(ws.cell(r, 3), v)
+            if kind:
+                ws.cell(r, 4, kind)
+    for key, fid in sorted(pending):
+        if fid not in history.get(key, {}):  # an emptied cell, pending too
+            r += 1
+            ws.cell(r, 1, key)
+            ws.cell(r, 2, fid)
+            ws.cell(r, 4, "p")

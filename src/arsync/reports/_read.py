@@ -48,6 +48,8 @@ class OldBook:
     user_sheets: list[tuple[str, list[tuple[int, int, object]]]] = field(default_factory=list)
     roles_seen: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    # (key, field) entries taken from a file written beside and not yet in the workbook itself
+    pending: set[tuple[str, str]] = field(default_factory=set)
 
 
 def make_key(
@@ -208,13 +210,17 @@ def _id_text(v: object) -> str:
 
 def _read_history(ws, book: OldBook) -> None:
     for i, row in enumerate(ws.iter_rows(values_only=True)):
-        if i == 0 or not row or row[0] is None or len(row) < 3:
+        if i == 0 or not row or row[0] is None or len(row) < 2:
             continue
         key, fid, value = row[0], row[1], row[2]
         kind = row[3] if len(row) > 3 else None
-        if value is None or fid is None:
+        if fid is None:
             continue
-        if kind == "f":
+        if kind and "p" in str(kind):
+            book.pending.add((str(key), str(fid)))
+        if value is None:
+            continue
+        if kind and "f" in str(kind):
             value = Formula(str(value))
         book.history.setdefault(str(key), {})[str(fid)] = value
         if str(fid).startswith(L.EXTRA) and fid not in book.extras:

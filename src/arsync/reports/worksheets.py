@@ -13,9 +13,14 @@ Layout of ``<out_dir>/<collector>.xlsx`` (sheet names and headers per ``reports.
   so that a deleted row, column or sheet still loses nothing.
 - Any other sheet the collector added is kept (cell values; not charts or styles).
 
-Old versions go to ``<out_dir>/.versions/``.  A workbook held open by Excel/LibreOffice, or
-one that keeps changing while we merge, is never overwritten: the result is written beside
-it as ``<collector>.new-<time>.xlsx`` and the result carries a warning.
+Old versions go to ``<out_dir>/.versions/`` (the same bytes are never kept twice).  A
+workbook held open by Excel/LibreOffice, or one that keeps changing while we merge, is never
+overwritten: the result is written beside it as ``<collector>.new-<time>.xlsx`` (one at a
+time: the next refresh merges what was typed into it and replaces it) and the result carries a
+warning.  An owner file older than the workbook's last save, or than
+``reports.owner_file_max_age_hours``, was left by a crash: reported, not obeyed.  The replaced
+file keeps the old file's mode and group; temporary files a killed refresh left are removed.
+One collector's failure (a bad item, a file in the way) fails only that workbook.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from arsync.common.money import to_major
 from arsync.config.settings import ReportSettings
 from arsync.reports import _atomic
 from arsync.reports import labels as L
+from arsync.reports._beside import overlay
 from arsync.reports._carry import Plan, merge, system_rows
 from arsync.reports._layout import render
 from arsync.reports._read import OldBook, make_key, read_book
@@ -47,7 +53,7 @@ MERGE_ATTEMPTS = 3
 class RefreshResult:
     collector: str
     path: Path  # the file written: the workbook, or the ``.new-`` file beside it
-    outcome: str  # "created" | "updated" | "beside"
+    outcome: str  # "created" | "updated" | "beside" | "failed"
     open_items: int
     closed_items: int
     moved_to_closed: int  # items moved to Closed by this refresh
@@ -94,18 +100,32 @@ def refresh_worksheets(
     results = []
     for name in names:
         mask = (wl["collector"] == name).to_numpy()
-        results.append(
-            _refresh_one(
-                name,
-                wl[mask],
-                out / f"{_atomic.safe_name(name)}.xlsx",
-                as_of=as_of,
-                settings=settings,
-                clearing=clearing,
-                owners=owners,
+        path = out / f"{_atomic.safe_name(name)}.xlsx"
+        try:
+            results.append(
+                _refresh_one(
+                    name,
+                    wl[mask],
+                    path,
+                    as_of=as_of,
+                    settings=settings,
+                    clearing=clearing,
+                    owners=owners,
+                )
             )
-        )
+        except Exception as exc:  # one workbook's failure fails only that workbook, visibly
+            log.debug("worksheet %s failed", name, exc_info=True)
+            msg = f"{path.name} not refreshed: {_describe(exc)}"
+            log.error("worksheet %s: %s", name, msg)
+            results.append(_result(name, path, "failed", None, 0, None, [msg]))
     return results
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc) or type(exc).__name__
 
 
 def _refresh_one(name, items, path: Path, *, as_of, settings, clearing, owners) -> RefreshResult:
@@ -116,44 +136,48 @@ def _refresh_one(name, items, path: Path, *, as_of, settings, clearing, owners) 
     (path.parent / _atomic.VERSIONS).mkdir(exist_ok=True)
     warnings: list[str] = []
     with FileLock(str(path.parent / _atomic.VERSIONS / f"{path.stem}.lock"), timeout=600):
+        for p in _atomic.remove_temporary(path):
+            log.info("worksheet %s: removed %s left by an interrupted refresh", name, p.name)
         for attempt in range(MERGE_ATTEMPTS):
             snap = _atomic.snapshot(path)
             try:
                 old = read_book(snap.data, str(path)) if snap else OldBook()
+                old.pending.clear()  # the workbook's own entries are in it: none pending
             except DataError as exc:
-                data = render(
-                    merge(
-                        OldBook(),
-                        rows,
-                        as_of=as_of,
-                        cleared=clearing,
-                        owners=others,
-                        language=language,
-                    ),
-                    summary,
-                    findings,
-                    language,
-                    name,
-                    as_of,
+                plan = merge(
+                    OldBook(), rows, as_of=as_of, cleared=clearing, owners=others, language=language
                 )
+                data = render(plan, summary, findings, language, name, as_of)
                 return _beside(
-                    name, path, data, None, attempt, [*warnings, f"{exc}; left untouched"]
+                    name, path, data, None, attempt, [*warnings, f"{exc}; left untouched"], []
                 )
+            news = _take_back_beside(path, old, warnings)
             plan = merge(old, rows, as_of=as_of, cleared=clearing, owners=others, language=language)
             data = _render(plan, summary, findings, language, name, as_of)
-            holder = _atomic.held_open(path)
-            if holder:
-                return _beside(
-                    name, path, data, plan, attempt, [*warnings, f"{path.name} is {holder}"]
+            found = _atomic.owner(path)
+            if found is not None:
+                why = _atomic.stale_owner(
+                    found, path, datetime.now(), settings.owner_file_max_age_hours
                 )
-            if _atomic.unchanged(path, snap):
+                if why is None:
+                    return _beside(
+                        name, path, data, plan, attempt, [*warnings, found.describe()], news
+                    )
+                if why not in warnings:
+                    warnings.append(why)
+            if _atomic.unchanged(path, snap) and all(_atomic.unchanged(p, s) for p, s in news):
                 now = datetime.now()
                 backup = (
                     _atomic.keep_version(path, snap.data, settings.keep_versions, now)
                     if snap
                     else None
                 )
-                _atomic.write_atomic(path, data)
+                try:
+                    _atomic.write_atomic(path, data)
+                except PermissionError as exc:  # Windows/SMB: the file is locked by its program
+                    why = f"{path.name} cannot be replaced ({_describe(exc)})"
+                    return _beside(name, path, data, plan, attempt, [*warnings, why], news)
+                _drop_beside(news, warnings)
                 return _result(
                     name,
                     path,
@@ -177,7 +201,40 @@ def _refresh_one(name, items, path: Path, *, as_of, settings, clearing, owners) 
                 *warnings,
                 f"{path.name} kept changing during {MERGE_ATTEMPTS} merges; left untouched",
             ],
+            news,
         )
+
+
+def _take_back_beside(path: Path, old: OldBook, warnings: list[str]):
+    """Merge what was typed into earlier ``.new-`` files into ``old``; their snapshots."""
+    news = []
+    for p in _atomic.written_beside(path):
+        snap = _atomic.snapshot(p)
+        if snap is None:
+            continue
+        try:
+            n = overlay(old, read_book(snap.data, str(p)))
+        except DataError as exc:
+            warnings.append(f"{exc}; left as it is")
+            continue
+        news.append((p, snap))
+        if n:
+            warnings.append(f"{n} entries typed into {p.name} were merged back")
+    return news
+
+
+def _drop_beside(news, warnings: list[str], keep: Path | None = None) -> None:
+    """Remove ``.new-`` files whose entries are merged (not one held open or saved meanwhile)."""
+    for p, snap in news:
+        if p == keep:
+            continue
+        found = _atomic.owner(p)
+        if found is not None:
+            warnings.append(f"{p.name} is {found.describe()}; kept, merged again next time")
+        elif _atomic.unchanged(p, snap):
+            p.unlink(missing_ok=True)
+        else:
+            warnings.append(f"{p.name} changed during the refresh; kept, merged next time")
 
 
 def _render(plan: Plan, summary, findings, language, name, as_of) -> bytes:
@@ -185,8 +242,12 @@ def _render(plan: Plan, summary, findings, language, name, as_of) -> bytes:
     return render(plan, summary, findings, language, name, as_of)
 
 
-def _beside(name, path, data, plan, attempts, warnings) -> RefreshResult:
+def _beside(name, path, data, plan, attempts, warnings, news) -> RefreshResult:
+    """Write the refresh beside the workbook; it replaces the earlier ``.new-`` files (their
+    entries are in it), so at most one waits for the collector."""
     target = _atomic.beside(path, data, datetime.now())
+    warnings = list(warnings)
+    _drop_beside(news, warnings, keep=target)
     msg = f"new version written beside it as {target.name}; nothing was overwritten"
     for w in warnings:
         log.warning("worksheet %s: %s", name, w)

@@ -349,10 +349,28 @@ def stage_worksheets(ctx: StageContext):
     )
     ctx.worksheet_results = results
     ctx.summary["worksheets_dir"] = str(out)
-    warnings = [w for r in results for w in getattr(r, "warnings", [])]
-    for w in warnings:
-        ctx.echo(f"  worksheet: {w}")
-    return {"workbooks": len(results), "warnings": len(warnings)}, "ok"
+    warnings = [w for r in results for w in r.warnings]
+    for r in results:
+        for w in r.warnings:
+            ctx.echo(f"  worksheet {r.collector}: {w}")
+    failed = [r for r in results if r.outcome == "failed"]
+    beside = [r for r in results if r.outcome == "beside"]
+    if results and len(failed) == len(results):
+        from arsync.common.errors import DataError
+
+        raise DataError("no workbook could be refreshed: " + "; ".join(failed[0].warnings))
+    # a workbook written beside (held open) or not written at all needs a person: the run
+    # says so in its outcome instead of 'ok'
+    ctx.summary["worksheets_attention"] = [
+        f"worksheet {r.collector}: {r.outcome} — {r.warnings[-1]}" for r in failed + beside
+    ]
+    counts = {
+        "workbooks": len(results),
+        "failed": len(failed),
+        "beside": len(beside),
+        "warnings": len(warnings),
+    }
+    return counts, ("partial" if failed or beside else "ok")
 
 
 def stage_outputs(ctx: StageContext):
@@ -391,6 +409,7 @@ def stage_summary(ctx: StageContext):
         lines.append(f"  {r.finding:<17} {r.items:>6} items  {total:>18} {r.currency}")
     if ctx.stale_portals:
         lines.append("  stale portals: " + ", ".join(sorted(ctx.stale_portals)))
+    lines.extend(f"  {line}" for line in ctx.summary.get("worksheets_attention", []))
     errors = ctx.frames.get("input_errors")
     if errors is not None and len(errors):
         where = ctx.summary.get("errors_file", "the run's input_errors")
