@@ -203,12 +203,11 @@ def test_safe_name_fits_and_is_stable(name):
 def test_a_run_with_one_failed_workbook_is_partial_and_says_which(tmp_path):
     from click.testing import CliRunner
 
-    from arsync.jobs.cli.app import _register, cli
+    from arsync.jobs.cli.main import cli
     from arsync.reports.export import write_frames
     from arsync.sandbox.world import World
     from arsync.sandbox.world_frames import world_frames
 
-    _register()
     frames = world_frames(World.tiny(as_of=AS_OF))
     names = ("open_items", "cleared_items", "customers", "portal_records")
     write_frames({k: frames[k] for k in names}, tmp_path / "in", "csv")
