@@ -22,10 +22,11 @@ pytestmark = pytest.mark.browser
 AS_OF = date(2026, 11, 23)
 
 
-def settings_for(out, **over):
+def settings_for(out, store_url="", **over):
     base = {
         "sandbox.size": "tiny",
         "runs.out_dir": str(out),
+        "runs.store_url": store_url,
         "portals.retry.attempts": 2,
         "portals.retry.initial": 0.0,
         "portals.retry.maximum": 0.0,
@@ -51,17 +52,17 @@ def open_rows(path) -> list[list]:
 
 
 @pytest.fixture(scope="module")
-def nightly(tmp_path_factory):
+def nightly(tmp_path_factory, module_store_url):
     out = tmp_path_factory.mktemp("nightly")
     lines: list[str] = []
-    res = run(settings_for(out), as_of=AS_OF, echo=lines.append)
-    return out, res, lines
+    res = run(settings_for(out, module_store_url), as_of=AS_OF, echo=lines.append)
+    return out, res, lines, module_store_url
 
 
 def test_nightly_run_records_every_stage_and_agrees_with_the_world(nightly):
-    out, res, _lines = nightly
+    _out, res, _lines, url = nightly
     assert res.status == "ok"
-    info = RunStore(f"sqlite:///{out / 'runs.sqlite'}").get(res.run_id)
+    info = RunStore(url).get(res.run_id)
     assert [s["stage"] for s in info.stages] == [
         "sap",
         "portals",
@@ -85,7 +86,7 @@ def test_nightly_run_records_every_stage_and_agrees_with_the_world(nightly):
 
 
 def test_every_collector_gets_a_workbook_with_exactly_their_items(nightly):
-    out, res, _ = nightly
+    out, res, *_ = nightly
     wl = worklist_of(res)
     for collector, items in wl.groupby("collector"):
         rows = open_rows(out / "worksheets" / f"{collector}.xlsx")
@@ -93,12 +94,12 @@ def test_every_collector_gets_a_workbook_with_exactly_their_items(nightly):
         assert len(keyed) == len(items), collector
 
 
-def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(nightly, tmp_path):
-    _, reference, _ = nightly
-    s = settings_for(tmp_path)
+def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(nightly, tmp_path, store_url):
+    _, reference, *_ = nightly
+    s = settings_for(tmp_path, store_url)
     with pytest.raises(StageFailed, match="simulated crash after stage portals"):
         run(s, as_of=AS_OF, echo=lambda _: None, fail_after="portals")
-    store = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    store = RunStore(store_url)
     crashed = store.last_unfinished("nightly")
     assert crashed.status == "running" and crashed.finished_stages() == ["sap", "portals"]
 
@@ -117,7 +118,7 @@ def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(nightly, tmp_path)
 
 
 def test_a_portal_that_cannot_be_read_goes_stale_and_stops_nothing(nightly, tmp_path):
-    out, first, _ = nightly
+    out, first, _, url = nightly
     # The same output folder: the last known records of the first run are there.
     broken = tmp_path / "defs"
     broken.mkdir()
@@ -127,7 +128,7 @@ def test_a_portal_that_cannot_be_read_goes_stale_and_stops_nothing(nightly, tmp_
     )
     lines: list[str] = []
     res = run(
-        settings_for(out, **{"portals.definitions_dir": str(broken)}),
+        settings_for(out, url, **{"portals.definitions_dir": str(broken)}),
         as_of=AS_OF,
         echo=lines.append,
     )
@@ -143,8 +144,8 @@ def test_a_portal_that_cannot_be_read_goes_stale_and_stops_nothing(nightly, tmp_
     assert (others["finding"] != "STALE").all()
 
 
-def test_a_week_later_the_world_has_moved_and_worksheets_follow(tmp_path):
-    s = settings_for(tmp_path)
+def test_a_week_later_the_world_has_moved_and_worksheets_follow(tmp_path, store_url):
+    s = settings_for(tmp_path, store_url)
     first = run(s, as_of=AS_OF, echo=lambda _: None)
     later = run(s, as_of=AS_OF + timedelta(days=7), echo=lambda _: None)
     a, b = worklist_of(first), worklist_of(later)
@@ -161,8 +162,8 @@ def test_a_week_later_the_world_has_moved_and_worksheets_follow(tmp_path):
     assert closed_total >= len(gone)
 
 
-def test_on_demand_run_for_one_customer_refreshes_only_that_workbook(tmp_path):
-    s = settings_for(tmp_path)
+def test_on_demand_run_for_one_customer_refreshes_only_that_workbook(tmp_path, store_url):
+    s = settings_for(tmp_path, store_url)
     full = run(s, as_of=AS_OF, echo=lambda _: None)
     wl = worklist_of(full)
     target = wl.loc[wl["finding"] == "NOT_SUBMITTED", "customer"].iloc[0]
@@ -181,20 +182,20 @@ def test_on_demand_run_for_one_customer_refreshes_only_that_workbook(tmp_path):
     # The collector's other customers stay on the Open items sheet.
     assert len(open_rows(tmp_path / "worksheets" / f"{mine}.xlsx")) == before_rows
     # Only that customer was read from SAP.
-    store = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    store = RunStore(store_url)
     calls = {r.kind: r.stages[0]["counts"]["rfc_calls"] for r in store.recent(2)}
     assert calls["reconcile"] < calls["nightly"]
 
 
-def test_an_on_demand_run_for_an_unknown_customer_says_so(tmp_path):
+def test_an_on_demand_run_for_an_unknown_customer_says_so(tmp_path, store_url):
     with pytest.raises(StageFailed, match="customer\\(s\\) 4711 not found in SAP") as e:
         run(
-            settings_for(tmp_path),
+            settings_for(tmp_path, store_url),
             kind="reconcile",
             as_of=AS_OF,
             scope=Scope(customers=("4711",)),
             echo=lambda _: None,
         )
     assert "--resume" not in str(e.value)
-    info = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}").recent(1)[0]
+    info = RunStore(store_url).recent(1)[0]
     assert info.status == "failed" and info.stages[0]["status"] == "failed"

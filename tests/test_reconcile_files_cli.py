@@ -112,10 +112,13 @@ def test_bad_rows_are_reported_with_file_row_and_column(inputs, tmp_path):
     assert not (tmp_path / "o2" / "worklist.csv").exists()
 
 
-def test_a_file_run_is_a_run_with_stages_and_resumes_like_a_nightly(inputs, tmp_path):
+def test_a_file_run_is_a_run_with_stages_and_resumes_like_a_nightly(
+    inputs, tmp_path, store_url, monkeypatch
+):
     d, _ = inputs
     out = tmp_path / "out"
-    s = load_settings(environ={}, overrides={"runs.out_dir": str(out)})
+    s = load_settings(environ={}, overrides={"runs.out_dir": str(out), "runs.store_url": store_url})
+    monkeypatch.setenv("ARSYNC_RUNS__STORE_URL", store_url)  # the CLI's resume below
     files = FileSource(d)
     with pytest.raises(StageFailed, match="simulated crash after stage reconcile"):
         run(s, kind="files", files=files, as_of=AS_OF, echo=lambda _: None, fail_after="reconcile")
@@ -131,7 +134,7 @@ def test_a_file_run_is_a_run_with_stages_and_resumes_like_a_nightly(inputs, tmp_
     assert (out / "worklist.csv").exists()
     listed = CliRunner().invoke(cli, ["runs", "--out", str(out)])
     assert "files" in listed.output and "ok" in listed.output
-    info = RunStore(f"sqlite:///{out / 'runs.sqlite'}").recent(5)
+    info = RunStore(store_url).recent(5)
     assert len(info) == 1  # resumed, not a second run
     assert [st["stage"] for st in info[0].stages] == ["files", "reconcile", "outputs", "summary"]
 

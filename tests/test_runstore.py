@@ -12,8 +12,8 @@ from arsync.jobs.pipeline.runstore import RunLocked, RunStore
 
 
 @pytest.fixture
-def store(tmp_path):
-    return RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+def store(store_url):
+    return RunStore(store_url)
 
 
 def test_runs_and_stages_are_recorded_in_order(store, tmp_path):
@@ -51,12 +51,9 @@ def test_second_run_is_refused_while_the_lock_is_held(store):
     store.release("r2")
 
 
-def test_a_lock_left_by_a_dead_process_is_taken_over(store, tmp_path):
+def test_a_lock_left_by_a_dead_process_is_taken_over(store, store_url):
     # A child process takes the lock and dies without releasing it (as a killed run would).
-    code = (
-        "from arsync.jobs.pipeline.runstore import RunStore; "
-        f"RunStore('sqlite:///{tmp_path / 'runs.sqlite'}').acquire('dead-run')"
-    )
+    code = f"from arsync.jobs.pipeline.runstore import RunStore; RunStore({store_url!r}).acquire('dead-run')"
     subprocess.run([sys.executable, "-c", code], check=True)
     with store.engine.connect() as c:
         held = c.exec_driver_sql("select run_id from locks").scalar()

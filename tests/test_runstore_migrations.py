@@ -13,15 +13,15 @@ from arsync.jobs.pipeline import runstore
 from arsync.jobs.pipeline.runstore import RunStore
 
 
-def test_migrations_build_the_tables_the_code_declares(tmp_path):
-    store = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+def test_migrations_build_the_tables_the_code_declares(store_url):
+    store = RunStore(store_url)
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), runstore.meta)
     assert diff == []
 
 
-def test_a_store_made_before_migrations_is_stamped_and_keeps_its_runs(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+def test_a_store_made_before_migrations_is_stamped_and_keeps_its_runs(store_url):
+    url = store_url
     engine = sa.create_engine(url)
     runstore.meta.create_all(engine)  # what arsync did before migrations
     with engine.begin() as c:
@@ -42,8 +42,8 @@ def test_a_store_made_before_migrations_is_stamped_and_keeps_its_runs(tmp_path):
     assert [r.run_id for r in store.recent(5)] == ["r0"]
 
 
-def test_opening_a_store_again_is_a_no_op(tmp_path):
-    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+def test_opening_a_store_again_is_a_no_op(store_url, tmp_path):
+    url = store_url
     RunStore(url).start_run("r1", "nightly", date(2026, 11, 23), {}, str(tmp_path))
     again = RunStore(url)
     assert [r.run_id for r in again.recent(5)] == ["r1"]
