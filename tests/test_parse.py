@@ -1,4 +1,5 @@
-"""Portal text parsing: every listed format by example, then round trips by property."""
+"""Reading people's text (arsync.common.parse): every listed format by example, then round trips
+by property.  The per-cell variants over a Series are in test_parse_cells.py."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arsync.common.errors import DataError
-from arsync.connectors.portals.parse import (
+from arsync.common.parse import (
     ParseError,
+    alpha,
+    alpha_series,
     amount_to_minor,
-    clean_id,
+    exact_minor,
     normalize_text,
     parse_amount,
     parse_date,
+    parse_id,
     unit_from_header,
 )
 
@@ -189,13 +193,67 @@ def test_amount_bad_inputs():
 def test_amount_to_minor_and_header_unit():
     assert amount_to_minor("¥1,234.56") == 123456
     assert amount_to_minor("12.34万元") == 12340000
-    assert amount_to_minor("(0.005)") == -1  # half up, away from zero
+    with pytest.raises(ParseError, match=r"more decimals than CNY has \(2\); never rounded"):
+        amount_to_minor("(0.005)")  # was rounded half up to -1: now refused, never rounded
     assert amount_to_minor("1,234", "JPY") == 1234
     assert isinstance(amount_to_minor("1.2亿元"), int)
     assert unit_from_header("金额（万元）") == "万元"
     assert unit_from_header("合同金额(元)") == "元"
     assert unit_from_header("发票金额") is None
     assert amount_to_minor("3.5", unit=unit_from_header("金额(万元)")) == 3500000
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("1.234,00-", D("-1234")),  # SAP, decimal notation ' ': trailing minus
+        ("1.234,56", D("1234.56")),
+        ("1.234.567", D("1234567")),  # two dot groups: grouping, whatever the decimals
+        ("1 234 567,89", D("1234567.89")),  # SAP decimal notation 'Y'
+        ("500,00-", D("-500")),
+        ("1234,5", D("1234.5")),  # a comma with one or two digits after it is a decimal comma
+        ("1,234", D("1234")),  # with three it groups
+        ("1,234.56 CNY", D("1234.56")),
+        ("CNY 1,234.56", D("1234.56")),
+        ("￥１，２３４．５６元", D("1234.56")),
+        ("1,234.56元-", None),
+        ("1.234", D("1.234")),  # one dot group reads as a decimal point (the currency decides)
+    ],
+)
+def test_amounts_as_sap_and_people_write_them(text, want):
+    if want is None:
+        with pytest.raises(ParseError):
+            parse_amount(text)
+    else:
+        assert parse_amount(text) == want
+
+
+def test_minor_units_are_exact_or_an_error_never_rounded():
+    assert amount_to_minor("1.234,00-", "CNY") == -123400
+    assert amount_to_minor("1234.5600", "CNY") == 123456  # trailing zeros are not decimals
+    assert amount_to_minor("1.234", "KWD") == 1234
+    assert amount_to_minor("1.234.567", "JPY") == 1234567
+    assert amount_to_minor("12.345678万元", "CNY") == 12345678
+    assert amount_to_minor("1.5", "XAU", table={"XAU": 1}) == 15
+    for text, cur in [
+        ("1.234", "CNY"),
+        ("1.5", "JPY"),
+        ("1.2345", "KWD"),
+        ("1.2345678万元", "CNY"),
+    ]:
+        with pytest.raises(ParseError, match=f"more decimals than {cur}") as e:
+            amount_to_minor(text, cur)
+        assert repr(text) in str(e.value)
+    with pytest.raises(ParseError, match="the text says CNY"):
+        amount_to_minor("CNY 5", "USD")
+    assert amount_to_minor("¥500", "JPY") == 500  # ¥ is the yen sign too
+    with pytest.raises(DataError, match="unknown currency"):
+        amount_to_minor("5", "XYZ")
+    assert exact_minor(D("12.30"), "CNY") == 1230
+    with pytest.raises(ParseError, match="int64"):
+        exact_minor(D("1" * 20), "CNY")
+    with pytest.raises(ParseError, match="finite"):
+        exact_minor(D("NaN"), "CNY")
 
 
 @pytest.mark.parametrize(
@@ -234,6 +292,26 @@ def test_amount_to_minor_and_header_unit():
 )
 def test_parse_date_formats(text, formats, want):
     assert parse_date(text, formats) == want
+
+
+def test_dates_with_context_sap_gui_and_excel():
+    assert parse_date("23.11.2026") == date(2026, 11, 23)  # SAP GUI, German user settings
+    assert parse_date("1.2.2026 08:00") == date(2026, 2, 1)
+    assert parse_date("12月5日", year=2026) == date(2026, 12, 5)
+    assert parse_date("１２月５号", year=2026) == date(2026, 12, 5)
+    assert parse_date("十二月五日", year=2026) == date(2026, 12, 5)
+    assert parse_date("2025年12月5日", year=2026) == date(2025, 12, 5)  # the text's year wins
+    with pytest.raises(ParseError, match="no year") as e:
+        parse_date("12月5日")
+    assert "'12月5日'" in str(e.value)
+    with pytest.raises(ParseError, match="no year"):
+        parse_date("十二月五日")
+    with pytest.raises(ParseError, match="day is out of range"):
+        parse_date("2月30日", year=2026)
+    assert parse_date(46349, excel=True) == parse_date("46349", ["excel"]) == date(2026, 11, 23)
+    assert parse_date(20261123, excel=True) == date(2026, 11, 23)  # 8 digits stay a date
+    with pytest.raises(ParseError, match="Excel"):
+        parse_date("46349")
 
 
 @pytest.mark.parametrize("text", [None, "", "—", "--", "-", "/", " － "])
@@ -280,8 +358,8 @@ def test_date_errors_quote_text(text, formats, hint):
         ("—", ""),
     ],
 )
-def test_clean_id(value, want):
-    assert clean_id(value) == want
+def test_parse_id(value, want):
+    assert parse_id(value) == want
 
 
 @pytest.mark.parametrize(
@@ -296,9 +374,46 @@ def test_clean_id(value, want):
         ([1], "expected text"),
     ],
 )
-def test_clean_id_refuses_lossy_inputs(value, hint):
+def test_parse_id_refuses_lossy_inputs(value, hint):
     with pytest.raises(ParseError, match=hint):
-        clean_id(value)
+        parse_id(value)
+
+
+def test_ids_from_excel_number_cells():
+    assert parse_id(90000001.0, excel=True) == "90000001"
+    assert parse_id(999999999999999.0, excel=True) == "999999999999999"
+    with pytest.raises(ParseError, match="lost digits; format the column as text"):
+        parse_id(2.644200000005e19, excel=True)
+    with pytest.raises(ParseError, match="fraction"):
+        parse_id(1001.5, excel=True)
+    with pytest.raises(ParseError, match="arrived as a float"):
+        parse_id(90000001.0)  # not from Excel: a float is never an id
+    with pytest.raises(ParseError, match="a date"):
+        parse_id(date(2026, 11, 1), excel=True)
+
+
+def test_alpha_padding():
+    assert alpha("1001") == "0000001001"
+    assert alpha(" 1 ", 3) == "001"
+    assert alpha("C-1001") == "C-1001"
+    assert alpha("") == ""
+    with pytest.raises(ParseError, match="longer than 10 digits") as e:
+        alpha("12345678901")
+    assert isinstance(e.value, DataError)
+    pd = pytest.importorskip("pandas")
+    got = alpha_series(pd.Series(["1001", " 42 ", "C-1", "", "12345678901"]))
+    assert list(got) == ["0000001001", "0000000042", "C-1", "", "12345678901"]
+
+
+def test_parse_error_keeps_what_value_and_why():
+    import pickle
+
+    with pytest.raises(ParseError) as e:
+        parse_date("2026-02-30")
+    err = e.value
+    assert (err.what, err.value) == ("a date", "2026-02-30") and "out of range" in err.why
+    again = pickle.loads(pickle.dumps(err))
+    assert str(again) == str(err) and isinstance(again, DataError)
 
 
 def test_values_a_dataframe_held():
@@ -309,10 +424,10 @@ def test_values_a_dataframe_held():
     assert parse_date(pd.NaT) is None
     assert parse_date(np.int64(20261123)) == date(2026, 11, 23)
     assert parse_date(pd.Timestamp("2026-11-23 20:00", tz="UTC")) == date(2026, 11, 24)
-    assert clean_id(np.int64(1234567890123456789)) == "1234567890123456789"
-    assert clean_id(np.nan) == ""
+    assert parse_id(np.int64(1234567890123456789)) == "1234567890123456789"
+    assert parse_id(np.nan) == ""
     with pytest.raises(ParseError, match="float"):
-        clean_id(np.float64(1.0))
+        parse_id(np.float64(1.0))
 
 
 def test_normalize_text():
@@ -367,7 +482,7 @@ def _outcome(parse, text):
 @given(st.text(alphabet="0123456789,.-()¥元万亿 ", max_size=14))
 def test_fullwidth_and_ascii_amounts_parse_alike(text):
     assert _outcome(parse_amount, fullwidth(text)) == _outcome(parse_amount, text)
-    assert _outcome(clean_id, fullwidth(text)) == _outcome(clean_id, text)
+    assert _outcome(parse_id, fullwidth(text)) == _outcome(parse_id, text)
 
 
 @PROPS
@@ -383,7 +498,7 @@ def test_fullwidth_and_ascii_dates_parse_alike(text):
 @PROPS
 @given(st.text(max_size=30))
 def test_any_text_parses_or_raises_parse_error(text):
-    for parse in (parse_amount, parse_date, clean_id):
+    for parse in (parse_amount, parse_date, parse_id):
         try:
             parse(text)
         except ParseError as e:
@@ -426,8 +541,44 @@ def test_dates_round_trip_in_every_style(d, second):
 @PROPS
 @given(st.from_regex(r"[0-9]{19,20}", fullmatch=True))
 def test_long_ids_never_change(s):
-    assert clean_id(s) == s
-    assert clean_id(f" {fullwidth(s)}\u3000") == s
-    assert clean_id(int(s)) == str(int(s))
+    assert parse_id(s) == s
+    assert parse_id(f" {fullwidth(s)}\u3000") == s
+    assert parse_id(int(s)) == str(int(s))
     if s[0] != "0":
-        assert clean_id(int(s)) == s
+        assert parse_id(int(s)) == s
+
+
+@PROPS
+@given(money)
+def test_amounts_round_trip_in_sap_styles(v):
+    a = abs(v)
+    en = f"{a:,.2f}"
+    de = en.replace(",", " ").replace(".", ",").replace(" ", ".")  # 1.234.567,89
+    y = en.replace(",", " ").replace(".", ",")  # 1 234 567,89
+    for text in (de, y):
+        want = a if v >= 0 else -a
+        assert parse_amount(text + ("-" if v < 0 else "")) == want, text
+    assert amount_to_minor(de + ("-" if v < 0 else ""), "CNY") == int(v * 100)
+
+
+@PROPS
+@given(st.integers(min_value=0, max_value=10**10 - 1))
+def test_alpha_pads_numeric_ids_only(n):
+    assert alpha(str(n)) == f"{n:010d}"
+    assert alpha(f"{n:010d}") == f"{n:010d}"
+    assert alpha(f"A{n}"[:10]) == f"A{n}"[:10]
+
+
+@PROPS
+@given(
+    money,
+    st.sampled_from(["CNY", "JPY", "KWD"]),
+)
+def test_minor_units_never_round(v, cur):
+    places = {"CNY": 2, "JPY": 0, "KWD": 3}[cur]
+    text = f"{v:f}"
+    if v == v.quantize(D(1).scaleb(-places)):
+        assert amount_to_minor(text, cur) == int(v.scaleb(places))
+    else:
+        with pytest.raises(ParseError, match="never rounded"):
+            amount_to_minor(text, cur)
