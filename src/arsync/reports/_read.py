@@ -2,7 +2,8 @@
 
 Rows are found by item key (the hidden ``_key`` column, else the four visible key
 columns), columns by header text, sheets by name or — when renamed — by their header.
-Rows without a key are the collector's own rows; sheets we do not know are theirs too.
+Rows without a key — or with one that cannot be read, such as a document number Excel has
+rounded — are the collector's own rows; sheets we do not know are theirs too.
 Formulas are kept as formula text (``Formula``) so that nothing typed is turned into
 a cached value or lost.
 """
@@ -18,6 +19,7 @@ from datetime import datetime
 import openpyxl
 
 from arsync.common.errors import DataError
+from arsync.common.parse import ParseError, alpha, parse_id
 from arsync.reports import labels as L
 
 HEADER_SCAN_ROWS = 20
@@ -194,18 +196,13 @@ def _row_key(values: dict[str, object]) -> str | None:
     parts = [values.get(f) for f in L.KEY_FIELDS]
     if any(p is None or isinstance(p, Formula) for p in parts):
         return None
-    cc, fy, doc, line = (_id_text(p) for p in parts)
-    if doc.isdigit():
-        doc = doc.zfill(10)
-    if line.isdigit():
-        line = line.zfill(3)
-    return make_key(cc, fy, doc, line)
-
-
-def _id_text(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
+    try:  # Excel number cells: a whole number is the ID typed, a rounded one is refused
+        cc, fy, doc, line = (parse_id(p, excel=True) for p in parts)
+        if not (cc and fy and doc and line):
+            return None
+        return make_key(cc, fy, alpha(doc), alpha(line, 3))
+    except ParseError:  # digits lost or an over-long number: not ours to guess, keep it theirs
+        return None
 
 
 def _read_history(ws, book: OldBook) -> None:

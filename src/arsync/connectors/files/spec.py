@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from arsync.common import parse
 from arsync.common.errors import DataError
 from arsync.common.frames import STATUSES
-from arsync.connectors.files import parse_cells as _parse
 
 Spec = tuple[tuple[str, str, str], ...]
 
@@ -98,7 +98,12 @@ _WIDTH = {"id": 0, "id3": 3, "id4": 4, "id10": 10}
 def parse_frame(
     raw: pd.DataFrame, rows: pd.Series, spec: Spec, *, file: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Typed columns (plus ``_row``) for the good rows, and one error row per bad cell."""
+    """Typed columns (plus ``_row``) for the good rows, and one error row per bad cell.
+
+    Cells are read by :mod:`arsync.common.parse`; a workbook's number cells (``file`` ends
+    in .xlsx / .xlsm) may hold whole-number IDs and Excel serial dates.
+    """
+    excel = file.lower().endswith((".xlsx", ".xlsm"))
     missing = [c for c, _, need in spec if need and c not in raw.columns]
     if missing:
         raise DataError(f"{file}: missing column(s) {', '.join(missing)}")
@@ -115,43 +120,43 @@ def parse_frame(
         req = need == "value"
         x = cells(col)
         if kind in _WIDTH:
-            v, p = _parse.ident(x, width=_WIDTH[kind], required=req)
+            v, p = parse.id_cells(x, width=_WIDTH[kind], required=req, excel=excel)
         elif kind == "text":
-            v, p = _parse.text(x), _none(n)
+            v, p = parse.text_cells(x), _none(n)
         elif kind == "portals":
-            v = _parse.text(x).str.replace(r"\s*[;,、\s]\s*", ";", regex=True).str.strip(";")
+            v = parse.text_cells(x).str.replace(r"\s*[;,、\s]\s*", ";", regex=True).str.strip(";")
             p = _none(n)
         elif kind == "date":
-            v, p = _parse.date(x, required=req)
+            v, p = parse.date_cells(x, required=req, excel=excel)
         elif kind == "datetime":
-            v = pd.to_datetime(_parse.text(x).replace("", None), errors="coerce")
-            p = _none(n).mask(v.isna() & _parse.text(x).ne(""), "not a date-time (use ISO)")
+            v = pd.to_datetime(parse.text_cells(x).replace("", None), errors="coerce")
+            p = _none(n).mask(v.isna() & parse.text_cells(x).ne(""), "not a date-time (use ISO)")
         elif kind.startswith(("amount", "local_amount", "credit_amount")):
-            decimals[col], p = _parse.decimal(x, required=req)
+            decimals[col], p = parse.amount_cells(x, required=req)
             v = blank  # keeps the column's place; minor units are filled in below
         elif kind in ("currency", "local_currency", "credit_currency", "currency?"):
-            text = _parse.text(x)
+            text = parse.text_cells(x)
             if kind == "local_currency":
                 text = text.where(text.ne(""), out["currency"])
             elif kind == "credit_currency":
                 text = text.where(text.ne(""), "CNY")
             elif kind == "currency?":
                 text = text.where(text.ne(""), "CNY")  # every Chinese portal shows CNY
-            v, p = _parse.currency(text)
-            if kind != "currency":
-                p = p.where(_parse.text(x).ne(""), "")  # a blank default is reported on its source
+            v, p = parse.currency_cells(text)
+            if kind != "currency":  # a blank default is reported on its source
+                p = p.where(parse.text_cells(x).ne(""), "")
         elif kind == "int":
-            v, p = _parse.integer(x)
+            v, p = parse.integer_cells(x)
         elif kind == "bool":
-            v, p = _parse.flag(x)
+            v, p = parse.flag_cells(x)
         elif kind == "status":
-            v = _parse.text(x).str.upper()
+            v = parse.text_cells(x).str.upper()
             p = _none(n).mask(~v.isin(STATUSES), f"unknown status (one of {', '.join(STATUSES)})")
         else:  # pragma: no cover - spec typo
             raise AssertionError(kind)
         out[col] = v
         problems[col] = p
-    # Amounts need their row's currency to become minor units.
+    # Amounts need their row's currency to become minor units (never rounded).
     pairs = {
         "amount": "currency",
         "paid_amount": "currency",
@@ -160,7 +165,8 @@ def parse_frame(
         "credit_exposure": "credit_currency",
     }
     for col, dec in decimals.items():
-        m = _parse.minor(dec, out[pairs[col]])
+        m, p = parse.minor_cells(dec, out[pairs[col]])
+        problems[col] = problems[col].where(problems[col].ne(""), p)
         if col == "local_amount":
             m = m.where(dec.notna(), out["amount"])
         elif col.startswith("credit_"):
@@ -208,7 +214,7 @@ def _errors(
                     "file": file,
                     "row": rows.to_numpy()[hit],
                     "column": col,
-                    "value": _parse.text(value).to_numpy(),
+                    "value": parse.text_cells(value).to_numpy(),
                     "problem": p.to_numpy()[hit],
                 }
             )

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlparse
 from playwright.async_api import expect
 
 from arsync.common.errors import LayoutDriftError, LogonError, TransientError
+from arsync.common.parse import normalize_text
 from arsync.common.retry import RetryPolicy
 from arsync.common.secrets import Secret, scrub
 
@@ -25,7 +26,6 @@ from . import _retry
 from .definitions import Challenge as ChallengeDef
 from .definitions import Portal, Target, family_of, required
 from .evidence import Evidence
-from .parse import normalize_text
 from .records import check_keys
 from .solvers import Challenge, Solver
 

@@ -14,10 +14,15 @@ import pandas as pd
 
 from arsync.common.errors import DataError, LayoutDriftError
 from arsync.common.frames import PORTAL_RECORDS
-from arsync.common.money import to_minor
+from arsync.common.parse import (
+    amount_to_minor,
+    normalize_text,
+    parse_date,
+    parse_id,
+    unit_from_header,
+)
 
 from .definitions import Family, Portal
-from .parse import clean_id, normalize_text, parse_amount, parse_date, unit_from_header
 
 #: who acts next when a word does not say (reference/portals-cn.md §1)
 DEFAULT_ACTION_BY = {
@@ -95,10 +100,10 @@ def to_record(
         value = raw.get(f.key)
         try:
             if f.type == "id":
-                rec[name] = clean_id(value)
+                rec[name] = parse_id(value)
             elif f.type == "amount":
-                v = parse_amount(value, unit=f.unit or unit_from_header(f.key))
-                rec[name] = None if v is None else to_minor(v, spec.currency)
+                unit = f.unit or unit_from_header(f.key)
+                rec[name] = amount_to_minor(value, spec.currency, unit=unit)
             elif f.type == "date":
                 rec[name] = parse_date(value, spec.date_formats or None)
             else:

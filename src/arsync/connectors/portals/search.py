@@ -13,11 +13,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arsync.common.errors import LayoutDriftError
+from arsync.common.parse import normalize_text
 
 from . import _retry
 from .definitions import required
 from .pages import JsonList, PortalHttpError, Row, TableList, _Reader, locate
-from .parse import normalize_text
 from .records import check_keys
 
 # One search, sent the way the search form itself would send it (method, action, every field,

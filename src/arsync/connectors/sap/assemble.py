@@ -12,8 +12,9 @@ import pandas as pd
 
 from arsync.common.errors import SchemaError
 from arsync.common.frames import CLEARED_ITEMS, ITEM_KEY, OPEN_ITEMS
+from arsync.common.parse import alpha_series
 from arsync.common.schema import Schema
-from arsync.connectors.sap.convert import alpha_series, dats_series, net_due, sign
+from arsync.connectors.sap.convert import dats_series, net_due, sign
 
 RAW = [
     "BUKRS",

@@ -1,7 +1,8 @@
 """Conversions from SAP's external and internal formats to arsync's types (reference §2.4, §7).
 
 Everything here is pure and vectorised where it matters; a value that cannot be read raises
-:class:`DataError` naming the field and the value.
+:class:`DataError` naming the field and the value.  SAP's ALPHA padding of IDs is
+:func:`arsync.common.parse.alpha` (files and worksheets pad the same way).
 """
 
 from __future__ import annotations
@@ -16,22 +17,6 @@ from arsync.common.errors import DataError
 from arsync.common.money import decimals, to_minor
 
 INITIAL_DATES = ("", "00000000")
-
-
-def alpha(value: str, width: int = 10) -> str:
-    """SAP's ALPHA input conversion: digits-only IDs zero-padded, others left as written."""
-    v = value.strip()
-    if v.isdigit():
-        if len(v) > width:
-            raise DataError(f"ID {value!r} is longer than {width} digits")
-        return v.zfill(width)
-    return v
-
-
-def alpha_series(s: pd.Series, width: int = 10) -> pd.Series:
-    t = s.astype(str).str.strip()
-    digits = t.str.fullmatch(r"\d+")
-    return t.where(~digits, t.str.zfill(width))
 
 
 def dats(text: str, what: str = "date") -> date | None:

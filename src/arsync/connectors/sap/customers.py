@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from arsync.common.frames import CUSTOMERS
-from arsync.connectors.sap.convert import alpha_series, internal_to_minor, wa_number
+from arsync.common.parse import alpha_series
+from arsync.connectors.sap.convert import internal_to_minor, wa_number
 
 log = logging.getLogger("arsync.sap")
 

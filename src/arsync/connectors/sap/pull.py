@@ -19,11 +19,11 @@ from itertools import product
 import pandas as pd
 
 from arsync.common.errors import AuthorizationError, ConfigError
+from arsync.common.parse import alpha
 from arsync.connectors.sap import readers
 from arsync.connectors.sap.assemble import empty_raw, open_and_cleared
 from arsync.connectors.sap.bapi import BALANCED, OPEN, fetch_customer, lineitems_raw
 from arsync.connectors.sap.connection import CallStats, RfcClient, connection_opener, retry_policy
-from arsync.connectors.sap.convert import alpha
 from arsync.connectors.sap.customers import customers_frame
 from arsync.connectors.sap.read_table import TableReader
 

@@ -6,7 +6,7 @@ in the long reference), and the search box wants each number once, as plain digi
 
 from __future__ import annotations
 
-from arsync.connectors.portals.parse import normalize_text
+from arsync.common.parse import normalize_text
 
 
 def search_terms(numbers: list[str]) -> list[str]:
