@@ -3,6 +3,8 @@ by property.  The per-cell variants over a Series are in test_parse_cells.py."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -435,6 +437,17 @@ def test_normalize_text():
         normalize_text("\ufeff ＡＢＣ　１２３，（￥）\u00a0\u200d x \t\n y ") == "ABC 123,(¥) x y"
     )
     assert normalize_text("二〇二六、。") == "二〇二六、。"
+
+
+def test_the_scalar_parsers_load_no_pandas_and_no_connector():
+    heavy = ("pandas", "pyarrow", "sqlalchemy", "playwright", "pyrfc", "arsync.connectors")
+    code = (
+        "import sys\nfrom arsync.common.parse import parse_amount, parse_date, parse_id, alpha\n"
+        f"print(' '.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []
 
 
 # ------------------------------------------------------------------ properties

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from arsync.common.errors import DataError
@@ -20,7 +20,6 @@ from arsync.sandbox._rfc_tinyworld import tiny_world
 from arsync.sandbox.sap import SandboxSap
 
 
-@settings(deadline=None)
 @given(
     st.lists(st.integers(min_value=-(10**12), max_value=10**12), min_size=1, max_size=30),
     st.sampled_from([(16, 2), (3, 0), (8, 3)]),

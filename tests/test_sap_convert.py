@@ -21,7 +21,6 @@ CURS = st.sampled_from(["CNY", "JPY", "KWD", "USD"])
 DEC = {"JPY": 0, "KWD": 3}
 
 
-@settings(deadline=None)
 @given(minor=st.integers(min_value=-(10**10), max_value=10**10), cur=CURS)
 def test_table_amount_text_round_trips_to_minor_units(minor, cur):
     # SAP stores CURR with 2 decimals whatever the currency: JPY 1000 is 10.00, KWD 1.234 is 12.34
@@ -30,7 +29,6 @@ def test_table_amount_text_round_trips_to_minor_units(minor, cur):
     assert cv.internal_to_minor(cv.wa_number(text, "WRBTR"), cur, DEC) == minor
 
 
-@settings(deadline=None)
 @given(minor=st.integers(min_value=0, max_value=10**12), cur=CURS)
 def test_bapi_external_amount_to_minor(minor, cur):
     d = DEC.get(cur, 2)
@@ -45,7 +43,6 @@ def test_overflowing_table_amount_is_a_clear_error():
         cv.wa_number(text, "WRBTR of 0090000001")
 
 
-@settings(deadline=None)
 @given(d=st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)))
 def test_dats_round_trip(d):
     assert cv.dats(d.strftime("%Y%m%d")) == d
@@ -84,7 +81,7 @@ def test_net_due_date_rules():
     ]  # 'V' credit memo keeps its terms
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(
     vals=st.lists(
         st.text(alphabet="0123456789AB'", min_size=1, max_size=10), min_size=1, max_size=40

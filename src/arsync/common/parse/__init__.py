@@ -16,7 +16,8 @@ Two shapes:
   exception row, never a wrong number.
 - **Per-cell** variants (``*_cells``) take a pandas Series of cells and return
   ``(values, problems)``: ``problems`` holds '' or a short text per cell, so that a reader
-  of files can report every bad cell with its file, row and column.
+  of files can report every bad cell with its file, row and column.  They load pandas on
+  first use; the scalar functions import nothing beyond the standard library.
 
 Amounts are Decimal in the major unit while parsed and int minor units once their currency
 is known (:func:`exact_minor`): more decimals than the currency has (ISO 4217 / SAP TCURX,
@@ -27,21 +28,50 @@ number from an Excel number cell is the exception the caller declares with ``exc
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._amounts import UNIT_EXPONENT, amount_to_minor, exact_minor, parse_amount, unit_from_header
-from ._cells import (
-    amount_cells,
-    cell_text,
-    currency_cells,
-    date_cells,
-    flag_cells,
-    id_cells,
-    integer_cells,
-    minor_cells,
-    text_cells,
-)
 from ._dates import EXCEL_EPOCH, parse_date
 from ._ids import alpha, alpha_series, parse_id
 from ._text import SHANGHAI, ParseError, is_placeholder, normalize_text
+
+if TYPE_CHECKING:
+    from ._cells import (
+        amount_cells,
+        cell_text,
+        currency_cells,
+        date_cells,
+        flag_cells,
+        id_cells,
+        integer_cells,
+        minor_cells,
+        text_cells,
+    )
+
+# The per-cell variants need pandas (which loads pyarrow): imported on first use, so that
+# the scalar parsers stay as light as the standard library.
+_CELLS = frozenset(
+    {
+        "amount_cells",
+        "cell_text",
+        "currency_cells",
+        "date_cells",
+        "flag_cells",
+        "id_cells",
+        "integer_cells",
+        "minor_cells",
+        "text_cells",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _CELLS:
+        from . import _cells
+
+        return getattr(_cells, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EXCEL_EPOCH",

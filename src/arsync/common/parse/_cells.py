@@ -221,11 +221,12 @@ def amount_cells(
         vals[rest], problem[rest] = _each(
             raw[rest], lambda x: parse_amount(x, unit=unit), "not an amount"
         )
-    vals = pd.Series(vals, index=cells.index, dtype=object)
-    problem = pd.Series(problem, index=cells.index, dtype=object)
     if required:
-        problem[vals.isna() & problem.eq("")] = "missing amount"
-    return vals, problem
+        problem[pd.isna(vals) & (problem == "")] = "missing amount"
+    return (
+        pd.Series(vals, index=cells.index, dtype=object),
+        pd.Series(problem, index=cells.index, dtype=object),
+    )
 
 
 def minor_cells(
