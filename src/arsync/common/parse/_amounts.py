@@ -122,9 +122,9 @@ def parse_amount(text: object, *, unit: str | None = None) -> Decimal | None:
 def exact_minor(value: Decimal, currency: str, table: dict[str, int] | None = None) -> int:
     """Major-unit Decimal → int minor units of ``currency`` (CNY 12.34 → 1234), never rounded.
 
-    The currency's decimals come from ``table`` (SAP's TCURX) or ISO 4217
-    (:data:`arsync.common.money.DECIMALS`).  More decimals than the currency has (CNY 0.005,
-    JPY 1.5) raise :class:`ParseError`; an unknown currency raises ``DataError``.
+    The currency's decimals come from :func:`arsync.common.money.decimals` (``table``, SAP's
+    TCURX, then ISO 4217, else 2).  More decimals than the currency has (CNY 0.005, JPY 1.5)
+    raise :class:`ParseError`; a text that is no currency key (``人民币``) ``DataError``.
     """
     d = decimals(currency, table)
     cur = currency.strip().upper()
