@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arsync.common.errors import ConfigError
+from arsync.common.parse import alpha
 from arsync.common.secrets import Secret
 from arsync.connectors.portals.definitions import SANDBOX, Account, Portal, load_definitions, select
 from arsync.jobs.engine.invoice_no import search_numbers
@@ -42,6 +43,12 @@ class Scope:
     @property
     def narrowed(self) -> bool:
         return bool(self.customers or self.collectors or self.company_codes)
+
+    @property
+    def customer_keys(self) -> tuple[str, ...]:
+        """The customers in SAP's internal form (ALPHA: ``4711`` → ``0000004711``); a number
+        longer than SAP's 10 digits raises :class:`~arsync.common.parse.ParseError`."""
+        return tuple(alpha(c) for c in self.customers)
 
     def as_dict(self) -> dict[str, list[str]]:
         return {k: list(v) for k, v in self.__dict__.items() if v}

@@ -110,7 +110,7 @@ def _in_scope(df: pd.DataFrame, scope, customers: pd.DataFrame | None = None) ->
     if not scope.narrowed or df.empty:
         return keep
     if scope.customers and "customer" in df:
-        keep &= df["customer"].isin([c.zfill(10) if c.isdigit() else c for c in scope.customers])
+        keep &= df["customer"].isin(scope.customer_keys)
     if scope.company_codes and "company_code" in df:
         keep &= df["company_code"].isin(scope.company_codes)
     if scope.collectors and "customer" in df and customers is not None:
@@ -200,7 +200,7 @@ def _check_scope(scope, customers: pd.DataFrame, codes, source: str = "SAP") -> 
 
     where = f" in company code(s) {', '.join(codes)}" if codes else ""
     known = set(customers["customer"])
-    missing = [c for c in scope.customers if (c.zfill(10) if c.isdigit() else c) not in known]
+    missing = [c for c, k in zip(scope.customers, scope.customer_keys) if k not in known]
     if missing:
         raise DataError(f"customer(s) {', '.join(missing)} not found in {source}{where}")
     if scope.collectors:
