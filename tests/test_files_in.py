@@ -401,3 +401,25 @@ def test_files_feed_the_reconciliation(tmp_path):
         "invoice_tail",
         "1800000000000000123",
     )
+
+
+@pytest.mark.parametrize("ext", [".csv", ".xlsx"])
+def test_customers_file_carries_contact_person_phone_and_email(tmp_path, ext):
+    head = [*CUST_HEAD, "contact_person", "phone", "email"]
+    rows = [
+        [*CUST_ROW, "王丽", "021-64041990-808", "wangli@zs-hospital.sh.example"],
+        [*with_(CUST_ROW, CUST_HEAD, customer="1002"), "", 13900001111, ""],  # Excel: a number
+    ]
+    inputs(tmp_path, ext)
+    frames, errors = read_inputs(write(tmp_path / f"customers{ext}", head, rows).parent)
+    assert len(errors) == 0
+    cu = frames["customers"].set_index("customer")[["contact_person", "phone", "email"]]
+    assert cu.loc["0000001001"].tolist() == [
+        "王丽",
+        "021-64041990-808",
+        "wangli@zs-hospital.sh.example",
+    ]
+    assert cu.loc["0000001002"].tolist() == ["", "13900001111", ""]
+    # without the columns (an older file) they are blank
+    frames, _ = read_inputs(inputs(tmp_path, ext))
+    assert (frames["customers"][["contact_person", "phone", "email"]] == "").all().all()

@@ -59,6 +59,17 @@ CUSTOMERS = Schema(
         C("segment", "str", "government / hospital / academic / commercial"),
         C("city", "str", "KNA1-ORT01"),
         C("tax_id", "str", "统一社会信用代码 (KNA1-STCD1 / STCEG)"),
+        C(
+            "contact_person",
+            "str",
+            "KNVK NAME1 + NAMEV of the contact in sap.contact_departments, else the first",
+        ),
+        C("phone", "str", "the contact person's KNVK-TELF1, else the customer's KNA1-TELF1"),
+        C(
+            "email",
+            "str",
+            "ADR6-SMTP_ADDR of the contact person (KNVK-ADRND/PRSNR), else of KNA1-ADRNR",
+        ),
         C("collector", "str", "KNB1-BUSAB unless config maps it to a person"),
         C("portals", "str", "ids of the portals the customer pays through, ';'-separated"),
         C("credit_limit", "int", "KNKK-KLIMK, minor units of credit_currency"),

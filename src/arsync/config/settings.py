@@ -48,6 +48,7 @@ class SapSettings(_Section):
     retry: RetrySettings = RetrySettings()
     collectors: dict[str, str] = {}
     segments: dict[str, str] = {}
+    contact_departments: list[str] = []
 
     @model_validator(mode="before")
     @classmethod

@@ -55,7 +55,9 @@ def convert(f: Field, s: pd.Series) -> np.ndarray:
     if f.type in "Pb":
         return s.fillna(0).astype(np.int64).to_numpy()
     codes, uniq = pd.factorize(s)  # NA → code -1, which takes the appended initial value
-    if f.type == "D":
+    if f.type == "D" and len(uniq) and all(isinstance(v, str) and len(v) == 8 for v in uniq):
+        u, init = [str(v) for v in uniq], "00000000"  # already DATS text (ADR6's 00010101)
+    elif f.type == "D":
         d: pd.Series = (
             pd.to_datetime(pd.Series(uniq)) if len(uniq) else pd.Series([], dtype="datetime64[ns]")
         )
@@ -117,7 +119,7 @@ class Table:
 
     def _build(self, col: str) -> np.ndarray:
         f, src = self.fields[col], self._frame()
-        if col == "MANDT":
+        if col in ("MANDT", "CLIENT"):
             return np.full(len(self), MANDT, dtype=object)
         name = self._alias.get(col, col)
         if name not in src.columns:
@@ -274,7 +276,8 @@ def width(name: str, fields: list[str], delimiter: str) -> int:
 
 
 def tables_from_world(world) -> dict[str, Table]:
-    """BSID, BSAD, BKPF, KNA1, KNB1, KNKK, T001, TCURX over the world's frames (converted lazily)."""
+    """BSID, BSAD, BKPF, KNA1, KNB1, KNKK, KNVK, ADR6, T001, TCURX over the world's frames
+    (converted lazily)."""
     led = world.ledger
     open_ = led["AUGDT"].isna().to_numpy()
     shared: dict[str, np.ndarray] = {}  # BSID and BSAD are cuts of one ledger: convert it once
@@ -295,6 +298,8 @@ def tables_from_world(world) -> dict[str, Table]:
         "KNA1": build_table("KNA1", world.kna1),
         "KNB1": build_table("KNB1", world.knb1),
         "KNKK": build_table("KNKK", world.knkk),
+        "KNVK": build_table("KNVK", world.knvk),
+        "ADR6": build_table("ADR6", world.adr6.assign(DATE_FROM="00010101")),
         "T001": build_table("T001", world.company_codes),
         "TCURX": build_table("TCURX", cur),
     }

@@ -145,6 +145,8 @@ class TinyWorld:
     knkk: pd.DataFrame
     full_ledger: pd.DataFrame = field(repr=False)
     portal_customers: pd.DataFrame = field(repr=False)
+    knvk: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    adr6: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     @property
     def ledger(self) -> pd.DataFrame:
@@ -306,6 +308,41 @@ def tiny_world(as_of: date = AS_OF, extra: int = 0, seed: int = 7) -> TinyWorld:
         (c[0], 500000000, 1734567, 0, "001", "", "A"),
         (c[1], 2000000000, 8800000, 100, "002", "X", "B"),
     ]
+    # contact data: KNA1 switchboard and address number; KNVK persons; ADR6 e-mails
+    phones = {
+        c[0]: ("021-63201234", "0000004711"),
+        c[1]: ("021-64041990", "0000004712"),
+        c[2]: ("+81-3-1234-5678", "0000004713"),
+        c[4]: ("0762-2345678", "0000004715"),
+    }
+    knvk = pd.DataFrame(
+        [
+            ("0000000011", c[0], "", "李强", "0002", "13900001111", "0000004711", "0000090011"),
+            (
+                "0000000012",
+                c[0],
+                "丽",
+                "王",
+                "0003",
+                "021-63201234-808",
+                "0000004711",
+                "0000090012",
+            ),
+            ("0000000021", c[2], "Hanako", "Suzuki", "0003", "", "0000004713", "0000090021"),
+            ("0000000031", c[4], "", "𠮷祥", "0003", "13800138000", "0000004715", "0000090031"),
+        ],
+        columns=["PARNR", "KUNNR", "NAMEV", "NAME1", "ABTNR", "TELF1", "ADRND", "PRSNR"],
+    )
+    adr6 = pd.DataFrame(
+        [
+            ("0000004711", "", "001", "X", "", "cwc@czj.sh.example"),
+            ("0000004711", "0000090012", "001", "X", "", "wangli@czj.sh.example"),
+            ("0000004712", "", "001", "X", "X", "old@zs-hospital.sh.example"),
+            ("0000004712", "", "002", "", "", "cwc@zs-hospital.sh.example"),
+            ("0000004715", "", "001", "X", "", "caiwu@jcx.example"),
+        ],
+        columns=["ADDRNUMBER", "PERSNUMBER", "CONSNUMBER", "FLGDEFAULT", "FLG_NOUSE", "SMTP_ADDR"],
+    )
     rng = random.Random(seed)
     for i in range(extra):
         k = f"{2000 + i * 7:010d}"
@@ -347,7 +384,12 @@ def tiny_world(as_of: date = AS_OF, extra: int = 0, seed: int = 7) -> TinyWorld:
         currency_decimals={"JPY": 0, "KRW": 0},
         kna1=pd.DataFrame(
             kna1, columns=["KUNNR", "NAME1", "NAME2", "ORT01", "REGIO", "BRSCH", "STCEG"]
-        ).assign(LAND1="CN", KTOKD="KUNA"),
+        ).assign(
+            LAND1="CN",
+            KTOKD="KUNA",
+            TELF1=lambda k: k["KUNNR"].map(lambda x: phones.get(x, ("", ""))[0]),
+            ADRNR=lambda k: k["KUNNR"].map(lambda x: phones.get(x, ("", ""))[1]),
+        ),
         knb1=pd.DataFrame(knb1, columns=["KUNNR", "BUKRS", "BUSAB"]).assign(
             ZTERM="N030", AKONT="0011310000", SPERR="", LOEVM="", ERDAT=pd.Timestamp("2024-01-01")
         ),
@@ -355,6 +397,8 @@ def tiny_world(as_of: date = AS_OF, extra: int = 0, seed: int = 7) -> TinyWorld:
             knkk, columns=["KUNNR", "KLIMK", "SKFOR", "SSOBL", "CTLPC", "CRBLB", "DBRTG"]
         ).assign(KKBER="1000"),
         full_ledger=ledger,
+        knvk=knvk,
+        adr6=adr6,
         portal_customers=pd.DataFrame(
             {
                 "portal": ["gov-zj", "hosp-sh", "uni-bj"],

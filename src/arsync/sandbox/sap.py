@@ -4,7 +4,8 @@ It answers with SAP's parameter names, structures and quirks (reference/sap-ar-r
 the connector code cannot tell it from a real system.  Knobs make it misbehave on purpose:
 latency per call (through an injectable ``sleep``), communication errors at a seeded rate or for
 the first N calls, a refused logon, a smaller row buffer (DATA_BUFFER_EXCEEDED sooner),
-functions that the RFC user may not call, and fields an older release does not have
+functions that the RFC user may not call, tables it may not read through RFC_READ_TABLE
+(``forbidden_tables``: NOT_AUTHORIZED, as S_TABU_DIS answers), and fields an older release does not have
 (``missing_fields=("BKPF-XBLNR_ALT", "BAPI3007_2-REF_DOC_NO_LONG")``).
 """
 
@@ -51,6 +52,7 @@ class SandboxSap:
         forbidden: tuple[str, ...] = (),
         leak_secret_in_errors: bool = False,
         missing_fields: tuple[str, ...] = (),
+        forbidden_tables: tuple[str, ...] = (),
     ):
         self.world = world
         self.tables = tables_from_world(world)
@@ -65,6 +67,7 @@ class SandboxSap:
         self.comm_error_rate, self.comm_errors_left = comm_error_rate, comm_errors_first
         self.logon_error, self.buffer_limit = logon_error, buffer_limit
         self.forbidden = set(forbidden)
+        self.forbidden_tables = set(forbidden_tables)
         self.leak = leak_secret_in_errors
         self._rng = random.Random(seed)
         self._order_rng = np.random.default_rng(seed)
@@ -316,6 +319,8 @@ def _rfc_read_table(s: SandboxSap, p: dict) -> dict:
             "",
             "",
         )
+    if name in s.forbidden_tables:
+        raise _abap_exc("NOT_AUTHORIZED", name)
     gone = s.missing.get(name, set())
     lay = {k: v for k, v in layout(name).items() if k not in gone}
     delim = p.get("DELIMITER", "")

@@ -18,6 +18,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from arsync.sandbox import _world_contacts as C
 from arsync.sandbox import _world_master as M
 from arsync.sandbox import _world_portal as P
 from arsync.sandbox import _world_view as V
@@ -87,8 +88,22 @@ class World:
         return M.PORTALS.copy()
 
     @cached_property
+    def _contacts(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        return C.contacts(self.seed, self._facts.cust.kna1)
+
+    @property
     def kna1(self) -> pd.DataFrame:
-        return self._facts.cust.kna1.copy()
+        return self._contacts[0].copy()
+
+    @property
+    def knvk(self) -> pd.DataFrame:
+        """Contact persons (KNVK); the first of a customer's is its finance contact."""
+        return self._contacts[1].copy()
+
+    @property
+    def adr6(self) -> pd.DataFrame:
+        """E-mail addresses (ADR6) of customers (KNA1-ADRNR) and contact persons (KNVK-PRSNR)."""
+        return self._contacts[2].copy()
 
     @cached_property
     def knb1(self) -> pd.DataFrame:

@@ -93,6 +93,7 @@ def customers(world) -> pd.DataFrame:
         knkk, on="KUNNR", how="left"
     )
     name = (k["NAME1"] + " " + k["NAME2"]).str.strip()
+    contact = _contacts(world, k)
     return CUSTOMERS.validate(
         CUSTOMERS.coerce(
             pd.DataFrame(
@@ -102,6 +103,9 @@ def customers(world) -> pd.DataFrame:
                     "segment": k["BRSCH"].map(SEGMENT).fillna(""),
                     "city": k["ORT01"],
                     "tax_id": k["STCEG"],
+                    "contact_person": contact["contact_person"],
+                    "phone": contact["phone"],
+                    "email": contact["email"],
                     "collector": k["BUSAB"].fillna(""),
                     "portals": k["KUNNR"].map(portals).fillna(""),
                     "credit_limit": k["KLIMK"].fillna(0),
@@ -113,6 +117,25 @@ def customers(world) -> pd.DataFrame:
             )
         ),
         "world customers",
+    )
+
+
+def _contacts(world, k: pd.DataFrame) -> pd.DataFrame:
+    """What SAP's contact columns hold for the world (the first contact person is the finance
+    one, so the default ``sap.contact_departments`` picks it): name, own phone else the
+    switchboard, own e-mail else the customer's."""
+    first = world.knvk.drop_duplicates("KUNNR").set_index("KUNNR").reindex(k["KUNNR"])
+    mail = world.adr6.set_index(["ADDRNUMBER", "PERSNUMBER"])["SMTP_ADDR"].to_dict()
+    own = [mail.get((a, p), "") for a, p in zip(first["ADRND"], first["PRSNR"])]
+    company = [mail.get((a, ""), "") for a in k["ADRNR"]]
+    tel = first["TELF1"].fillna("").to_numpy()
+    return pd.DataFrame(
+        {
+            "contact_person": first["NAME1"].fillna("").to_numpy(),
+            "phone": [t or s for t, s in zip(tel, k["TELF1"])],
+            "email": [o or c for o, c in zip(own, company)],
+        },
+        index=k.index,
     )
 
 

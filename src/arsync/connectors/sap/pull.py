@@ -18,7 +18,7 @@ from itertools import product
 
 import pandas as pd
 
-from arsync.common.errors import AuthorizationError, ConfigError
+from arsync.common.errors import AuthorizationError, ConfigError, DataError
 from arsync.common.parse import alpha
 from arsync.connectors.sap import readers
 from arsync.connectors.sap.assemble import empty_raw, open_and_cleared
@@ -303,9 +303,38 @@ def _customers(reader, main, knb1, t001, s, settings, optional, chunk):
         ),
         "KNKK",
     )
+    knvk, adr6 = _contacts(reader, main, kna1, ranges)
     cur = ""
     if t001 is not None:
         # T014-WAERS is not read: take the currency of the lowest company code in the area
         hit = t001[t001["KKBER"] == area].sort_values("BUKRS")
         cur = hit["WAERS"].iloc[0] if len(hit) else ""
-    return customers_frame(knb1, kna1, knkk, cur, settings)
+    return customers_frame(knb1, kna1, knkk, cur, settings, knvk, adr6)
+
+
+def _contacts(reader, main, kna1, ranges, per_call: int = 100):
+    """KNVK contact persons and ADR6 e-mails.  Nice to have, not the AR data: a site that keeps
+    them from the RFC user (S_TABU_DIS on ADR6's group SA) gets a warning, in either strategy."""
+    if kna1 is None:
+        return None, None
+    try:
+        knvk = pd.concat(
+            [readers.knvk(reader, main, lo, hi) for lo, hi in ranges]
+            or [pd.DataFrame(columns=readers.KNVK_FIELDS)],
+            ignore_index=True,
+        )
+        addrs = sorted(
+            (set(kna1["ADRNR"]) | set(knvk["ADRND"])) - {""}
+        )  # the customers' and their contact persons' addresses
+        adr6 = pd.concat(
+            [
+                readers.adr6(reader, main, addrs[i : i + per_call])
+                for i in range(0, len(addrs), per_call)
+            ]
+            or [pd.DataFrame(columns=readers.ADR6_FIELDS)],
+            ignore_index=True,
+        )
+    except (AuthorizationError, ConfigError, DataError) as exc:
+        log.warning("contact persons / e-mails (KNVK, ADR6) could not be read: %s", exc)
+        return None, None
+    return knvk, adr6

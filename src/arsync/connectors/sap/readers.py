@@ -1,5 +1,6 @@
 """Table reads over RFC_READ_TABLE: AR items (BSID / BSAD / BKPF) and master data
-(T001, TCURX, KNB1, KNA1, KNKK), each partitioned by key ranges, never paged with ROWSKIPS."""
+(T001, TCURX, KNB1, KNA1, KNKK, KNVK, ADR6), each partitioned by key ranges, never paged with
+ROWSKIPS."""
 
 from __future__ import annotations
 
@@ -81,11 +82,52 @@ def knb1(r: TableReader, c: RfcClient, company_codes: list[str]) -> pd.DataFrame
     )
 
 
+KNA1_FIELDS = ["KUNNR", "NAME1", "NAME2", "ORT01", "BRSCH", "STCEG", "TELF1", "ADRNR"]
+KNVK_FIELDS = ["PARNR", "KUNNR", "NAMEV", "NAME1", "ABTNR", "TELF1", "ADRND", "PRSNR"]
+ADR6_FIELDS = [
+    "ADDRNUMBER",
+    "PERSNUMBER",
+    "DATE_FROM",
+    "CONSNUMBER",
+    "FLGDEFAULT",
+    "FLG_NOUSE",
+    "SMTP_ADDR",
+]
+
+
+def knvk(r: TableReader, c: RfcClient, lo: str, hi: str) -> pd.DataFrame:
+    """Contact persons of the customers in [lo, hi]; PRSNR (their address-services person, the
+    key of their own e-mail in ADR6) only where this release has it."""
+    fields = KNVK_FIELDS if r.has_field(c, "KNVK", "PRSNR") else KNVK_FIELDS[:-1]
+    df = r.read(
+        c,
+        "KNVK",
+        fields,
+        options(f"KUNNR BETWEEN {lit(lo)} AND {lit(hi)}"),
+        ["PARNR"],
+        "contact persons",
+    )
+    return df if "PRSNR" in df else df.assign(PRSNR="")
+
+
+def adr6(r: TableReader, c: RfcClient, addresses: list[str]) -> pd.DataFrame:
+    """E-mail addresses (ADR6) of these address numbers: the customers' (PERSNUMBER blank) and
+    their contact persons' (PERSNUMBER = KNVK-PRSNR)."""
+    return r.read(
+        c,
+        "ADR6",
+        ADR6_FIELDS,
+        options(cond_in("ADDRNUMBER", addresses)),
+        ["ADDRNUMBER", "PERSNUMBER", "DATE_FROM", "CONSNUMBER"],
+        "e-mail addresses",
+    )
+
+
 def kna1(r: TableReader, c: RfcClient, lo: str, hi: str) -> pd.DataFrame:
     return r.read(
         c,
         "KNA1",
-        ["KUNNR", "NAME1", "NAME2", "ORT01", "BRSCH", "STCEG"],
+        KNA1_FIELDS,
         options(f"KUNNR BETWEEN {lit(lo)} AND {lit(hi)}"),
         ["KUNNR"],
         "customers",
