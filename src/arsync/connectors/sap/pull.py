@@ -289,7 +289,7 @@ def _customers(reader, main, knb1, t001, s, settings, optional, chunk):
     kna1 = optional(
         lambda: pd.concat(
             [readers.kna1(reader, main, lo, hi) for lo, hi in ranges]
-            or [pd.DataFrame(columns=["KUNNR"])],
+            or [pd.DataFrame(columns=readers.KNA1_FIELDS)],
             ignore_index=True,
         ),
         "KNA1",
@@ -315,7 +315,7 @@ def _customers(reader, main, knb1, t001, s, settings, optional, chunk):
 def _contacts(reader, main, kna1, ranges, per_call: int = 100):
     """KNVK contact persons and ADR6 e-mails.  Nice to have, not the AR data: a site that keeps
     them from the RFC user (S_TABU_DIS on ADR6's group SA) gets a warning, in either strategy."""
-    if kna1 is None:
+    if kna1 is None or not len(ranges):
         return None, None
     try:
         knvk = pd.concat(
