@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -79,6 +80,22 @@ class PortalSettings(_Section):
     timeout_ms: int = Field(15000, ge=100)
     session_dir: str = "~/.local/share/arsync/sessions"
     retry: RetrySettings = RetrySettings(attempts=3, maximum=5.0)
+    executor: Literal["local", "celery"] = "local"
+
+
+class CelerySettings(_Section):
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    queue: str = "arsync-portals"
+    deadline_s: float = Field(3600.0, gt=0)
+    visibility_timeout_s: float = Field(60.0, gt=0)
+    heartbeat_s: float = Field(10.0, gt=0)
+    restore_interval_s: float = Field(5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _heartbeat_inside_visibility(self) -> CelerySettings:
+        if self.heartbeat_s >= self.visibility_timeout_s:
+            raise ValueError("heartbeat_s must be shorter than visibility_timeout_s")
+        return self
 
 
 class ReconcileSettings(_Section):
@@ -123,6 +140,7 @@ class Settings(BaseSettings):
     reconcile: ReconcileSettings = ReconcileSettings()
     reports: ReportSettings = ReportSettings()
     runs: RunSettings = RunSettings()
+    celery: CelerySettings = CelerySettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):
@@ -187,11 +205,16 @@ def settings_report(settings: Settings) -> list[tuple[str, str, str]]:
         if isinstance(obj, SecretStr) or key.rsplit(".", 1)[-1].lower() in SECRET_KEYS:
             shown = "***" if obj else "(not set)"
         else:
-            shown = _shown(obj)
+            shown = _masked_url(_shown(obj))
         rows.append((key, shown, _source_of(key, prov)))
 
     walk("", settings)
     return rows
+
+
+def _masked_url(text: str) -> str:
+    """A URL's password as ``***`` (``redis://:pw@host``, ``postgresql://user:pw@db/x``)."""
+    return re.sub(r"^([a-z][a-z0-9+.-]*://[^:/@]*:)[^@/]+@", r"\1***@", text)
 
 
 def _shown(value: Any) -> str:

@@ -36,12 +36,28 @@ def fetch(
 ) -> PortalFetch:
     """Fetch every account of ``portals`` (bound declarations).  ``invoice_numbers`` maps an SAP
     customer to the invoice numbers a search-only portal looks up.  Never raises for one
-    account's failure: see ``outcomes``."""
-    from .runner import fetch_async
+    account's failure: see ``outcomes``.
 
+    ``settings.portals.executor`` says who reads: ``local`` (this process's browser, at
+    ``concurrency``) or ``celery`` (the ``arsync worker`` processes, each at its own
+    concurrency; see :mod:`.distributed`).  A first-page check and an interactive login always
+    run here."""
     unbound = [p.id for p in portals if SANDBOX in (p.base_url, p.accounts)]
     if unbound:
         raise ValueError(f"portal(s) {', '.join(unbound)} are not bound to a server yet")
+    if settings.portals.executor == "celery" and not (first_page_only or interactive):
+        from .distributed import fetch_celery
+
+        return fetch_celery(
+            settings,
+            list(portals),
+            out_dir=out_dir,
+            invoice_numbers=invoice_numbers,
+            today=today,
+            progress=progress,
+        )
+    from .runner import fetch_async
+
     return asyncio.run(
         fetch_async(
             settings,

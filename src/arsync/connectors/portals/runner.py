@@ -67,6 +67,7 @@ class Outcome:
     logged_in: bool = False
     evidence: str = ""
     seconds: float = 0.0
+    worker: str = ""  # who fetched it (the celery executor); empty: this process
 
 
 @dataclass
@@ -213,6 +214,9 @@ class Runner:
                         )
                     await login.login(acc.id, acc.username, secret, solver)
                     out.logged_in = True
+                    # saved at once: a worker that picks this account up after us (we were
+                    # killed mid-read) or the next run need not log in again
+                    self.sessions.save(portal.id, acc.id, await context.storage_state())
                     if not page.url.split("?")[0].endswith("/" + family_of(portal).list.url):
                         await page.goto(portal.url(family_of(portal).list.url))
                 reader = READERS[family_of(portal).list.source](

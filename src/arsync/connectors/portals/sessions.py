@@ -68,6 +68,20 @@ class SessionStore:
             fh.write(key)
         return key
 
+    def seal(self, text: str) -> str:
+        """``text`` encrypted with the session key (a password on its way to a worker)."""
+        return self._fernet().encrypt(text.encode()).decode()
+
+    def unseal(self, token: str) -> str:
+        """What :meth:`seal` sealed; ConfigError when this key cannot open it."""
+        try:
+            return self._fernet().decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise ConfigError(
+                f"a sealed password cannot be opened with this session key: every worker and "
+                f"the run must share {ENV_KEY} (or the session folder's key file)"
+            ) from None
+
     def path(self, portal: str, account: str) -> Path:
         return self.folder / _safe(portal) / f"{_safe(account)}.session"
 

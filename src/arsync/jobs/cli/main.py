@@ -10,11 +10,12 @@ import sys
 
 import click
 
-from arsync.jobs.cli import portals, runs, sap  # noqa: F401  (runs registers itself on the group)
+from arsync.jobs.cli import portals, runs, sap, worker  # noqa: F401  (runs registers itself on the group)
 from arsync.jobs.cli.app import cli
 
 cli.add_command(sap.sap)
 cli.add_command(portals.portals)
+cli.add_command(worker.worker)
 
 __all__ = ["cli", "main"]
 
