@@ -289,3 +289,35 @@ def test_accounts_no_worker_fetches_by_the_deadline_are_stale(celery_env, tmp_pa
     assert {o.outcome for o in res.outcomes} == {"stale"}
     assert "no worker finished it within 1 s" in res.outcomes[0].reason
     assert res.records.empty
+
+
+def test_a_nightly_on_celery_workers_equals_the_local_nightly_and_records_each_account_once(
+    celery_env, tmp_path, store_url
+):
+    from arsync.jobs.pipeline.run import run
+    from arsync.jobs.pipeline.runstore import RunStore
+
+    conf, workers = celery_env
+    workers.start("a")
+    workers.start("b")
+    base = {"sandbox.size": "tiny", "runs.store_url": store_url}
+
+    def worklist(res):
+        df = pd.read_parquet(res.folder / "reconcile" / "worklist.parquet")
+        return df.drop(columns=["status_age_days"]).reset_index(drop=True)
+
+    local = run(
+        load_settings(environ={}, overrides={**conf, **base, "runs.out_dir": str(tmp_path / "l")}),
+        as_of=TODAY,
+        echo=lambda _: None,
+    )
+    workers.wait_ready("a", "b")
+    s = run_settings(conf, **base, **{"runs.out_dir": str(tmp_path / "c")})
+    res = run(s, as_of=TODAY, echo=lambda _: None)
+    assert res.status == "ok" and local.status == "ok"
+    pd.testing.assert_frame_equal(worklist(res), worklist(local))
+    rows = RunStore(store_url).accounts(res.run_id)
+    outcomes = pd.read_parquet(res.folder / "portals" / "portal_outcomes.parquet")
+    assert len(rows) == len(outcomes) and {r["outcome"] for r in rows} == {"ok"}
+    assert {r["worker"].split("@")[0] for r in rows} <= {"a", "b"}
+    assert RunStore(store_url).record_accounts(res.run_id, rows) == 0  # once per account

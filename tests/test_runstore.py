@@ -61,3 +61,28 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(store, store_url):
     store.acquire("r2")  # not refused: the holder is gone
     with store.engine.connect() as c:
         assert c.exec_driver_sql("select run_id from locks").scalar() == "r2"
+
+
+def test_a_portal_accounts_outcome_is_recorded_once_per_run(store, tmp_path):
+    store.start_run("r1", "nightly", date(2026, 11, 23), {}, str(tmp_path))
+    first = {
+        "portal": "gov-gd",
+        "account": "a1",
+        "outcome": "ok",
+        "reason": "",
+        "records": 45,
+        "attempts": 1,
+        "logged_in": True,
+        "worker": "w1@host",
+        "seconds": 2.5,
+        "evidence": "x",
+    }
+    assert store.record_accounts("r1", [first]) == 1
+    again = {**first, "outcome": "stale", "worker": "w2@host"}  # a re-delivered task's result
+    other = {**first, "account": "a2", "outcome": "failed", "reason": "LayoutDriftError: ..."}
+    assert store.record_accounts("r1", [again, other]) == 1
+    rows = store.accounts("r1")
+    assert [(r["account"], r["outcome"], r["worker"]) for r in rows] == [
+        ("a1", "ok", "w1@host"),
+        ("a2", "failed", "w1@host"),
+    ]

@@ -321,7 +321,11 @@ def run_worker(settings, *, concurrency: int | None = None, name: str | None = N
 
     app = make_app(settings)
     _WORKER = _Worker(settings)
-    worker_shutdown.connect(lambda **_: _WORKER and _WORKER.close(), weak=False)
+    def closing(**_: Any) -> None:
+        if _WORKER is not None:
+            _WORKER.close()
+
+    worker_shutdown.connect(closing, weak=False)
     argv = [
         "worker",
         "--pool=threads",

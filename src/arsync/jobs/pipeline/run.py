@@ -112,7 +112,13 @@ def run(
             store.finish_run(run_id, "running")
         with open_sources(settings, as_of, scope, files=files) as sources:
             ctx = st.StageContext(
-                settings=settings, sources=sources, folder=folder, out=out, echo=echo
+                settings=settings,
+                sources=sources,
+                folder=folder,
+                out=out,
+                echo=echo,
+                run_id=run_id,
+                store=store,
             )
             status = _run_stages(store, run_id, ctx, stages, done, echo, fail_after)
         store.finish_run(run_id, status)

@@ -64,6 +64,24 @@ locks = sa.Table(
 )
 
 
+portal_accounts = sa.Table(
+    "portal_accounts",
+    meta,
+    sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("portal", sa.String(60), primary_key=True),
+    sa.Column("account", sa.String(120), primary_key=True),
+    sa.Column("outcome", sa.String(12), nullable=False),  # ok | failed | needs_login | stale
+    sa.Column("reason", sa.Text),
+    sa.Column("records", sa.Integer, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("logged_in", sa.Boolean, nullable=False),
+    sa.Column("worker", sa.String(255), nullable=False),  # empty: the run's own process
+    sa.Column("seconds", sa.Float),
+    sa.Column("evidence", sa.Text),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+)
+
+
 class RunLocked(ArsyncError):
     """Another run holds the lock."""
 
@@ -210,6 +228,42 @@ class RunStore:
                     error=error,
                 )
             )
+
+    def record_accounts(self, run_id: str, outcomes: list[dict[str, Any]]) -> int:
+        """One row per portal account of the run, written once: an account already recorded
+        (a resumed stage, a re-delivered task) keeps its row.  Returns the rows added."""
+        with self.engine.begin() as c:
+            have = {
+                (r.portal, r.account)
+                for r in c.execute(
+                    sa.select(portal_accounts.c.portal, portal_accounts.c.account).where(
+                        portal_accounts.c.run_id == run_id
+                    )
+                )
+            }
+            cols = set(portal_accounts.c.keys())
+            new = [
+                {
+                    **{k: v for k, v in o.items() if k in cols},
+                    "run_id": run_id,
+                    "recorded_at": datetime.now(),
+                }
+                for o in outcomes
+                if (o["portal"], o["account"]) not in have
+            ]
+            if new:
+                c.execute(portal_accounts.insert(), new)
+        return len(new)
+
+    def accounts(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's portal accounts as recorded, by portal and account."""
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(portal_accounts)
+                .where(portal_accounts.c.run_id == run_id)
+                .order_by(portal_accounts.c.portal, portal_accounts.c.account)
+            )
+            return [dict(r) for r in rows.mappings()]
 
     def get(self, run_id: str) -> RunInfo | None:
         with self.engine.connect() as c:

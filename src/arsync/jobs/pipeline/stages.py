@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -51,6 +52,8 @@ class StageContext:
     summary: dict = field(default_factory=dict)
     worksheet_results: list = field(default_factory=list)
     stale_portals: dict = field(default_factory=dict)
+    run_id: str = ""
+    store: Any = None  # the run store (per-account portal outcomes go there)
 
     @property
     def as_of(self) -> date:
@@ -244,6 +247,8 @@ def stage_portals(ctx: StageContext):
             progress=progress,
         )
         fresh, outcomes = res.records, res.outcomes
+    if ctx.store is not None and outcomes:
+        ctx.store.record_accounts(ctx.run_id, [asdict(o) for o in outcomes])
     failed = {o.portal for o in outcomes if o.outcome != "ok"}
     ok_portals = {o.portal for o in outcomes} - failed
 
