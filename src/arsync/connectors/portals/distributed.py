@@ -321,6 +321,7 @@ def run_worker(settings, *, concurrency: int | None = None, name: str | None = N
 
     app = make_app(settings)
     _WORKER = _Worker(settings)
+
     def closing(**_: Any) -> None:
         if _WORKER is not None:
             _WORKER.close()
