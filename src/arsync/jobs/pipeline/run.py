@@ -131,9 +131,12 @@ def _run_stages(store, run_id, ctx, stages, done, echo, fail_after) -> str:
     status = "ok"
     for seq, name in enumerate(stages):
         if name in done:
-            ctx.load(name)
-            echo(f"[{name}] done earlier; outputs reloaded")
-            continue
+            try:
+                ctx.load(name)
+                echo(f"[{name}] done earlier; outputs reloaded")
+                continue
+            except st.StageOutputsUnreadable as exc:
+                echo(f"[{name}] WARNING {exc}; running the stage again")
         store.start_stage(run_id, name, seq)
         t0 = time.perf_counter()
         try:

@@ -18,11 +18,20 @@ from typing import Any
 
 import pandas as pd
 
+from arsync.common import atomic
+from arsync.common.errors import ArsyncError
 from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS, WORKLIST
 from arsync.common.schema import Schema
 from arsync.config.settings import Settings
 from arsync.jobs.engine.invoice_no import search_numbers
 from arsync.jobs.pipeline.sources import Scope, Sources
+from arsync.jobs.pipeline.state import (
+    PORTAL_STATE,
+    WORKLIST_STATE,
+    merge_records,
+    read_state,
+    write_state,
+)
 
 OUTPUTS: dict[str, dict[str, Schema | None]] = {
     "sap": {"open_items": OPEN_ITEMS, "cleared_items": CLEARED_ITEMS, "customers": CUSTOMERS},
@@ -75,33 +84,49 @@ class StageContext:
         d.mkdir(parents=True, exist_ok=True)
         for name in OUTPUTS[stage]:
             if name in self.frames:
-                _write_parquet(self.frames[name], d / f"{name}.parquet")
+                atomic.write_parquet(self.frames[name], d / f"{name}.parquet")
         meta = {
             "summary": self.summary,
             "stale_portals": {k: str(v) for k, v in self.stale_portals.items()},
         }
-        (d / "_meta.json").write_text(json.dumps(meta, default=str, ensure_ascii=False, indent=1))
+        atomic.write_text(
+            d / "_meta.json", json.dumps(meta, default=str, ensure_ascii=False, indent=1)
+        )
 
     def load(self, stage: str) -> None:
+        """Reload a finished stage's outputs; :class:`StageOutputsUnreadable` (naming the file)
+        when one cannot be read, so that the stage is run again instead."""
         d = self.folder / stage
-        for name, schema in OUTPUTS[stage].items():
-            p = d / f"{name}.parquet"
+        frames, summary, stale = {}, {}, {}
+        p = d
+        try:
+            for name, schema in OUTPUTS[stage].items():
+                p = d / f"{name}.parquet"
+                if p.exists():
+                    df = pd.read_parquet(p)
+                    frames[name] = schema.coerce(df) if schema is not None else df
+            p = d / "_meta.json"
             if p.exists():
-                df = pd.read_parquet(p)
-                self.frames[name] = schema.coerce(df) if schema is not None else df
-        m = d / "_meta.json"
-        if m.exists():
-            meta = json.loads(m.read_text())
-            self.summary.update(meta.get("summary", {}))
-            self.stale_portals.update(
-                {k: pd.Timestamp(v) for k, v in meta.get("stale_portals", {}).items()}
-            )
+                meta = json.loads(p.read_text(encoding="utf-8"))
+                summary = meta.get("summary", {})
+                stale = {k: pd.Timestamp(v) for k, v in meta.get("stale_portals", {}).items()}
+        except Exception as exc:
+            raise StageOutputsUnreadable(
+                f"stage {stage}: {p} cannot be read ({type(exc).__name__}: {exc})"
+            ) from exc
+        self.frames.update(frames)
+        self.summary.update(summary)
+        self.stale_portals.update(stale)
+
+    def warn_state(self, warning: str) -> None:
+        """A state file was unreadable and set aside: say so now and in the run's summary."""
+        if warning:
+            self.echo(f"  WARNING {warning}")
+            self.summary.setdefault("state_warnings", []).append(warning)
 
 
-def _write_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    df.to_parquet(tmp, index=False)
-    tmp.replace(path)
+class StageOutputsUnreadable(ArsyncError):
+    """A finished stage's output file cannot be read back (on --resume): run the stage again."""
 
 
 # --- stages ------------------------------------------------------------------------------------
@@ -252,12 +277,10 @@ def stage_portals(ctx: StageContext):
     failed = {o.portal for o in outcomes if o.outcome != "ok"}
     ok_portals = {o.portal for o in outcomes} - failed
 
-    last_path = ctx.state_dir / "portal_records.parquet"
-    last = (
-        PORTAL_RECORDS.coerce(pd.read_parquet(last_path))
-        if last_path.exists()
-        else PORTAL_RECORDS.empty()
-    )
+    last_path = ctx.state_dir / PORTAL_STATE
+    state = read_state(last_path, PORTAL_RECORDS)
+    ctx.warn_state(state.warning)
+    last = state.frame
     stale = last[last["portal"].isin(failed)]
     fresh = fresh[~fresh["portal"].isin(failed)]
     ctx.stale_portals = {
@@ -284,11 +307,13 @@ def stage_portals(ctx: StageContext):
         ],
         columns=["portal", "account", "outcome", "reason", "records", "evidence"],
     )
-    # Remember what was read fine, for the next run that cannot reach a portal.
-    keep = last[~last["portal"].isin(ok_portals)]
-    PORTAL_RECORDS.validate(pd.concat([keep, fresh], ignore_index=True), "last known").to_parquet(
-        last_path, index=False
+    # Remember what was read fine, for the next run that cannot reach a portal; a narrowed run
+    # merges what it read into what the others read.
+    scoped = _scoped_customers(ctx)
+    remembered = merge_records(
+        last, fresh, ok_portals, None if scoped is None else last["customer"].isin(scoped)
     )
+    write_state(PORTAL_RECORDS.validate(remembered, "last known"), last_path)
 
     for o in outcomes:
         if o.outcome != "ok":
@@ -302,6 +327,18 @@ def stage_portals(ctx: StageContext):
         "failed_accounts": sum(o.outcome != "ok" for o in outcomes),
     }
     return counts, ("partial" if failed else "ok")
+
+
+def _scoped_customers(ctx: StageContext) -> set[str] | None:
+    """The customers a narrowed run read portal records for (``None`` for a full run).  A run
+    narrowed only to company codes names no customer: it replaces only records it found again."""
+    if not ctx.scope.narrowed:
+        return None
+    mine: set[str] = set(ctx.scope.customer_keys)
+    if ctx.scope.collectors:
+        cu = ctx.frames["customers"]
+        mine |= set(cu.loc[cu["collector"].isin(ctx.scope.collectors), "customer"])
+    return mine
 
 
 def stage_reconcile(ctx: StageContext):
@@ -327,12 +364,14 @@ def stage_worksheets(ctx: StageContext):
     from arsync.reports.worksheets import refresh_worksheets
 
     wl = ctx.frames["worklist"]
-    full_path = ctx.state_dir / "worklist.parquet"
+    full_path = ctx.state_dir / WORKLIST_STATE
     collectors = None
     if ctx.scope.narrowed:
         collectors = sorted(set(wl["collector"]) | set(ctx.scope.collectors))
-        if full_path.exists():
-            prev = WORKLIST.coerce(pd.read_parquet(full_path))
+        state = read_state(full_path, WORKLIST)
+        ctx.warn_state(state.warning)
+        if len(state.frame):
+            prev = state.frame
             prev = prev[~_in_scope(prev, ctx.scope, ctx.frames["customers"])]
             wl = pd.concat([prev[prev["collector"].isin(collectors)], wl], ignore_index=True)
             full = pd.concat([prev, ctx.frames["worklist"]], ignore_index=True)
@@ -341,7 +380,7 @@ def stage_worksheets(ctx: StageContext):
     else:
         full = wl
     full = full.sort_values(list(WORKLIST.key)).reset_index(drop=True)
-    full.to_parquet(full_path, index=False)
+    write_state(full, full_path)
 
     out = ctx.out / "worksheets"
     results = refresh_worksheets(
@@ -415,11 +454,12 @@ def stage_summary(ctx: StageContext):
     if ctx.stale_portals:
         lines.append("  stale portals: " + ", ".join(sorted(ctx.stale_portals)))
     lines.extend(f"  {line}" for line in ctx.summary.get("worksheets_attention", []))
+    lines.extend(f"  {w}" for w in ctx.summary.get("state_warnings", []))
     errors = ctx.frames.get("input_errors")
     if errors is not None and len(errors):
         where = ctx.summary.get("errors_file", "the run's input_errors")
         lines.append(f"  {len(errors)} bad cell(s) in the input files: rows left out — see {where}")
     ctx.summary["lines"] = lines
     ctx.summary["findings"] = wl["finding"].value_counts().to_dict()
-    (ctx.folder / "summary.txt").write_text("\n".join(lines) + "\n")
+    atomic.write_text(ctx.folder / "summary.txt", "\n".join(lines) + "\n")
     return {"items": len(wl)}, "ok"
