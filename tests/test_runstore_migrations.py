@@ -11,12 +11,22 @@ from alembic.runtime.migration import MigrationContext
 
 from arsync.jobs.pipeline import runstore
 from arsync.jobs.pipeline.runstore import RunStore
+from arsync.service import tables as service_tables
+
+
+def _declared() -> sa.MetaData:
+    """Every table the code queries: the pipeline's and the service's (one database)."""
+    both = sa.MetaData()
+    for m in (runstore.meta, service_tables.meta):
+        for t in m.tables.values():
+            t.to_metadata(both)
+    return both
 
 
 def test_migrations_build_the_tables_the_code_declares(store_url):
     store = RunStore(store_url)
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), runstore.meta)
+        diff = compare_metadata(MigrationContext.configure(conn), _declared())
     assert diff == []
 
 

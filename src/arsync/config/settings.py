@@ -123,6 +123,33 @@ class RunSettings(_Section):
     out_dir: str = "out"
 
 
+class ServiceSettings(_Section):
+    """`arsync serve`: where it listens, when the nightly runs, how sign-ins are guarded."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8470, ge=0, le=65535)
+    nightly: str = "30 1 * * *"  # cron: minute hour day month weekday; "" = no nightly
+    timezone: str = "Asia/Shanghai"
+    grace_minutes: int = Field(180, ge=0)
+    session_hours: int = Field(12, ge=1)
+    login_attempts: int = Field(5, ge=1)
+    login_window_minutes: int = Field(15, ge=1)
+    upload_max_mb: int = Field(50, ge=1)
+    language: Literal["zh", "en"] = "zh"
+
+    @model_validator(mode="after")
+    def _cron_and_zone(self) -> ServiceSettings:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        if self.nightly and len(self.nightly.split()) != 5:
+            raise ValueError(f"nightly {self.nightly!r} is not a 5-field cron expression")
+        return self
+
+
 class Settings(BaseSettings):
     """The effective configuration.  ``provenance`` maps dotted keys to their source."""
 
@@ -141,6 +168,7 @@ class Settings(BaseSettings):
     reports: ReportSettings = ReportSettings()
     runs: RunSettings = RunSettings()
     celery: CelerySettings = CelerySettings()
+    service: ServiceSettings = ServiceSettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):

@@ -17,6 +17,24 @@ cli.add_command(sap.sap)
 cli.add_command(portals.portals)
 cli.add_command(worker.worker)
 
+
+def _attach_service() -> None:
+    """`arsync serve` and `arsync users`: the service sits above the CLI (import contract), so
+    its commands are attached by name; its module imports nothing heavy until a command runs."""
+    import importlib
+
+    try:
+        module = importlib.import_module("arsync.service.cli")
+    except ModuleNotFoundError as exc:  # a build without the service
+        if exc.name != "arsync.service.cli":
+            raise
+        return
+    cli.add_command(module.serve)
+    cli.add_command(module.users)
+
+
+_attach_service()
+
 __all__ = ["cli", "main"]
 
 

@@ -45,6 +45,11 @@ class StageFailed(ArsyncError):
     pass
 
 
+def new_run_id() -> str:
+    """``YYYYmmdd-HHMMSS-xxxxxx``: sorts by start time, unique across processes."""
+    return datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
 def stages_for(kind: str, worksheets: bool = False) -> tuple[str, ...]:
     """``files`` runs read export files and write worklist files (and worksheets when asked);
     every other kind reads SAP and the portals and refreshes the worksheets."""
@@ -66,13 +71,15 @@ def run(
     echo: Callable[[str], None] = print,
     store: RunStore | None = None,
     fail_after: str | None = None,
+    run_id: str | None = None,
 ) -> RunResult:
     """Run (or resume) the pipeline; return its result.
 
     ``kind`` is ``nightly``, ``reconcile`` (on demand, narrowed by ``scope``) or ``files``
     (``files`` names the folder of export files; ``worksheets`` adds the collectors' workbooks
     to a file run).  ``as_of`` defaults to today.  ``fail_after`` is a test hook that simulates
-    a crash right after the named stage has been recorded."""
+    a crash right after the named stage has been recorded.  ``run_id`` names a new run (the
+    service picks it before the run's worker process starts); by default one is made."""
     out = Path(out_dir or settings.runs.out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     store = store or RunStore.for_settings(settings)
@@ -87,7 +94,7 @@ def run(
         done = set(previous.finished_stages())
         folder = Path(previous.folder)
     else:
-        run_id = datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        run_id = run_id or new_run_id()
         as_of = as_of or date.today()
         done = set()
         folder = out / "runs" / run_id

@@ -154,6 +154,15 @@ class RunStore:
             f"(host {held['host']}, pid {held['pid']}); wait for it to finish"
         )
 
+    def holder(self, name: str = "pipeline") -> dict[str, Any] | None:
+        """Who holds the lock (run_id, host, pid, acquired_at), or ``None``; a lock left by a
+        dead local process counts as free."""
+        with self.engine.connect() as c:
+            held = c.execute(sa.select(locks).where(locks.c.name == name)).mappings().first()
+        if held is None or (held["host"] == socket.gethostname() and not _alive(held["pid"])):
+            return None
+        return dict(held)
+
     def release(self, run_id: str, name: str = "pipeline") -> None:
         with self.engine.begin() as c:
             c.execute(locks.delete().where(locks.c.name == name).where(locks.c.run_id == run_id))

@@ -1,0 +1,71 @@
+"""The worker process: ``python -m arsync.service.worker run|login SPEC_JSON``.
+
+Started by :class:`arsync.service.workers.Workers`; prints its progress (the pipeline's lines)
+to stdout, which the launcher sends to ``progress.log``.  Exit code 0 done, 1 failed, 75 (the
+sysexits "try again later") when the run lock stayed taken.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+EXIT_LOCKED = 75
+
+
+def main(argv: list[str]) -> int:
+    what, raw = argv[0], argv[1]
+    if what == "run":
+        return _run(json.loads(raw))
+    if what == "login":
+        return _login(json.loads(raw))
+    print(f"unknown worker task {what!r}", file=sys.stderr)
+    return 2
+
+
+def _run(spec: dict) -> int:
+    from arsync.common.errors import ArsyncError
+    from arsync.config import load_settings
+    from arsync.jobs.pipeline.run import run
+    from arsync.jobs.pipeline.runstore import RunLocked
+    from arsync.jobs.pipeline.sources import FileSource, Scope
+
+    settings = load_settings(spec["config_path"], overrides=spec["overrides"])
+    deadline = time.monotonic() + float(spec.get("wait_lock_s") or 0)
+    while True:
+        try:
+            res = run(
+                settings,
+                kind=spec["kind"],
+                as_of=date.fromisoformat(spec["as_of"]) if spec["as_of"] else None,
+                scope=Scope.from_dict(spec["scope"]),
+                files=FileSource(Path(spec["files"])) if spec["files"] else None,
+                worksheets=spec["worksheets"],
+                out_dir=spec["out_dir"],
+                run_id=spec["run_id"],
+                echo=lambda line: print(line, flush=True),
+            )
+        except RunLocked as exc:
+            if time.monotonic() >= deadline:
+                print(f"not started: {exc}", flush=True)
+                return EXIT_LOCKED
+            time.sleep(30)  # a person's run is in progress: the scheduled nightly waits its turn
+            continue
+        except ArsyncError as exc:
+            print(f"failed: {exc}", flush=True)
+            return 1
+        print(f"run {res.run_id}: {res.status}", flush=True)
+        return 0
+
+
+def _login(spec: dict) -> int:
+    from arsync.service.portal_login import run_login
+
+    return run_login(spec)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
