@@ -5,6 +5,7 @@ a file run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from datetime import date
@@ -54,10 +55,8 @@ def test_a_narrowed_run_goes_to_a_worker_and_the_service_answers_meanwhile(servi
         assert quick.get(f"/api/runs/{run_id}").status_code == 200
         assert quick.get("/", follow_redirects=False).status_code == 200
         asked += 1
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             worker.wait(0.5)  # wait on the worker, then ask again
-        except subprocess.TimeoutExpired:
-            pass
     assert asked >= 1
     assert worker.returncode == 0
     state = api.get(f"/api/runs/{run_id}").json()

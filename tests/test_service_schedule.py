@@ -106,9 +106,9 @@ def test_the_service_starts_the_missed_nightly_in_a_worker_that_waits_for_the_lo
     )
     svc.users.add("sam", "supervisor", Secret("correct horse battery"))
     token = svc.credentials.issue_token("sam", "t")
-    with time_machine.travel(datetime(2026, 11, 24, 2, 15, tzinfo=SH), tick=False):
-        with BackgroundServer(create_app(svc)) as url:
-            status = httpx.get(f"{url}/api/status", headers={"Authorization": f"Bearer {token}"})
+    at_0215 = time_machine.travel(datetime(2026, 11, 24, 2, 15, tzinfo=SH), tick=False)
+    with at_0215, BackgroundServer(create_app(svc)) as url:
+        status = httpx.get(f"{url}/api/status", headers={"Authorization": f"Bearer {token}"})
     assert [s.kind for s in workers.specs] == ["nightly"]
     assert workers.specs[0].wait_lock_s == 120 * 60
     assert status.json()["next_nightly"] == "2026-11-25T01:30:00+08:00"
