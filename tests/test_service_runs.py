@@ -48,16 +48,16 @@ def test_a_narrowed_run_goes_to_a_worker_and_the_service_answers_meanwhile(servi
     run_id = r.json()["run_id"]
     worker = svc.workers.procs[run_id]
     assert worker.pid != os.getpid()
-    # while the worker runs, the pages and the API answer within a second (client timeout)
-    quick = httpx.Client(base_url=api.base_url, headers=api.headers, timeout=1.0)
-    asked = 0
+    # while the worker runs, the pages and the API answer: the run does not hold the web
+    # process (how fast they answer meanwhile is measured by bench/bench_service.py)
+    during = []
     while worker.poll() is None:
-        assert quick.get(f"/api/runs/{run_id}").status_code == 200
-        assert quick.get("/", follow_redirects=False).status_code == 200
-        asked += 1
+        state = api.get(f"/api/runs/{run_id}").json()
+        assert api.get("/", follow_redirects=False).status_code == 200
+        during.append(state["status"])
         with contextlib.suppress(subprocess.TimeoutExpired):
             worker.wait(0.5)  # wait on the worker, then ask again
-    assert asked >= 1
+    assert {"starting", "running"} & set(during), during
     assert worker.returncode == 0
     state = api.get(f"/api/runs/{run_id}").json()
     assert state["status"] == "ok" and state["done"]

@@ -182,8 +182,22 @@ def _tail(path: Path, n: int) -> list[str]:
 
 
 def run_downloads(svc: Service, info: RunInfo) -> list[dl.Download]:
-    """The files a run made that are offered (file runs: worklist, errors, worksheets)."""
-    return [d for d in dl.list_downloads(svc.out, _ALL) if d.run_id == info.run_id]
+    """The files a run made that are offered: those in its folder (a file run's worklist,
+    errors and worksheets; statements, summary) and the shared workbooks it refreshed."""
+    refreshed = info.kind != "files" and any(
+        s["stage"] == "worksheets" and s["status"] == "ok" for s in info.stages
+    )
+    return [
+        d
+        for d in dl.list_downloads(svc.out, _ALL)
+        if d.run_id == info.run_id
+        or (
+            refreshed
+            and d.kind == "worksheet"
+            and d.run_id is None
+            and d.modified >= info.started_at
+        )
+    ]
 
 
 _ALL = User("_service", "ops")
@@ -255,7 +269,7 @@ def _findings(folder: Path) -> list[dict[str, Any]]:
         {
             "finding": f,
             "currency": c,
-            "items": n,
+            "count": n,
             "amount": amt,
             "amount_text": f"{Decimal(format_major(amt, c)):,}",
         }

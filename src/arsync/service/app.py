@@ -29,9 +29,10 @@ def create_app(svc: Service, *, schedule: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if schedule and svc.settings.service.nightly:
+        if svc.settings.service.nightly:
             svc.scheduler = make_scheduler(svc)
-            svc.scheduler.start()
+            if schedule:
+                svc.scheduler.start()
         try:
             yield
         finally:

@@ -84,6 +84,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "captcha_prompt": ("请输入图中的验证码", "Type the characters shown in the picture"),
     "sms_prompt": ("请输入收到的短信验证码", "Type the SMS code that was just sent"),
     "answer": ("提交", "Send"),
+    "captcha_label": ("验证码", "Characters"),
+    "sms_label": ("短信验证码", "SMS code"),
     "login_ok": ("登录成功，会话已加密保存", "Logged in; the session is saved encrypted"),
     "login_failed": ("登录失败", "Login failed"),
     "login_started": ("正在打开登录页…", "Opening the login page…"),

@@ -13,6 +13,7 @@ saved encrypted as ``arsync portals login`` does (:class:`~arsync.connectors.por
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from arsync.common.errors import ArsyncError, DataError
+from arsync.service.audit import Audit
 from arsync.service.context import Service
 from arsync.service.tables import portal_logins as pl
 from arsync.service.users import User
@@ -183,9 +185,8 @@ def run_login(spec: dict[str, Any]) -> int:
     from arsync.jobs.pipeline.sources import open_sources
 
     settings = load_settings(spec["config_path"], overrides=spec["overrides"])
-    channel = LoginChannel(RunStore.for_settings(settings).engine, spec["login_id"])
-    import os
-
+    engine = RunStore.for_settings(settings).engine
+    channel, audit = LoginChannel(engine, spec["login_id"]), Audit(engine)
     channel.set(pid=os.getpid())
     try:
         with open_sources(settings, date.today(), sap=False) as sources:
@@ -207,12 +208,15 @@ def run_login(spec: dict[str, Any]) -> int:
                     wait_s=spec["wait_s"],
                 )
             )
-    except (ArsyncError, Exception) as exc:  # the page shows why; the log has the trace
-        channel.set(
-            status="failed", image=None, answer=None, message=f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # the page shows why; the log has the trace
+        why = f"{type(exc).__name__}: {exc}"
+        channel.set(status="failed", image=None, answer=None, message=why)
+        audit.record(
+            None, "portal.login.failed", spec["account"], {"login_id": spec["login_id"], "why": why}
         )
-        print(f"login {spec['account']} failed: {type(exc).__name__}: {exc}", flush=True)
+        print(f"login {spec['account']} failed: {why}", flush=True)
         return 1
     channel.set(status="ok", image=None, answer=None, message="session saved (encrypted)")
+    audit.record(None, "portal.login.ok", spec["account"], {"login_id": spec["login_id"]})
     print(f"login {spec['account']}: ok", flush=True)
     return 0
