@@ -113,8 +113,10 @@ def test_a_collector_sees_only_their_own_workbook(site):
     names = page.locator("table.files a").all_inner_texts()
     assert "C2.xlsx" not in names
     assert page.get_by_role("link", name="发起对账").count() == 0
-    assert page.goto("/downloads/worksheets/C2.xlsx").status == 403
     shot(page, "collector-downloads-zh")
+    assert page.goto("/downloads/worksheets/C2.xlsx").status == 403
+    expect(page.get_by_role("heading", name="403 · 无权访问")).to_be_visible()
+    shot(page, "collector-403-zh")
     context.close()
 
 

@@ -100,6 +100,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "kind_errors": ("输入错误", "Input errors"),
     "kind_summary": ("运行摘要", "Run summaries"),
     "role": ("角色", "Role"),
+    "error_400": ("无法执行", "This cannot be done"),
+    "error_403": ("无权访问", "You may not open this"),
+    "error_404": ("未找到", "Not found"),
+    "error_409": ("另一运行正在进行", "Another run is in progress"),
+    "error_429": ("请求过多，请稍后再试", "Too many requests; try again later"),
+    "error_other": ("出错了", "Something went wrong"),
     "language": ("English", "中文"),
 }
 

@@ -44,6 +44,7 @@ def render(request: Request, name: str, http_status: int = 200, **ctx: Any) -> H
             "t": lambda key: i18n.t(key, lang),
             "finding": lambda code: i18n.finding(code, lang),
             "kind_label": lambda k: i18n.kind(k, lang),
+            "words": i18n.WORDS,
             "user": caller.user if caller else None,
             "csrf": caller.csrf if caller else "",
             "now": actions.now_text(svc),
