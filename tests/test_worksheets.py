@@ -68,13 +68,16 @@ def test_layout_columns_formats_validation_colours(tmp_path):
     ]
     start = heads.index(collector[0])
     assert heads[start : start + 9] == collector
-    assert start > heads.index("行项目 Line item")  # system columns first, then the collector's
-    assert ws.freeze_panes == "C2"
+    # what a collector works from first, then their own columns, then the reference columns
+    assert heads.index("原因 Reason") < start < heads.index("行项目 Line item")
+    assert ws.freeze_panes == "D2"  # priority, finding and customer stay in sight
     assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(heads))}10"
     cols = columns(ws)
     key_letter = openpyxl.utils.get_column_letter(cols["_key"])
     assert ws.column_dimensions[key_letter].hidden
-    assert ws.column_dimensions["D"].width > 20
+    # the invoice column fits a 20-digit 数电 invoice number
+    invoice = openpyxl.utils.get_column_letter(cols["reference"])
+    assert ws.column_dimensions[invoice].width >= 22
 
     r = row_of(ws, key(3))
     amount = ws.cell(r, cols["amount"])
@@ -115,12 +118,21 @@ def test_layout_columns_formats_validation_colours(tmp_path):
     assert cal[key(3)]["reference"] == "26442000000000000003"
 
 
-def test_summary_by_customer(tmp_path):
+def test_summary_by_customer_with_promises_contacts_and_totals(tmp_path):
     rows = [item(i) for i in range(12)]
     refresh(rows, tmp_path)
-    summary = {
-        (r["customer"], r["currency"]): r for r in calamine_rows(tmp_path / "C1.xlsx", "summary")
-    }
+    edit(
+        tmp_path / "C1.xlsx",
+        {
+            key(0): {"promise_amount": 100.5, "promise_date": datetime(2026, 12, 10)},
+            key(5): {"promise_amount": 20, "promise_date": datetime(2026, 12, 3)},
+            key(10): {"contact_date": datetime(2026, 11, 20), "promise_amount": "=1+1"},
+            key(1): {"contact_date": datetime(2026, 11, 2), "promise_date": datetime(2026, 1, 1)},
+        },
+    )
+    refresh(rows, tmp_path)
+    got = calamine_rows(tmp_path / "C1.xlsx", "summary")
+    summary = {(r["customer"], r["currency"]): r for r in got if "customer" in r}
     df = worklist(rows)
     for cust, g in df.groupby("customer"):
         s = summary[(cust, "CNY")]
@@ -128,11 +140,20 @@ def test_summary_by_customer(tmp_path):
         assert Decimal(str(s["open_amount"])) == Decimal(int(g["amount"].sum())) / 100
         overdue = int(g.loc[g["days_overdue"] > 0, "amount"].sum())
         assert Decimal(str(s.get("overdue_amount", 0))) == Decimal(overdue) / 100
+    c0 = summary[(item(0)["customer"], "CNY")]  # items 0, 5 and 10 are one customer's
+    assert c0["promised_amount"] == pytest.approx(120.5)  # the formula is not summed
+    assert c0["next_promise"] == date(2026, 12, 3) and c0["last_contact"] == date(2026, 11, 20)
+    c1 = summary[(item(1)["customer"], "CNY")]
+    assert "next_promise" not in c1  # a promise date in the past is not the next one
+    [total] = [r for r in got if "customer" not in r]
+    assert total["customer_name"] == "合计 / Total" and total["currency"] == "CNY"
+    assert total["items"] == len(df)
+    assert Decimal(str(total["open_amount"])) == Decimal(int(df["amount"].sum())) / 100
+    assert total["promised_amount"] == pytest.approx(120.5)
     wb = openpyxl.load_workbook(tmp_path / "C1.xlsx")
     heads = [c.value for c in sheet(wb, "summary")[1]]
-    assert "已付款未核销 PAID_NOT_APPLIED" in heads and "逾期金额 Overdue amount" in heads
-    counts = [c.value for c in sheet(wb, "summary")["A"]]
-    assert len(counts) == 1 + df["customer"].nunique()
+    assert "已付款未核销 Paid, not applied" in heads and "逾期金额 Overdue amount" in heads
+    assert len(got) == df["customer"].nunique() + 1
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from arsync.common.frames import NEXT_ACTIONS, WORKLIST
 
@@ -143,3 +145,44 @@ def entries(path, role: str = "open") -> dict[str, dict[str, object]]:
             if e:
                 out[row["_key"]] = e
     return out
+
+
+# --- LibreOffice: re-save a workbook as a person using it would -------------------------------
+
+SOFFICE = shutil.which("soffice")
+needs_office = pytest.mark.skipif(
+    SOFFICE is None,
+    reason="LibreOffice (soffice) not installed: apt-get install libreoffice-calc "
+    "(./dev test installs it)",
+)
+
+
+def office_resave(path) -> None:
+    """Open ``path`` in LibreOffice (headless) and save it back as .xlsx, in place: what a
+    collector's office program does to the file (cached formula values, its own styles)."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    # one profile per test process: parallel workers must not share a LibreOffice instance
+    profile = Path(tempfile.gettempdir()) / f"arsync-test-lo-{os.getpid()}"
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(
+            [
+                SOFFICE,
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--convert-to",
+                "xlsx:Calc MS Excel 2007 XML",
+                "--outdir",
+                out,
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        saved = Path(out) / (path.stem + ".xlsx")
+        path.write_bytes(saved.read_bytes())

@@ -14,12 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-import pandas as pd
-
-from arsync.common.errors import DataError
-from arsync.common.money import to_major
 from arsync.reports import labels as L
-from arsync.reports._read import Formula, OldBook, Row, as_date, make_key, split_key
+from arsync.reports._read import Formula, OldBook, Row, as_date, split_key
 
 DUPLICATE = L.EXTRA + "duplicate of"
 
@@ -39,37 +35,6 @@ class Plan:
     user_sheets: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     pending: set[tuple[str, str]] = field(default_factory=set)
-
-
-def system_rows(items: pd.DataFrame, language: str) -> list[tuple[str, dict[str, object]]]:
-    """Worklist rows (sorted by priority, then most overdue) as cell values keyed by field id."""
-    items = items.sort_values(
-        ["priority", "days_overdue", "customer", *L.KEY_FIELDS],
-        ascending=[True, False, True, True, True, True, True],
-        kind="mergesort",
-    )
-    out = []
-    for rec in items.to_dict("records"):
-        key = make_key(*(rec[k] for k in L.KEY_FIELDS))
-        values: dict[str, object] = {}
-        for f in L.SYSTEM:
-            v = rec[f.id]
-            if f.kind == "date":
-                v = None if pd.isna(v) else pd.Timestamp(v).date()
-            elif f.kind == "money":
-                try:
-                    v = to_major(int(v), rec["currency"])
-                except DataError as exc:
-                    raise DataError(f"worklist item {key}: {exc}") from None
-            elif f.kind == "int":
-                v = int(v)
-            elif f.id == "finding":
-                v = L.finding_label(v, language)
-            if v is None or v == "":
-                continue
-            values[f.id] = v
-        out.append((key, values))
-    return out
 
 
 def merge(

@@ -1,55 +1,54 @@
 """Write the merged plan as an .xlsx that Excel, LibreOffice and calamine all read.
 
 Styles are static (fills, formats, widths) rather than conditional formatting, because
-every refresh rewrites the sheet anyway and static styles survive every reader.
+every refresh rewrites the sheet anyway and static styles survive every reader.  Which
+column gets which width, format, wrap and validation comes from its
+:class:`~arsync.reports.labels.Field`; nothing here names a column except the finding and
+aging colours.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from arsync.common.errors import DataError
 from arsync.common.money import decimals
+from arsync.reports import _styles as S
+from arsync.reports import _summary
 from arsync.reports import labels as L
+from arsync.reports import vocabulary as V
 from arsync.reports._carry import Plan
 from arsync.reports._read import Formula, Row, as_date
+from arsync.reports._system import Link
 
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-COLLECTOR_FILL = PatternFill("solid", fgColor="548235")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-FINDING_FILLS = {
-    "PAID_NOT_APPLIED": "C6EFCE",
-    "REJECTED": "FFC7CE",
-    "AMOUNT_MISMATCH": "F8CBAD",
-    "AMBIGUOUS": "E4DFEC",
-    "NOT_SUBMITTED": "FFEB9C",
-    "STALE": "D9D9D9",
-    "IN_PROCESS": "DDEBF7",
-    "NO_PORTAL": "F2F2F2",
-    "UNAPPLIED_CREDIT": "EDEDED",
-}
-#: (days overdue up to, fill) — green not due → dark red beyond a year
-AGING_FILLS = (
-    (0, "E2EFDA"),
-    (30, "FFF2CC"),
-    (60, "FFE699"),
-    (90, "F8CBAD"),
-    (180, "F4B084"),
-    (365, "FF7C80"),
-    (None, "C00000"),
-)
 DATE_FMT = "yyyy-mm-dd"
 LAST_ROW = 1048576
+MARKER = "arsync-worksheet"
+#: Excel's serial numbers of 2000-01-01 and 2099-12-31: the dates a date column accepts
+DATE_RANGE = ("36526", "73050")
+#: rows looked at to size the columns (the first screens; a long tail would only cost time)
+WIDTH_SAMPLE = 500
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What one refresh shows: language, collector, as-of date and the system columns shown."""
+
+    language: str
+    collector: str
+    as_of: date
+    system: tuple[str, ...]
 
 
 def money_format(currency: object) -> str:
@@ -60,43 +59,23 @@ def money_format(currency: object) -> str:
     return "#,##0" if d == 0 else "#,##0." + "0" * d
 
 
-_FILLS: dict[str, PatternFill] = {}
-
-
-def _fill(colour: str) -> PatternFill:
-    if colour not in _FILLS:  # one style object per colour: openpyxl dedups styles slowly
-        _FILLS[colour] = PatternFill("solid", fgColor=colour)
-    return _FILLS[colour]
-
-
-def aging_fill(days: object) -> PatternFill | None:
-    if not isinstance(days, (int, float)):
-        return None
-    for limit, colour in AGING_FILLS:
-        if limit is None or days <= limit:
-            return _fill(colour)
-    return None
-
-
-MARKER = "arsync-worksheet"
-
-
-def render(
-    plan: Plan, summary: list[dict], findings: list[str], language: str, collector: str, as_of: date
-) -> bytes:
+def render(plan: Plan, summary: list[dict], findings: list[str], layout: Layout) -> bytes:
     wb = Workbook()
+    language = layout.language
     # the marker lets a later refresh find this collector's workbook even with no open items
     wb.properties.creator = "arsync"
     wb.properties.keywords = MARKER
-    wb.properties.subject = collector
-    wb.properties.title = f"{collector} {as_of.isoformat()}"
+    wb.properties.subject = layout.collector
+    wb.properties.title = f"{layout.collector} {layout.as_of.isoformat()}"
     titles = {role: L.sheet_name(role, language) for role in L.SHEETS}
-    item_cols = [f.id for f in L.SYSTEM] + list(L.CARRIED) + plan.extras + [L.KEY]
+    front = [f.id for f in L.FRONT if f.id in layout.system]
+    back = [f.id for f in L.BACK if f.id in layout.system]
+    item_cols = front + list(L.CARRIED) + plan.extras + back + [L.KEY]
     ws = wb.active
     assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = titles["open"]
     _item_sheet(ws, item_cols, plan.open_rows, plan.own_open, plan.hidden, language)
-    _summary_sheet(wb.create_sheet(titles["summary"]), summary, findings, language)
+    _summary_sheet(wb.create_sheet(titles["summary"]), summary, findings, layout)
     closed_cols = [f.id for f in L.CLOSED_ONLY] + item_cols
     _item_sheet(
         wb.create_sheet(titles["closed"]),
@@ -126,17 +105,10 @@ def _item_sheet(
     ws, cols: list[str], rows: list[Row], own: list[Row], hidden: set[str], language: str
 ) -> None:
     carried = set(L.CARRIED)
-    for c, fid in enumerate(cols, 1):
-        cell = ws.cell(1, c, L.header(fid, language))
-        cell.font = HEADER_FONT
-        cell.fill = COLLECTOR_FILL if fid in carried or fid.startswith(L.EXTRA) else HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        f = L.BY_ID.get(fid)
-        dim = ws.column_dimensions[get_column_letter(c)]
-        dim.width = f.width if f else 16
-        if fid == L.KEY or fid in hidden:
-            dim.hidden = True
     index = {fid: c for c, fid in enumerate(cols, 1)}
+    wraps = {index[f.id] for f in L.BY_ID.values() if f.wrap and f.id in index}
+    shown: dict[int, list[str]] = {c: [] for c in index.values()}
+    wrapped: dict[int, list[tuple[int, str]]] = {}  # row → its wrapping cells' text
     r = 1
     for row in rows + own:
         r += 1
@@ -146,10 +118,10 @@ def _item_sheet(
                 if fid[1:] in index and isinstance(v, str):
                     ws.cell(r, index[fid[1:]]).comment = Comment(v, "arsync")
                 continue
-            col = index.get(fid)
-            if col is None:
+            c = index.get(fid)
+            if c is None:
                 continue
-            cell = ws.cell(r, col)
+            cell = ws.cell(r, c)
             _put(cell, v)
             f = L.BY_ID.get(fid)
             kind = f.kind if f else ""
@@ -157,19 +129,93 @@ def _item_sheet(
                 cell.number_format = money_format(currency)
             elif kind == "id" and isinstance(v, str):
                 cell.number_format = "@"
+            cell.alignment = S.WRAP if c in wraps else S.TOP
+            if r <= WIDTH_SAMPLE:
+                shown[c].append(_as_shown(v))
+            if c in wraps and isinstance(v, str):
+                wrapped.setdefault(r, []).append((c, v))
         if row.key is not None:
-            code = L.finding_code(row.values.get("finding"))
-            if code in FINDING_FILLS and "finding" in index:
-                ws.cell(r, index["finding"]).fill = _fill(FINDING_FILLS[code])
-            fill = aging_fill(row.values.get("days_overdue"))
-            if fill is not None:
+            code = V.finding_code(row.values.get("finding"))
+            if code in S.FINDING and "finding" in index:
+                S.paint(ws.cell(r, index["finding"]), S.FINDING[code])
+            colour = S.aging(row.values.get("days_overdue"))
+            if colour is not None:
                 for fid in ("aging_bucket", "days_overdue"):
                     if fid in index:
-                        ws.cell(r, index[fid]).fill = fill
-    ws.freeze_panes = "C2"
+                        S.paint(ws.cell(r, index[fid]), colour)
+    heads = []
+    for c, fid in enumerate(cols, 1):
+        text = L.header(fid, language)
+        cell = ws.cell(1, c, text)
+        own_col = fid in carried or fid.startswith(L.EXTRA)
+        S.paint(cell, S.COLLECTOR if own_col else S.HEADER, bold=True)
+        cell.alignment = S.HEADER_ALIGN
+        f = L.BY_ID.get(fid)
+        width = S.fit_width(
+            [*S.header_words(text), *shown[c]], f.width if f else 12, 36 if c in wraps else 40
+        )
+        if fid == L.KEY:
+            width = 12
+        ws.column_dimensions[get_column_letter(c)].width = width
+        if fid != L.KEY and fid not in hidden:
+            heads.append((text, width))
+    ws.row_dimensions[1].height = S.header_height(heads)
+    widths = {c: ws.column_dimensions[get_column_letter(c)].width for c in wraps}
+    for row_no, texts in wrapped.items():
+        # neither Excel nor LibreOffice sizes a row to its wrapped text when opening a file:
+        # rows whose notes need more than one line get their height (the rest stay automatic)
+        lines = max(S.lines_needed(t, widths[c]) for c, t in texts)
+        if lines > 1:
+            ws.row_dimensions[row_no].height = S.LINE_HEIGHT * min(lines, 8) + 3
+    for fid in hidden | {L.KEY}:
+        if fid in index:
+            ws.column_dimensions[get_column_letter(index[fid])].hidden = True
+    _column_formats(ws, index)
+    # the frozen columns keep what an item is (finding, customer) in sight while scrolling
+    frozen = index.get("customer_name", index.get("finding", 1)) + 1
+    ws.freeze_panes = f"{get_column_letter(frozen)}2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(r, 2)}"
-    ws.row_dimensions[1].height = 32 if language == "both" else 20
     _validations(ws, index, language)
+    _print_setup(ws)
+
+
+def _as_shown(v: object) -> str:
+    """A value as a cell shows it (for the column's width)."""
+    if isinstance(v, Formula):
+        return ""
+    if isinstance(v, Link):
+        return v.text
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, (Decimal, float)):
+        return f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, (date, datetime)):
+        return "2026-01-01"
+    return str(v) if v is not None else ""
+
+
+def _column_formats(ws, index: dict[str, int]) -> None:
+    """Date and money formats on the collector's columns, for the cells they type into later."""
+    for fid in L.CARRIED:
+        f = L.BY_ID[fid]
+        if fid in index and f.kind in ("date", "money"):
+            dim = ws.column_dimensions[get_column_letter(index[fid])]
+            dim.number_format = DATE_FMT if f.kind == "date" else "#,##0.00"
+
+
+def _print_setup(ws) -> None:
+    """A4 landscape, one page wide, the header row on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
 
 
 def _validations(ws, index: dict[str, int], language: str) -> None:
@@ -178,22 +224,46 @@ def _validations(ws, index: dict[str, int], language: str) -> None:
             continue
         words = ",".join(L.choices(pairs, language))
         # warning style: the drop-down offers our words, but a collector may still type "QQ"
-        dv = DataValidation(
-            type="list",
-            formula1=f'"{words}"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorStyle="warning",
+        _validate(ws, index[fid], DataValidation(type="list", formula1=f'"{words}"'))
+    for fid in L.CARRIED:
+        f = L.BY_ID[fid]
+        if fid not in index or f.kind not in ("date", "money"):
+            continue
+        if f.kind == "date":
+            dv = DataValidation(
+                type="date", operator="between", formula1=DATE_RANGE[0], formula2=DATE_RANGE[1]
+            )
+            prompt = V.pick("日期，例如 2026-12-05", "a date, e.g. 2026-12-05", language)
+        else:
+            dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+            prompt = V.pick("金额，例如 12000.00", "an amount, e.g. 12000.00", language)
+        dv.promptTitle = L.header(fid, language)[:32]
+        dv.prompt = prompt
+        dv.error = V.pick(
+            "无法识别，刷新时会标出", "not recognised; the refresh will flag it", language
         )
-        col = get_column_letter(index[fid])
-        dv.add(f"{col}2:{col}{LAST_ROW}")
-        ws.add_data_validation(dv)
+        _validate(ws, index[fid], dv)
+
+
+def _validate(ws, column: int, dv: DataValidation) -> None:
+    dv.allow_blank = True
+    dv.showErrorMessage = True
+    dv.showInputMessage = bool(dv.prompt)
+    dv.errorStyle = "warning"
+    col = get_column_letter(column)
+    dv.add(f"{col}2:{col}{LAST_ROW}")
+    ws.add_data_validation(dv)
 
 
 def _put(cell, v: object) -> None:
     """Write one value as what it is: formula, text that starts with '=', date or number."""
     if isinstance(v, Formula):
         cell.value = v.text if v.text.startswith("=") else "=" + v.text
+        return
+    if isinstance(v, Link):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", v.text)
+        cell.hyperlink = v.target
+        cell.font = S.LINK_FONT
         return
     if isinstance(v, str):
         v = ILLEGAL_CHARACTERS_RE.sub("", v)
@@ -209,34 +279,45 @@ def _put(cell, v: object) -> None:
         cell.number_format = DATE_FMT
 
 
-def _summary_sheet(ws, summary: list[dict], findings: list[str], language: str) -> None:
-    cols = [f.id for f in L.SUMMARY] + [f"finding:{code}" for code in findings]
-    for c, fid in enumerate(cols, 1):
-        head = (
-            L.finding_label(fid.split(":", 1)[1], language)
-            if fid.startswith("finding:")
-            else L.header(fid, language)
-        )
-        cell = ws.cell(1, c, head)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        widths = {f.id: f.width for f in L.SUMMARY}
-        ws.column_dimensions[get_column_letter(c)].width = widths.get(fid, 12)
+def _summary_sheet(ws, summary: list[dict], findings: list[str], layout: Layout) -> None:
+    language = layout.language
+    cols = _summary.columns(set(layout.system), findings)
+    declared = {f.id: f.width for f in L.SUMMARY}
+    total = _summary.total_label(language)
+    shown: dict[int, list[str]] = {c: [] for c in range(1, len(cols) + 1)}
     for r, rec in enumerate(summary, 2):
+        is_total = rec.get("customer") == _summary.TOTAL
+        if is_total:
+            rec = {**rec, "customer": None, "customer_name": total}
         for c, fid in enumerate(cols, 1):
+            cell = ws.cell(r, c)
+            if is_total:
+                S.paint(cell, S.TOTAL, bold=True)
+                cell.border = S.TOTAL_BORDER
             v = rec.get(fid)
             if v is None:
                 continue
-            cell = ws.cell(r, c)
             _put(cell, v)
-            if fid in ("open_amount", "overdue_amount"):
+            shown[c].append(_as_shown(v))
+            if fid in ("open_amount", "overdue_amount", "promised_amount"):
                 cell.number_format = money_format(rec.get("currency"))
-            elif fid == "customer":
+            elif fid in ("customer", "customer_phone"):
                 cell.number_format = "@"
+    heads = []
+    for c, fid in enumerate(cols, 1):
+        is_finding = fid.startswith("finding:")
+        head = V.finding(fid[8:], language) if is_finding else L.header(fid, language)
+        cell = ws.cell(1, c, head)
+        S.paint(cell, S.HEADER, bold=True)
+        cell.alignment = S.HEADER_ALIGN
+        width = S.fit_width([*S.header_words(head), *shown[c]], declared.get(fid, 8))
+        ws.column_dimensions[get_column_letter(c)].width = width
+        heads.append((head, width))
+    ws.row_dimensions[1].height = S.header_height(heads)
+    n = sum(1 for rec in summary if rec.get("customer") != _summary.TOTAL)
     ws.freeze_panes = "C2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(len(summary) + 1, 2)}"
-    ws.row_dimensions[1].height = 32 if language == "both" else 20
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(n + 1, 2)}"
+    _print_setup(ws)
 
 
 def _history_sheet(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from arsync.reports import vocabulary
+
 KEY = "_key"
 EXTRA = "x:"
 COMMENT = "~"  # an Excel comment on a cell of field f is carried as field "~f"
@@ -19,40 +21,64 @@ HISTORY_SHEET = "_history"
 
 @dataclass(frozen=True)
 class Field:
+    """One worksheet column, declared as data: what it holds and how it is shown.
+
+    ``kind`` says how values are written, validated and read back: ``text``, ``id`` (text
+    that looks like a number: kept as text), ``date``, ``money`` (major units, the row's
+    currency's decimals), ``int``, ``choice`` (a drop-down of words), ``link`` (a hyperlink
+    to a file).  ``wrap`` wraps long text in the cell.  ``source`` names where a system
+    column's value comes from when it is not a worklist column (``customers.<column>`` from
+    the customer master, ``evidence`` from the matched portal record); such a column is shown
+    only when its source is there."""
+
     id: str
     zh: str
     en: str
-    kind: str = "text"  # text | id | date | money | int | bool | choice
+    kind: str = "text"  # text | id | date | money | int | choice | link
     width: float = 12
+    wrap: bool = False
+    source: str = ""
 
 
-SYSTEM = (
-    Field("priority", "优先级", "Priority", "int", 7),
-    Field("finding", "结论", "Finding", "text", 22),
-    Field("customer", "客户", "Customer", "id", 12),
-    Field("customer_name", "客户名称", "Customer name", "text", 28),
-    Field("reference", "发票号", "Invoice no.", "id", 22),
-    Field("document_date", "凭证日期", "Document date", "date", 11),
+#: System columns a collector works from, before their own columns (left of them, on screen).
+FRONT = (
+    Field("priority", "优先级", "Priority", "int", 6),
+    Field("finding", "结论", "Finding", "text", 14),
+    Field("customer_name", "客户名称", "Customer name", "text", 24),
+    Field("customer_contact", "客户联系人", "Customer contact", source="customers.contact_person"),
+    Field("customer_phone", "联系电话", "Phone", "id", 13, source="customers.phone"),
+    Field("reference", "发票号", "Invoice no.", "id", 12),
+    Field("amount", "金额", "Amount", "money", 12),
+    Field("currency", "币种", "Currency", "text", 6),
     Field("due_date", "到期日", "Due date", "date", 11),
     Field("days_overdue", "逾期天数", "Days overdue", "int", 8),
     Field("aging_bucket", "账龄", "Aging", "text", 9),
-    Field("amount", "金额", "Amount", "money", 14),
-    Field("currency", "币种", "Currency", "text", 6),
-    Field("status", "平台状态", "Portal status", "text", 13),
+    Field("status", "平台状态", "Portal status", "text", 9),
+    Field("next_action", "下一步", "Next action", "text", 24, wrap=True),
+    Field("reason", "原因", "Reason", "text", 24, wrap=True),
+)
+
+#: System columns for reference, after the collector's columns (and any they added).
+BACK = (
+    Field("customer", "客户", "Customer", "id", 11),
+    Field("document_date", "凭证日期", "Document date", "date", 11),
     Field("status_date", "状态日期", "Status date", "date", 11),
     Field("expected_pay_date", "预计付款日", "Expected payment", "date", 11),
     Field("paid_date", "平台付款日", "Paid on portal", "date", 11),
-    Field("payment_ref", "付款流水号", "Payment ref.", "id", 16),
-    Field("portal", "平台", "Portal", "text", 9),
-    Field("record_id", "平台单号", "Portal record", "id", 20),
-    Field("next_action", "下一步", "Next action", "text", 30),
-    Field("reason", "原因", "Reason", "text", 24),
-    Field("assignment", "订单/合同号", "Order / contract", "id", 16),
-    Field("company_code", "公司代码", "Company code", "id", 7),
-    Field("fiscal_year", "会计年度", "Fiscal year", "id", 7),
-    Field("document_no", "凭证号", "Document no.", "id", 12),
-    Field("line_item", "行项目", "Line item", "id", 6),
+    Field("payment_ref", "付款流水号", "Payment ref.", "id", 12),
+    Field("portal", "平台", "Portal", "text", 8),
+    Field("record_id", "平台单号", "Portal record", "id", 12),
+    Field("evidence", "平台截图", "Portal evidence", "link", 8, source="evidence"),
+    Field("customer_email", "邮箱", "E-mail", "text", 16, source="customers.email"),
+    Field("assignment", "订单/合同号", "Order / contract", "id", 12),
+    Field("company_code", "公司代码", "Company code", "id", 6),
+    Field("fiscal_year", "会计年度", "Fiscal year", "id", 6),
+    Field("document_no", "凭证号", "Document no.", "id", 11),
+    Field("line_item", "行项目", "Line item", "id", 5),
 )
+
+#: Every system column: rewritten from the worklist (and master data) at each refresh.
+SYSTEM = FRONT + BACK
 
 COLLECTOR = (
     Field("contact_date", "联系日期", "Contact date", "date", 11),
@@ -61,8 +87,8 @@ COLLECTOR = (
     Field("promise_date", "承诺付款日", "Promise date", "date", 11),
     Field("promise_amount", "承诺金额", "Promise amount", "money", 14),
     Field("dispute", "争议", "Dispute", "choice", 7),
-    Field("dispute_reason", "争议原因", "Dispute reason", "text", 20),
-    Field("notes", "备注", "Notes", "text", 36),
+    Field("dispute_reason", "争议原因", "Dispute reason", "text", 20, wrap=True),
+    Field("notes", "备注", "Notes", "text", 36, wrap=True),
     Field("next_follow_up", "下次跟进", "Next follow-up", "date", 11),
 )
 
@@ -70,21 +96,27 @@ CLOSED_ONLY = (
     Field("closed_on", "移入日期", "Closed on", "date", 11),
     Field("clearing_date", "清账日期", "Clearing date", "date", 11),
     Field("clearing_doc", "清账凭证", "Clearing document", "id", 12),
-    Field("closed_reason", "关闭原因", "Why closed", "text", 18),
+    Field("closed_reason", "关闭原因", "Why closed", "text", 18, wrap=True),
 )
 
 SUMMARY = (
-    Field("customer", "客户", "Customer", "id", 12),
-    Field("customer_name", "客户名称", "Customer name", "text", 30),
+    Field("customer", "客户", "Customer", "id", 11),
+    Field("customer_name", "客户名称", "Customer name", "text", 24),
+    Field("customer_contact", "客户联系人", "Customer contact", source="customers.contact_person"),
+    Field("customer_phone", "联系电话", "Phone", "id", 13, source="customers.phone"),
     Field("currency", "币种", "Currency", "text", 6),
     Field("items", "项目数", "Items", "int", 7),
-    Field("open_amount", "未清金额", "Open amount", "money", 15),
-    Field("overdue_amount", "逾期金额", "Overdue amount", "money", 15),
+    Field("open_amount", "未清金额", "Open amount", "money", 13),
+    Field("overdue_amount", "逾期金额", "Overdue amount", "money", 13),
+    Field("promised_amount", "已承诺金额", "Promised", "money", 13),
+    Field("next_promise", "最近承诺日", "Next promise", "date", 11),
+    Field("last_contact", "最近联系", "Last contact", "date", 11),
 )
 
 KEY_FIELDS = ("company_code", "fiscal_year", "document_no", "line_item")
 CARRIED = tuple(f.id for f in COLLECTOR)
-BY_ID = {f.id: f for f in SYSTEM + COLLECTOR + CLOSED_ONLY + SUMMARY}
+#: field id → its column; an item sheet's declaration wins over the Summary's of the same id
+BY_ID = {f.id: f for f in SUMMARY + SYSTEM + COLLECTOR + CLOSED_ONLY}
 
 SHEETS = {
     "open": ("未清项", "Open items"),
@@ -94,18 +126,6 @@ SHEETS = {
 
 CONTACT_METHODS = (("电话", "phone"), ("邮件", "e-mail"), ("企业微信", "WeChat"), ("拜访", "visit"))
 YES_NO = (("是", "yes"), ("否", "no"))
-
-FINDINGS = {
-    "PAID_NOT_APPLIED": "已付款未核销",
-    "IN_PROCESS": "审批流程中",
-    "NOT_SUBMITTED": "未提交平台",
-    "REJECTED": "被退回",
-    "AMOUNT_MISMATCH": "金额不符",
-    "AMBIGUOUS": "待人工判断",
-    "STALE": "平台未读取",
-    "NO_PORTAL": "非平台客户",
-    "UNAPPLIED_CREDIT": "未核销贷项",
-}
 
 
 def text(zh: str, en: str, language: str) -> str:
@@ -143,15 +163,12 @@ def choices(pairs: tuple[tuple[str, str], ...], language: str) -> list[str]:
 
 
 def finding_label(code: str, language: str) -> str:
-    zh = FINDINGS.get(code)
-    if zh is None or language == "en":
-        return code
-    return zh if language == "zh" else f"{zh} {code}"
+    return vocabulary.finding(code, language)
 
 
 def finding_code(label: object) -> str | None:
     """The finding code behind a label shown in any language."""
-    return _FINDING_CODES.get(norm(label)) if label is not None else None
+    return vocabulary.finding_code(label)
 
 
 def norm(s: object) -> str:
@@ -175,8 +192,3 @@ def field_of(header_text: object) -> str | None:
     if header_text is None:
         return None
     return _LOOKUP.get(norm(header_text))
-
-
-_FINDING_CODES = {
-    norm(variant): code for code, zh in FINDINGS.items() for variant in (code, zh, f"{zh} {code}")
-}

@@ -35,15 +35,16 @@ import pandas as pd
 from filelock import FileLock
 
 from arsync.common.errors import DataError
-from arsync.common.frames import CLEARED_ITEMS, FINDINGS, WORKLIST
-from arsync.common.money import to_major
+from arsync.common.frames import CLEARED_ITEMS, WORKLIST
 from arsync.config.settings import ReportSettings
 from arsync.reports import _atomic
 from arsync.reports import labels as L
 from arsync.reports._beside import overlay
-from arsync.reports._carry import Plan, merge, system_rows
-from arsync.reports._layout import render
+from arsync.reports._carry import Plan, merge
+from arsync.reports._layout import Layout, render
 from arsync.reports._read import OldBook, make_key, read_book
+from arsync.reports._summary import summary_rows
+from arsync.reports._system import Sources, evidence_map, system_rows
 
 log = logging.getLogger(__name__)
 MERGE_ATTEMPTS = 3
@@ -73,14 +74,20 @@ def refresh_worksheets(
     settings: ReportSettings = ReportSettings(),
     collectors: Iterable[str] | None = None,
     cleared: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    portal_records: pd.DataFrame | None = None,
 ) -> list[RefreshResult]:
     """Refresh each collector's workbook from ``worklist`` (all collectors, or ``collectors``).
 
     ``cleared`` (a cleared_items frame) supplies the clearing date and document of items
-    that move to Closed.  Each collector is one result; warnings say what needs a person.
+    that move to Closed; ``customers`` the customer's contact person, phone and e-mail (the
+    columns it has of these); ``portal_records`` the evidence file each matched record was
+    read from (linked from the item).  Each collector is one result; warnings say what needs
+    a person.
     """
     wl = WORKLIST.validate(worklist, where="refresh_worksheets(worklist)")
     clearing = _clearing(cleared)
+    sources = Sources(customers, evidence_map(portal_records))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if collectors is None:  # every collector with items, and every workbook of ours already there
@@ -111,6 +118,7 @@ def refresh_worksheets(
                     settings=settings,
                     clearing=clearing,
                     owners=owners,
+                    sources=sources,
                 )
             )
         except Exception as exc:  # one workbook's failure fails only that workbook, visibly
@@ -128,10 +136,12 @@ def _describe(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _refresh_one(name, items, path: Path, *, as_of, settings, clearing, owners) -> RefreshResult:
+def _refresh_one(
+    name, items, path: Path, *, as_of, settings, clearing, owners, sources: Sources
+) -> RefreshResult:
     language = settings.language
-    rows = system_rows(items, language)
-    summary, findings = _summary(items)
+    rows = system_rows(items, language, sources, path.parent)
+    layout = Layout(language, name, as_of, sources.shown())
     others = {k: v for k, v in owners.items() if v != name}
     (path.parent / _atomic.VERSIONS).mkdir(exist_ok=True)
     warnings: list[str] = []
@@ -147,13 +157,13 @@ def _refresh_one(name, items, path: Path, *, as_of, settings, clearing, owners) 
                 plan = merge(
                     OldBook(), rows, as_of=as_of, cleared=clearing, owners=others, language=language
                 )
-                data = render(plan, summary, findings, language, name, as_of)
+                data = _render(plan, items, sources, layout)
                 return _beside(
                     name, path, data, None, attempt, [*warnings, f"{exc}; left untouched"], []
                 )
             news = _take_back_beside(path, old, warnings)
             plan = merge(old, rows, as_of=as_of, cleared=clearing, owners=others, language=language)
-            data = _render(plan, summary, findings, language, name, as_of)
+            data = _render(plan, items, sources, layout)
             found = _atomic.owner(path)
             if found is not None:
                 why = _atomic.stale_owner(
@@ -237,9 +247,10 @@ def _drop_beside(news, warnings: list[str], keep: Path | None = None) -> None:
             warnings.append(f"{p.name} changed during the refresh; kept, merged next time")
 
 
-def _render(plan: Plan, summary, findings, language, name, as_of) -> bytes:
+def _render(plan: Plan, items: pd.DataFrame, sources: Sources, layout: Layout) -> bytes:
     # a seam of its own: tests change the workbook on disk here, as a collector saving would
-    return render(plan, summary, findings, language, name, as_of)
+    summary, findings = summary_rows(items, plan.open_rows, sources.master(), layout.as_of)
+    return render(plan, summary, findings, layout)
 
 
 def _beside(name, path, data, plan, attempts, warnings, news) -> RefreshResult:
@@ -293,35 +304,3 @@ def _clearing(cleared: pd.DataFrame | None) -> dict[str, tuple[object, str]]:
     cl = CLEARED_ITEMS.validate(cleared, where="refresh_worksheets(cleared)")
     days = [None if pd.isna(d) else pd.Timestamp(d).date() for d in cl["clearing_date"]]
     return dict(zip(_keys(cl), zip(days, cl["clearing_doc"])))
-
-
-def _summary(items: pd.DataFrame) -> tuple[list[dict], list[str]]:
-    """Per customer and currency: items, open and overdue amounts (major units), per finding."""
-    findings = list(FINDINGS) + sorted(set(items["finding"]) - set(FINDINGS))
-    if items.empty:
-        return [], findings
-    df = items.assign(overdue=items["amount"].where(items["days_overdue"] > 0, 0))
-    g = df.groupby(["customer", "customer_name", "currency"], sort=False)
-    sums = g.agg(
-        items=("amount", "size"), open_amount=("amount", "sum"), overdue_amount=("overdue", "sum")
-    ).reset_index()
-    counts = df.pivot_table(
-        index=["customer", "customer_name", "currency"],
-        columns="finding",
-        values="amount",
-        aggfunc="size",
-        fill_value=0,
-    )
-    out = []
-    for rec in sums.to_dict("records"):
-        k = (rec["customer"], rec["customer_name"], rec["currency"])
-        row = dict(rec)
-        for col in ("open_amount", "overdue_amount"):
-            row[col] = to_major(int(rec[col]), rec["currency"])
-        row["items"] = int(rec["items"])
-        for code in findings:
-            n = int(counts.loc[k, code]) if code in counts.columns else 0
-            row[f"finding:{code}"] = n or None
-        out.append(row)
-    out.sort(key=lambda r: (-r["overdue_amount"], -r["open_amount"], r["customer"], r["currency"]))
-    return out, findings

@@ -33,6 +33,9 @@ from arsync.jobs.pipeline.state import (
     write_state,
 )
 
+#: the last full run's customers: a narrowed run shows the others' contact details from it
+CUSTOMERS_STATE = "customers.parquet"
+
 OUTPUTS: dict[str, dict[str, Schema | None]] = {
     "sap": {"open_items": OPEN_ITEMS, "cleared_items": CLEARED_ITEMS, "customers": CUSTOMERS},
     "files": {
@@ -383,6 +386,7 @@ def stage_worksheets(ctx: StageContext):
     write_state(full, full_path)
 
     out = ctx.out / "worksheets"
+    customers, records = _master_and_evidence(ctx)
     results = refresh_worksheets(
         wl,
         out,
@@ -390,6 +394,8 @@ def stage_worksheets(ctx: StageContext):
         settings=ctx.settings.reports,
         collectors=collectors,
         cleared=ctx.frames.get("cleared_items"),
+        customers=customers,
+        portal_records=records,
     )
     ctx.worksheet_results = results
     ctx.summary["worksheets_dir"] = str(out)
@@ -415,6 +421,28 @@ def stage_worksheets(ctx: StageContext):
         "warnings": len(warnings),
     }
     return counts, ("partial" if failed or beside else "ok")
+
+
+def _master_and_evidence(ctx: StageContext) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The customers (contact person, phone) and portal records (evidence files) behind the
+    worksheets; a narrowed run adds the last full run's for the collector's other customers."""
+    customers = ctx.frames.get("customers")
+    records = ctx.frames.get("portal_records")
+    saved = ctx.state_dir / CUSTOMERS_STATE
+    if customers is not None and not ctx.scope.narrowed:
+        write_state(customers, saved)
+    elif customers is not None and saved.exists():
+        state = read_state(saved, CUSTOMERS)
+        ctx.warn_state(state.warning)
+        customers = pd.concat([customers, state.frame], ignore_index=True).drop_duplicates(
+            "customer"
+        )
+    last = ctx.state_dir / PORTAL_STATE
+    if ctx.scope.narrowed and last.exists():
+        state = read_state(last, PORTAL_RECORDS)
+        ctx.warn_state(state.warning)
+        records = state.frame if records is None else pd.concat([records, state.frame])
+    return customers, records
 
 
 def stage_outputs(ctx: StageContext):
