@@ -124,6 +124,9 @@ SHEETS = {
     "closed": ("已关闭", "Closed"),
 }
 
+#: finding code → its Chinese label (the pages use it; labels in every language: vocabulary)
+FINDINGS = {code: zh for code, (zh, _en) in vocabulary.FINDINGS.items()}
+
 CONTACT_METHODS = (("电话", "phone"), ("邮件", "e-mail"), ("企业微信", "WeChat"), ("拜访", "visit"))
 YES_NO = (("是", "yes"), ("否", "no"))
 
