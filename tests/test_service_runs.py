@@ -19,6 +19,7 @@ from arsync.jobs.pipeline.runstore import RunStore
 from arsync.reports.export import write_frames
 from arsync.sandbox.world import World
 from arsync.sandbox.world_frames import world_frames
+from arsync.service import actions
 from arsync.service.app import create_app
 from arsync.service.context import open_service
 from arsync.service.server import BackgroundServer
@@ -133,3 +134,65 @@ def test_an_upload_that_is_not_an_export_file_is_refused(service):
     _, api = service
     r = api.post("/api/runs/files", files=[("files", ("evil.sh", b"rm -rf /", "text/plain"))])
     assert r.status_code == 400 and "CSV or XLSX" in r.json()["detail"]
+
+
+def test_the_scheduled_nightly_waits_for_a_run_in_progress_then_runs(service):
+    svc, api = service
+    cli_store = RunStore(svc.store.url)
+    cli_store.acquire("cli-reconcile")  # a person's run from the terminal
+    try:
+        run_id = actions.start_run(
+            svc,
+            None,
+            kind="reconcile",
+            customers=(CUSTOMER,),
+            as_of=AS_OF,
+            wait_lock_s=600,
+            lock_poll_s=0.5,
+        )
+        worker = svc.workers.procs[run_id]
+        log = actions.run_state(svc, run_id)
+        while not any("waiting" in line for line in log["lines"]):
+            assert worker.poll() is None, log  # it must wait, not give up or run
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.wait(0.5)
+            log = actions.run_state(svc, run_id)
+        assert log["status"] == "starting" and svc.store.get(run_id) is None
+    finally:
+        cli_store.release("cli-reconcile")
+    assert worker.wait(600) == 0
+    assert api.get(f"/api/runs/{run_id}").json()["status"] == "ok"
+
+
+def test_the_dashboard_lists_portal_accounts_that_were_not_read(service, tmp_path):
+    import pandas as pd
+
+    svc, api = service
+    folder = svc.out / "runs" / "fake-nightly"
+    (folder / "portals").mkdir(parents=True)
+    pd.DataFrame(
+        [
+            {
+                "portal": "gov-gd",
+                "account": "acct-01",
+                "outcome": "ok",
+                "reason": "",
+                "records": 9,
+                "evidence": "",
+            },
+            {
+                "portal": "hosp-sh",
+                "account": "acct-01",
+                "outcome": "needs_login",
+                "reason": "SMS code needed",
+                "records": 0,
+                "evidence": "",
+            },
+        ]
+    ).to_parquet(folder / "portals" / "portal_outcomes.parquet")
+    svc.store.start_run("fake-nightly", "nightly", AS_OF, {}, str(folder))
+    svc.store.finish_run("fake-nightly", "partial")
+    portals = api.get("/api/status").json()["portals"]
+    assert [(p["portal"], p["account"], p["outcome"]) for p in portals] == [
+        ("hosp-sh", "acct-01", "needs_login")
+    ]

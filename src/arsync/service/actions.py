@@ -47,6 +47,7 @@ def start_run(
     as_of: date | None = None,
     address: str | None = None,
     wait_lock_s: float = 0.0,
+    lock_poll_s: float = 30.0,
     files: list[Upload] | None = None,
     worksheets: bool = False,
 ) -> str:
@@ -88,6 +89,7 @@ def start_run(
         files=str(folder) if folder else None,
         worksheets=worksheets,
         wait_lock_s=wait_lock_s,
+        lock_poll_s=lock_poll_s,
         config_path=svc.config_path,
         overrides=svc.overrides,
     )

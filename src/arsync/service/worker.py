@@ -57,7 +57,9 @@ def _run(spec: dict) -> int:
             if time.monotonic() >= deadline:
                 print(f"not started: {exc}", flush=True)
                 return EXIT_LOCKED
-            time.sleep(30)  # a person's run is in progress: the scheduled nightly waits its turn
+            print(f"waiting: {exc}", flush=True)
+            # another run is in progress: the scheduled nightly waits its turn
+            time.sleep(float(spec.get("lock_poll_s") or 30))
             continue
         except ArsyncError as exc:
             print(f"failed: {exc}", flush=True)

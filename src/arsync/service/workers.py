@@ -35,6 +35,7 @@ class RunSpec:
     files: str | None = None
     worksheets: bool = False
     wait_lock_s: float = 0.0  # the scheduled nightly waits this long for a run in progress
+    lock_poll_s: float = 30.0  # and asks for the lock again this often
     config_path: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
 
