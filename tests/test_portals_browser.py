@@ -316,3 +316,51 @@ def test_a_request_the_portal_never_answers_is_abandoned_and_retried(pw, tmp_pat
     assert len(uni) > 0 and set(uni["record_id"]) <= set(
         truth.loc[truth["portal"] == "uni-bj", "record_id"]
     )
+
+
+def deadline_settings(tmp_path, **over):
+    """A hung request would hold an account for ten minutes: only a deadline ends it sooner."""
+    return load_settings(
+        overrides={
+            "portals.session_dir": str(tmp_path / "sessions"),
+            "portals.timeout_ms": 600_000,
+            "portals.retry.initial": 0.01,
+            "portals.retry.maximum": 0.05,
+            **over,
+        }
+    )
+
+
+def test_an_account_past_its_deadline_is_stale_with_nothing_kept(pw, tmp_path, sandbox):
+    s = deadline_settings(tmp_path, **{"portals.account_deadline_s": 3})
+    defs, h, numbers = sandbox(faults={"uni-bj": Faults(stall_every=3)}, ids=["uni-bj"])
+    res = run(pw, s, defs, tmp_path / "run", invoice_numbers=numbers)
+    (o,) = res.outcomes
+    assert o.outcome == "stale", o
+    assert "not read within the account's 3 s (portals.account_deadline_s)" in o.reason
+    assert h.sims["uni-bj"].stats["stalled"] >= 1
+    assert res.records.empty  # what was read before the deadline is not passed off as all
+    assert o.evidence
+
+
+def test_a_portal_past_its_deadline_starts_no_more_accounts(pw, tmp_path, sandbox):
+    s = deadline_settings(
+        tmp_path, **{"portals.account_deadline_s": 0, "portals.portal_deadline_s": 3}
+    )
+    world = tiny_world(accounts=2)
+    defs, h, numbers = sandbox(
+        world=world, faults={"uni-bj": Faults(stall_every=1)}, ids=["uni-bj"]
+    )
+    res = run(pw, s, defs, tmp_path / "run", invoice_numbers=numbers, concurrency=1)
+    first, second = res.outcomes
+    assert (first.outcome, second.outcome) == ("stale", "stale"), res.outcomes
+    assert "not read within the portal's 3 s (portals.portal_deadline_s)" in first.reason
+    assert "not started" in second.reason and second.attempts == 0
+    assert h.sims["uni-bj"].logins == {first_user(world, first.account): 1}
+
+
+def first_user(world, account: str) -> str:
+    accs = world.portal_accounts
+    return str(
+        accs.loc[(accs["portal"] == "uni-bj") & (accs["account"] == account), "username"].iloc[0]
+    )

@@ -65,11 +65,50 @@ class SapSettings(_Section):
         return data
 
 
+class FaultKnobs(_Section):
+    """The portal simulators' fault knobs (``arsync.sandbox.portals.Faults``), for rehearsing a
+    bad night on the sandbox."""
+
+    latency_ms: int = Field(0, ge=0)
+    error_rate: float = Field(0.0, ge=0, le=1)
+    seed: int = 0
+    expire_after: int = Field(0, ge=0)
+    captcha_fail_once: bool = False
+    rate_limit_every: int = Field(0, ge=0)
+    redesigned: bool = False
+    stall_every: int = Field(0, ge=0)
+
+
+class SandboxFaults(FaultKnobs):
+    """``[sandbox.faults]``: knobs for every simulated portal; ``[sandbox.faults.portals.<id>]``
+    overrides the keys it sets for one portal (``_`` stands for ``-`` in an id, for the
+    environment: ``ARSYNC_SANDBOX__FAULTS__PORTALS__UNI_BJ__STALL_EVERY=3``)."""
+
+    portals: dict[str, FaultKnobs] = {}
+
+    def for_portal(self, portal: str) -> dict[str, Any]:
+        """The knobs of one portal: every portal's, then its own."""
+        base = self.model_dump(exclude={"portals"})
+        for key, own in self.portals.items():
+            if _portal_key(key) == _portal_key(portal):
+                base |= own.model_dump(exclude_unset=True)
+        return base
+
+    @property
+    def on(self) -> bool:
+        return self != SandboxFaults()
+
+
+def _portal_key(portal: str) -> str:
+    return portal.lower().replace("_", "-")
+
+
 class SandboxSettings(_Section):
     seed: int = 20261123
     size: Literal["tiny", "small", "medium", "large"] = "small"
     epoch: date = date(2025, 5, 1)
     latency_ms: int = Field(0, ge=0)
+    faults: SandboxFaults = SandboxFaults()
 
 
 class PortalSettings(_Section):
@@ -80,6 +119,8 @@ class PortalSettings(_Section):
     timeout_ms: int = Field(15000, ge=100)
     session_dir: str = "~/.local/share/arsync/sessions"
     retry: RetrySettings = RetrySettings(attempts=3, maximum=5.0)
+    account_deadline_s: float = Field(600.0, ge=0)
+    portal_deadline_s: float = Field(1800.0, ge=0)
     executor: Literal["local", "celery"] = "local"
 
 

@@ -46,7 +46,7 @@ class AccountJob:
     account: dict[str, Any]  # the one account; a sandbox password sealed
     invoice_numbers: dict[str, list[str]] | list[str] | None = None
     today: str | None = None  # ISO date
-    portals: dict[str, Any] = field(default_factory=dict)  # timeout_ms and retry of the run
+    portals: dict[str, Any] = field(default_factory=dict)  # timeout_ms, retry, account deadline
 
     @property
     def key(self) -> tuple[str, str]:
@@ -83,6 +83,7 @@ def make_job(
         portals={
             "timeout_ms": settings.portals.timeout_ms,
             "retry": settings.portals.retry.model_dump(),
+            "account_deadline_s": settings.portals.account_deadline_s,
         },
     )
 
@@ -143,6 +144,9 @@ async def run_job(settings, browser, job: AccountJob, *, worker: str = "") -> Ou
     ps = settings.portals.model_copy(
         update={
             "timeout_ms": job.portals.get("timeout_ms", settings.portals.timeout_ms),
+            "account_deadline_s": job.portals.get(
+                "account_deadline_s", settings.portals.account_deadline_s
+            ),
             "retry": RetrySettings(**job.portals["retry"])
             if "retry" in job.portals
             else settings.portals.retry,

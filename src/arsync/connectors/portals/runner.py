@@ -26,6 +26,7 @@ from arsync.common.secrets import Secret, resolve, scrub
 
 from . import _retry, records
 from .browser import SHANGHAI, launch
+from .deadline import account_deadline, portal_deadline
 from .definitions import Account, Portal, accounts_of, family_of
 from .evidence import Evidence
 from .pages import LoginPage, NeedsLogin
@@ -129,11 +130,18 @@ class Runner:
     ) -> PortalFetch:
         sem = asyncio.Semaphore(concurrency or self.s.concurrency)
         got: dict[int, list[dict]] = {}
+        portal_at: dict[str, float | None] = {}  # each portal's deadline, from its first start
 
         async def one(i: int, p: Portal, a: Account) -> Outcome:
             async with sem:
+                if p.id not in portal_at:
+                    portal_at[p.id] = portal_deadline(self.s)
                 o = await self.account(
-                    p, a, first_page_only=first_page_only, into=got.setdefault(i, [])
+                    p,
+                    a,
+                    first_page_only=first_page_only,
+                    into=got.setdefault(i, []),
+                    portal_at=portal_at[p.id],
                 )
             if self.progress:
                 self.progress(o)
@@ -166,10 +174,20 @@ class Runner:
         *,
         first_page_only: bool = False,
         into: list[dict] | None = None,
+        portal_at: float | None = None,
     ) -> Outcome:
-        """Fetch one account; its typed rows go to ``into`` (default: ``self.rows``)."""
+        """Fetch one account; its typed rows go to ``into`` (default: ``self.rows``).
+
+        Within ``portals.account_deadline_s`` of its start and before ``portal_at`` (its portal's
+        deadline, epoch seconds; :mod:`.deadline`), or the account is given up: outcome
+        ``stale``, nothing of it kept, the reason naming the limit."""
         t0, where = time.perf_counter(), f"{portal.id}/{acc.id}"
         out = Outcome(portal.id, acc.id, "failed")
+        deadline = account_deadline(self.s, portal_at)
+        if deadline.passed():
+            out.outcome, out.reason = "stale", f"{where}: not started: {deadline.reason}"
+            log.warning("%s: %s — %s", where, out.outcome, out.reason)
+            return self._done(out, t0)
         secret: Secret | None = None
         secret_error = ""
         try:
@@ -190,10 +208,7 @@ class Runner:
             out.reason = "no invoice numbers to search (pass invoice_numbers from the open items)"
             return self._done(out, t0)
         state = self.sessions.load(portal.id, acc.id)
-        context = await self.browser.new_context(
-            storage_state=state, locale="zh-CN", timezone_id="Asia/Shanghai"
-        )
-        context.set_default_timeout(self.s.timeout_ms)
+        context: Any = None
 
         async def attempt(n: int) -> list:
             out.attempts = n
@@ -229,16 +244,31 @@ class Runner:
                 self.sessions.save(portal.id, acc.id, await context.storage_state())
                 return got
             except BaseException as exc:
-                snap = await ev.snapshot(page, f"failure-{n}-{type(exc).__name__}", failure=True)
+                # past the deadline the evidence may take only a moment more
+                stopped = isinstance(exc, asyncio.CancelledError)
+                stem = f"deadline-{n}" if stopped else f"failure-{n}-{type(exc).__name__}"
+                snap = await _bounded(
+                    ev.snapshot(page, stem, failure=True),
+                    min(5.0, self.s.timeout_ms / 1000) if stopped else None,
+                )
                 out.evidence = str(snap or ev.dir)
                 raise _classify(exc, where, secret) from None
             finally:
                 await _closed(page.close(), f"{where}: page", self.s.timeout_ms)
 
+        limit = asyncio.timeout(deadline.remaining())
         try:
-            got = await _retry.run(
-                self.policy, attempt, transient=lambda e: isinstance(e, TransientError), what=where
-            )
+            async with limit:
+                context = await self.browser.new_context(
+                    storage_state=state, locale="zh-CN", timezone_id="Asia/Shanghai"
+                )
+                context.set_default_timeout(self.s.timeout_ms)
+                got = await _retry.run(
+                    self.policy,
+                    attempt,
+                    transient=lambda e: isinstance(e, TransientError),
+                    what=where,
+                )
             now = datetime.now(SHANGHAI).replace(tzinfo=None, microsecond=0)
             typed: dict[str, dict[str, Any]] = {}
             for raw, path in got:
@@ -248,6 +278,10 @@ class Runner:
                 typed.setdefault(rec["record_id"], rec)  # a search can find one record twice
             (self.rows if into is None else into).extend(typed.values())
             out.outcome, out.records = "ok", len(typed)
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            out.outcome, out.reason = "stale", f"{where}: {deadline.reason}"
         except NeedsLogin as exc:
             out.outcome, out.reason = "needs_login", str(exc)
         except TransientError as exc:
@@ -255,7 +289,8 @@ class Runner:
         except ArsyncError as exc:
             out.outcome, out.reason = "failed", f"{type(exc).__name__}: {exc}"
         finally:
-            await _closed(context.close(), f"{where}: browser context", self.s.timeout_ms)
+            if context is not None:
+                await _closed(context.close(), f"{where}: browser context", self.s.timeout_ms)
         if out.outcome != "ok":
             log.warning("%s: %s — %s (evidence: %s)", where, out.outcome, out.reason, out.evidence)
         return self._done(out, t0)
@@ -269,6 +304,16 @@ class Runner:
     def _done(out: Outcome, t0: float) -> Outcome:
         out.seconds = round(time.perf_counter() - t0, 3)
         return out
+
+
+async def _bounded(work, seconds: float | None):
+    """``await work``, given up (``None``) after ``seconds`` when a bound is given."""
+    if seconds is None:
+        return await work
+    try:
+        return await asyncio.wait_for(work, timeout=seconds)
+    except TimeoutError:
+        return None
 
 
 async def _closed(closing, what: str, timeout_ms: int) -> None:

@@ -113,6 +113,7 @@ class Sources:
     portals: PortalSource | None = None
     files: FileSource | None = None
     world: Any = None  # the sandbox world, when one was built (demo and CLI defaults only)
+    simulators: Any = None  # the portal simulators' handle once started (their fault counters)
     _stack: ExitStack = field(default_factory=ExitStack, repr=False)
 
     def close(self) -> None:
@@ -179,7 +180,7 @@ def open_sources(
             src.portals = PortalSource(
                 tuple(sorted(bound, key=lambda p: p.id)),
                 _customer_portals(bound),
-                _serve=lambda ps: _serve(ps, world, settings, faults, src._stack),
+                _serve=lambda ps: _serve(ps, world, settings, faults, src),
             )
     except BaseException:
         src.close()
@@ -258,13 +259,14 @@ def _bind(portals: list[Portal], world: Any) -> list[Portal]:
 
 
 def _serve(
-    portals: list[Portal], world: Any, settings: Settings | None, faults: Any, stack: ExitStack
+    portals: list[Portal], world: Any, settings: Settings | None, faults: Any, src: Sources
 ) -> list[Portal]:
-    """Start the simulators over ``world`` (closed with ``stack``) and point every ``sandbox``
+    """Start the simulators over ``world`` (closed with ``src``) and point every ``sandbox``
     URL at them."""
     if not any(p.base_url == SANDBOX for p in portals):
         return portals
-    handle = stack.enter_context(_simulators(world, settings, faults))
+    handle = src._stack.enter_context(_simulators(world, settings, faults))
+    src.simulators = handle
     return [_at(p, handle) for p in portals]
 
 
@@ -273,11 +275,34 @@ def _at(p: Portal, handle: Any) -> Portal:
 
 
 def _simulators(world: Any, settings: Settings | None, faults: Any) -> Any:
-    from arsync.sandbox.portals import Faults, start_simulators
+    from arsync.sandbox.portals import start_simulators
 
-    if faults is None and settings is not None and settings.sandbox.latency_ms:
-        faults = Faults(latency_ms=settings.sandbox.latency_ms)
+    if faults is None and settings is not None:
+        faults = sandbox_faults(settings, [str(p) for p in world.portals["portal"]])
     return start_simulators(world, faults=faults)
+
+
+def sandbox_faults(settings: Settings, portal_ids: Sequence[str]) -> dict[str, Any]:
+    """The simulators' fault knobs per portal from ``[sandbox.faults]`` (every portal) and
+    ``[sandbox.faults.portals.<id>]`` (one portal); ``sandbox.latency_ms`` is the latency of a
+    portal that sets none.  A knob block for a portal the sandbox does not serve is a
+    :class:`ConfigError` (a typo must not pass for a quiet night)."""
+    from arsync.sandbox.portals import Faults
+
+    sb = settings.sandbox
+    known = {p.lower().replace("_", "-"): p for p in portal_ids}
+    unknown = [k for k in sb.faults.portals if k.lower().replace("_", "-") not in known]
+    if unknown:
+        raise ConfigError(
+            f"sandbox.faults.portals.{unknown[0]}: the sandbox serves no such portal "
+            f"(it serves {', '.join(sorted(portal_ids))})"
+        )
+    out = {}
+    for pid in portal_ids:
+        knobs = sb.faults.for_portal(pid)
+        knobs["latency_ms"] = knobs["latency_ms"] or sb.latency_ms
+        out[pid] = Faults(**knobs)
+    return out
 
 
 def _customer_portals(portals: Sequence[Portal]) -> dict[str, tuple[str, ...]]:
