@@ -101,7 +101,8 @@ def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(nightly, tmp_path,
         run(s, as_of=AS_OF, echo=lambda _: None, fail_after="portals")
     store = RunStore(store_url)
     crashed = store.last_unfinished("nightly")
-    assert crashed.status == "running" and crashed.finished_stages() == ["sap", "portals"]
+    # killed while running: its process is gone, so it does not stay 'running' for ever
+    assert crashed.status == "dead" and crashed.finished_stages() == ["sap", "portals"]
 
     lines: list[str] = []
     res = run(s, resume=True, echo=lines.append)
@@ -113,6 +114,7 @@ def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(nightly, tmp_path,
         worklist_of(reference).drop(columns=["status_age_days"]),
     )
     assert len(store.recent(10)) == 1  # resumed, not a second run
+    assert store.get(res.run_id).attempt == 2
     with pytest.raises(StageFailed, match="nothing to resume"):
         run(s, resume=True, echo=lambda _: None)
 
@@ -199,3 +201,37 @@ def test_an_on_demand_run_for_an_unknown_customer_says_so(tmp_path, store_url):
     assert "--resume" not in str(e.value)
     info = RunStore(store_url).recent(1)[0]
     assert info.status == "failed" and info.stages[0]["status"] == "failed"
+
+
+def test_a_resumed_run_keeps_its_evidence_apart_from_the_killed_attempts(
+    tmp_path, store_url, monkeypatch
+):
+    from arsync.jobs.pipeline import stages
+
+    world = World.tiny(as_of=AS_OF)
+    pc = world.portal_customers
+    target = str(pc.loc[pc["portal"] == "gov-zj", "customer"].iloc[0])
+    s = settings_for(tmp_path, store_url)
+    real = stages.stage_portals
+
+    def killed_after_reading(ctx):
+        real(ctx)
+        raise OSError(28, "No space left on device")  # the portal stage dies after its reads
+
+    monkeypatch.setattr(stages, "stage_portals", killed_after_reading)
+    with pytest.raises(StageFailed, match="No space left"):
+        run(s, kind="reconcile", as_of=AS_OF, scope=Scope(customers=(target,)), echo=lambda _: None)
+    (folder,) = (tmp_path / "runs").iterdir()
+    first = {p: p.read_bytes() for p in (folder / "evidence").rglob("*") if p.is_file()}
+    assert first
+
+    monkeypatch.setattr(stages, "stage_portals", real)
+    lines: list[str] = []
+    res = run(s, kind="reconcile", resume=True, echo=lines.append)
+
+    assert res.status == "ok" and any("attempt 2" in line for line in lines)
+    assert {p: p.read_bytes() for p in first} == first  # the killed attempt's, untouched
+    again = [p for p in (folder / "attempt-2" / "evidence").rglob("*") if p.is_file()]
+    assert again
+    records = pd.read_parquet(folder / "portals" / "portal_records.parquet")
+    assert len(records) and records["evidence"].str.startswith(str(folder / "attempt-2")).all()

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 from arsync.jobs.pipeline import runstore
@@ -33,19 +35,16 @@ def test_migrations_build_the_tables_the_code_declares(store_url):
 def test_a_store_made_before_migrations_is_stamped_and_keeps_its_runs(store_url):
     url = store_url
     engine = sa.create_engine(url)
-    # what arsync did before migrations: the tables of revision 0001, made from the metadata
-    runstore.meta.create_all(engine, tables=[runstore.runs, runstore.stages, runstore.locks])
+    # what arsync did before migrations: the tables of revision 0001, and no alembic_version
+    cfg = Config()
+    cfg.set_main_option("script_location", str(runstore.MIGRATIONS))
     with engine.begin() as c:
-        c.execute(
-            runstore.runs.insert().values(
-                run_id="r0",
-                kind="nightly",
-                as_of=date(2026, 11, 1),
-                scope="{}",
-                status="ok",
-                started_at=sa.func.now(),
-                folder="/x",
-            )
+        cfg.attributes["connection"] = c
+        command.upgrade(cfg, "0001")
+        c.exec_driver_sql("DROP TABLE alembic_version")
+        c.exec_driver_sql(
+            "INSERT INTO runs (run_id, kind, as_of, scope, status, started_at, folder) "
+            "VALUES ('r0', 'nightly', '2026-11-01', '{}', 'ok', '2026-11-01 03:00:00', '/x')"
         )
     store = RunStore(url)
     with store.engine.connect() as conn:

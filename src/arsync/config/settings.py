@@ -162,6 +162,7 @@ class ReportSettings(_Section):
 class RunSettings(_Section):
     store_url: str = ""
     out_dir: str = "out"
+    lock_stale_hours: float = Field(24.0, gt=0)
 
 
 class ServiceSettings(_Section):

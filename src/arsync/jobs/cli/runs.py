@@ -123,8 +123,11 @@ def runs_cmd(ctx, limit, out_dir):
         click.echo(
             f"{r.run_id}  {r.kind:<9} as of {r.as_of}  {r.status:<8}"
             + (f" {took:.1f}s" if took is not None else "")
+            + (f"  attempt {r.attempt}" if r.attempt > 1 else "")
             + (f"  [{scope}]" if scope else "")
         )
+        if r.status == "dead" and r.error:
+            click.echo(f"    {r.error} — continue it with --resume")
         for stg in r.stages:
             counts = ", ".join(
                 f"{k}={v}" for k, v in stg["counts"].items() if not isinstance(v, (dict, list))
@@ -134,6 +137,41 @@ def runs_cmd(ctx, limit, out_dir):
                 f"    {stg['stage']:<11} {stg['status']:<8} {secs:>7}  {counts}"
                 + (f"  error: {stg['error']}" if stg["error"] else "")
             )
+
+
+@cli.command("unlock")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), help="Output folder of the store."
+)
+@click.pass_context
+def unlock_cmd(ctx, yes, out_dir):
+    """Remove the run lock left by a run that is not running any more (e.g. on another host).
+
+    Runs on this host need no unlock: a lock whose process is gone is taken over by the next
+    run.  The run that held the lock is marked dead (`--resume` continues it)."""
+    from arsync.jobs.pipeline.runstore import RunStore
+
+    s = settings_from(ctx, **{"runs.out_dir": out_dir})
+    store = RunStore.for_settings(s)
+    held = store.lock()
+    if held is None:
+        click.echo("the run lock is free")
+        return
+    click.echo(f"{held.describe()}: {held.why}")
+    if held.state == "running":
+        raise click.ClickException(
+            f"process {held.pid} on this host is that run: stop it (or let it finish) instead"
+        )
+    if not yes:
+        click.confirm(
+            f"Remove the lock of run {held.run_id}? Only if that run is not running any more",
+            abort=True,
+        )
+    if store.unlock(run_id=held.run_id) is None:
+        click.echo("the lock changed hands meanwhile; nothing removed")
+        return
+    click.echo(f"lock removed; run {held.run_id} is marked dead (continue it with --resume)")
 
 
 def _print_result(res) -> None:

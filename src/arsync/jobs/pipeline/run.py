@@ -97,6 +97,7 @@ def run(
         run_id = run_id or new_run_id()
         as_of = as_of or date.today()
         done = set()
+        attempt = 1
         folder = out / "runs" / run_id
     if (kind == "files") != (files is not None):
         raise StageFailed("a files run needs its folder of export files (and only it does)")
@@ -115,8 +116,11 @@ def run(
             store.start_run(run_id, kind, as_of, recorded, str(folder))
         else:
             finished = ", ".join(x for x in stages if x in done) or "none"
-            echo(f"resuming run {run_id} (as of {as_of}); finished stages: {finished}")
-            store.finish_run(run_id, "running")
+            attempt = store.resume(run_id)
+            echo(
+                f"resuming run {run_id} (as of {as_of}), attempt {attempt}; "
+                f"finished stages: {finished}"
+            )
         with open_sources(settings, as_of, scope, files=files) as sources:
             ctx = st.StageContext(
                 settings=settings,
@@ -126,6 +130,7 @@ def run(
                 echo=echo,
                 run_id=run_id,
                 store=store,
+                attempt=attempt,
             )
             status = _run_stages(store, run_id, ctx, stages, done, echo, fail_after)
         store.finish_run(run_id, status)

@@ -10,10 +10,8 @@ test checks that the two agree.
 from __future__ import annotations
 
 import json
-import os
-import socket
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from arsync.common.errors import ArsyncError
+from arsync.jobs.pipeline.lock import Holder, judge, this_process
 
 meta = sa.MetaData()
 
@@ -31,12 +30,14 @@ runs = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),  # nightly | reconcile
     sa.Column("as_of", sa.Date, nullable=False),
     sa.Column("scope", sa.Text, nullable=False, default="{}"),  # JSON: narrowed customers, ...
-    sa.Column("status", sa.String(12), nullable=False),  # running | ok | failed | partial
+    # running | ok | failed | partial | dead (its process went away while running)
+    sa.Column("status", sa.String(12), nullable=False),
     sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("finished_at", sa.DateTime),
     sa.Column("folder", sa.Text, nullable=False),
     sa.Column("error", sa.Text),
     sa.Column("resumed_from", sa.String(40)),
+    sa.Column("attempt", sa.Integer, nullable=False, server_default="1"),  # +1 per --resume
 )
 
 stages = sa.Table(
@@ -61,6 +62,7 @@ locks = sa.Table(
     sa.Column("host", sa.String(255), nullable=False),
     sa.Column("pid", sa.Integer, nullable=False),
     sa.Column("acquired_at", sa.DateTime, nullable=False),
+    sa.Column("process_started", sa.Float),  # the holder's start time: a reused PID is not it
 )
 
 
@@ -98,16 +100,25 @@ class RunInfo:
     folder: str
     error: str | None
     stages: tuple[dict[str, Any], ...]
+    attempt: int = 1
 
     def finished_stages(self) -> list[str]:
         return [s["stage"] for s in self.stages if s["status"] in ("ok", "partial")]
 
 
-class RunStore:
-    """Runs, stages and the run lock in one database."""
+#: Statuses --resume continues: failed, or died while running.
+UNFINISHED = ("failed", "running", "dead")
 
-    def __init__(self, url: str):
+
+class RunStore:
+    """Runs, stages and the run lock in one database.
+
+    ``lock_stale_hours``: a lock held from another host for longer than this is taken over (its
+    process cannot be checked from here); ``runs.lock_stale_hours`` in the settings."""
+
+    def __init__(self, url: str, lock_stale_hours: float = 24.0):
         self.url = url
+        self.stale_after = timedelta(hours=lock_stale_hours)
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(url, future=True)
@@ -119,49 +130,71 @@ class RunStore:
             settings.runs.store_url
             or f"sqlite:///{Path(settings.runs.out_dir).resolve() / 'runs.sqlite'}"
         )
-        return cls(url)
+        return cls(url, settings.runs.lock_stale_hours)
 
     # -- lock --------------------------------------------------------------------------------
     def acquire(self, run_id: str, name: str = "pipeline") -> None:
-        """Take the lock or raise :class:`RunLocked`; a lock left by a dead local process is taken over."""
-        row = dict(
-            name=name,
-            run_id=run_id,
-            host=socket.gethostname(),
-            pid=os.getpid(),
-            acquired_at=datetime.now(),
-        )
-        with self.engine.begin() as c:
-            try:
-                c.execute(locks.insert().values(**row))
-                return
-            except IntegrityError:
-                pass
-        with self.engine.begin() as c:
-            held = c.execute(sa.select(locks).where(locks.c.name == name)).mappings().first()
-            if held and held["host"] == row["host"] and not _alive(held["pid"]):
-                c.execute(
+        """Take the lock or raise :class:`RunLocked`.  A lock whose holder is gone (its process
+        ended, its PID now another process's, or another host's lock older than the stale age;
+        :mod:`.lock`) is taken over, and the run it held is marked ``dead``."""
+        row = dict(name=name, run_id=run_id, acquired_at=datetime.now(), **this_process())
+        for _ in range(5):
+            with self.engine.begin() as c:
+                try:
+                    c.execute(locks.insert().values(**row))
+                    return
+                except IntegrityError:
+                    pass
+            with self.engine.begin() as c:
+                held = self._holder(c, name)
+                if held is None:
+                    continue  # released meanwhile: try again
+                if not held.gone:
+                    raise RunLocked(_locked_message(held))
+                taken = c.execute(
                     locks.update()
                     .where(locks.c.name == name)
-                    .where(locks.c.run_id == held["run_id"])
+                    .where(locks.c.run_id == held.run_id)
+                    .where(locks.c.pid == held.pid)
+                    .where(locks.c.host == held.host)
                     .values(**row)
-                )
-                return
-        if held is None:
-            return self.acquire(run_id, name)
-        raise RunLocked(
-            f"run {held['run_id']} holds the lock since {held['acquired_at']:%Y-%m-%d %H:%M:%S} "
-            f"(host {held['host']}, pid {held['pid']}); wait for it to finish"
-        )
+                ).rowcount
+                if taken:
+                    _mark_dead(c, held.run_id, f"{held.why}; lock taken over by run {run_id}")
+                    return
+        raise RunLocked(f"the lock {name!r} changed hands five times while run {run_id} waited")
+
+    def lock(self, name: str = "pipeline") -> Holder | None:
+        """Who holds the lock, judged (running / gone / unknown), or ``None`` when it is free."""
+        with self.engine.connect() as c:
+            return self._holder(c, name)
 
     def holder(self, name: str = "pipeline") -> dict[str, Any] | None:
-        """Who holds the lock (run_id, host, pid, acquired_at), or ``None``; a lock left by a
-        dead local process counts as free."""
-        with self.engine.connect() as c:
-            held = c.execute(sa.select(locks).where(locks.c.name == name)).mappings().first()
-        if held is None or (held["host"] == socket.gethostname() and not _alive(held["pid"])):
+        """The lock's row (run_id, host, pid, acquired_at, process_started, with ``state`` and
+        ``why``) while its holder may be running, else ``None``: a lock whose holder is gone
+        counts as free (the next run takes it over)."""
+        held = self.lock(name)
+        return None if held is None or held.gone else asdict(held)
+
+    def unlock(self, name: str = "pipeline", *, run_id: str | None = None) -> Holder | None:
+        """Remove the lock (an operator's ``arsync unlock``, after confirming that its run is
+        not running); the run it held is marked ``dead``.  With ``run_id``, only if that run
+        still holds it.  Returns the holder removed, or ``None``."""
+        with self.engine.begin() as c:
+            held = self._holder(c, name)
+            if held is None or (run_id is not None and held.run_id != run_id):
+                return None
+            c.execute(
+                locks.delete().where(locks.c.name == name).where(locks.c.run_id == held.run_id)
+            )
+            _mark_dead(c, held.run_id, f"lock removed by an operator (arsync unlock); {held.why}")
+            return held
+
+    def _holder(self, c, name: str) -> Holder | None:
+        held = c.execute(sa.select(locks).where(locks.c.name == name)).mappings().first()
+        if held is None:
             return None
-        return dict(held)
+        return judge(held, now=datetime.now(), stale_after=self.stale_after)
 
     def release(self, run_id: str, name: str = "pipeline") -> None:
         with self.engine.begin() as c:
@@ -198,6 +231,38 @@ class RunStore:
                 .where(runs.c.run_id == run_id)
                 .values(status=status, finished_at=datetime.now(), error=error)
             )
+
+    def resume(self, run_id: str) -> int:
+        """Mark a failed or dead run ``running`` again as its next attempt; the attempt number."""
+        with self.engine.begin() as c:
+            c.execute(
+                runs.update()
+                .where(runs.c.run_id == run_id)
+                .values(status="running", finished_at=None, error=None, attempt=runs.c.attempt + 1)
+            )
+            return c.execute(sa.select(runs.c.attempt).where(runs.c.run_id == run_id)).scalar_one()
+
+    def reap(self, name: str = "pipeline") -> list[str]:
+        """Mark every run still ``running`` whose process is gone as ``dead`` (a live run always
+        holds the lock: a running run that does not, or whose holder is gone, was killed); the
+        run ids marked."""
+        with self.engine.begin() as c:
+            running = list(c.execute(sa.select(runs.c.run_id).where(runs.c.status == "running")))
+            if not running:
+                return []
+            held = self._holder(c, name)
+            dead = []
+            for (rid,) in running:
+                if held is not None and held.run_id == rid and not held.gone:
+                    continue
+                why = (
+                    held.why
+                    if held is not None and held.run_id == rid
+                    else "it no longer holds the run lock"
+                )
+                if _mark_dead(c, rid, f"its process is gone ({why})"):
+                    dead.append(rid)
+            return dead
 
     def start_stage(self, run_id: str, stage: str, seq: int) -> None:
         with self.engine.begin() as c:
@@ -275,6 +340,7 @@ class RunStore:
             return [dict(r) for r in rows.mappings()]
 
     def get(self, run_id: str) -> RunInfo | None:
+        self.reap()
         with self.engine.connect() as c:
             r = c.execute(sa.select(runs).where(runs.c.run_id == run_id)).mappings().first()
             if r is None:
@@ -290,6 +356,7 @@ class RunStore:
         q = sa.select(runs).order_by(runs.c.started_at.desc(), runs.c.run_id.desc()).limit(limit)
         if kind:
             q = q.where(runs.c.kind == kind)
+        self.reap()
         with self.engine.connect() as c:
             rows = c.execute(q).mappings().all()
             out = []
@@ -312,7 +379,7 @@ class RunStore:
         A run that finished (ok, or partial with a failed portal) leaves nothing to resume.
         """
         recent = self.recent(1, kind)
-        if recent and recent[0].status in ("failed", "running"):
+        if recent and recent[0].status in UNFINISHED:
             return recent[0]
         return None
 
@@ -360,14 +427,26 @@ def _info(r, st) -> RunInfo:
         folder=r["folder"],
         error=r["error"],
         stages=tuple({**dict(s), "counts": json.loads(s["counts"] or "{}")} for s in st),
+        attempt=r["attempt"] or 1,
     )
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _mark_dead(c, run_id: str, why: str) -> bool:
+    """A run still ``running`` whose process is gone becomes ``dead`` (resumable)."""
+    return bool(
+        c.execute(
+            runs.update()
+            .where(runs.c.run_id == run_id)
+            .where(runs.c.status == "running")
+            .values(status="dead", error=f"died while running: {why}")
+        ).rowcount
+    )
+
+
+def _locked_message(held: Holder) -> str:
+    if held.state == "unknown":
+        return (
+            f"{held.describe()}; {held.why} — wait for it to finish, or when that run is surely "
+            "not running any more, remove the lock with `arsync unlock`"
+        )
+    return f"{held.describe()}; wait for it to finish"

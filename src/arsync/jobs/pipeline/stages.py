@@ -66,6 +66,13 @@ class StageContext:
     stale_portals: dict = field(default_factory=dict)
     run_id: str = ""
     store: Any = None  # the run store (per-account portal outcomes go there)
+    attempt: int = 1  # 2, 3, ... when resumed
+
+    @property
+    def attempt_dir(self) -> Path:
+        """Where this attempt keeps what must not mix with an earlier attempt's (evidence): the
+        run folder for the first, ``attempt-<n>/`` in it for a resumed one."""
+        return self.folder if self.attempt == 1 else self.folder / f"attempt-{self.attempt}"
 
     @property
     def as_of(self) -> date:
@@ -269,7 +276,7 @@ def stage_portals(ctx: StageContext):
         res = fetch(
             ctx.settings,
             ctx.sources.portals.chosen(wanted),
-            out_dir=ctx.folder,
+            out_dir=ctx.attempt_dir,
             invoice_numbers=search_numbers(open_items),
             today=ctx.as_of,
             progress=progress,
