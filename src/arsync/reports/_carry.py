@@ -16,6 +16,7 @@ from datetime import date
 
 from arsync.reports import labels as L
 from arsync.reports._read import Formula, OldBook, Row, as_date, split_key
+from arsync.reports._system import changed, norm_equal
 
 DUPLICATE = L.EXTRA + "duplicate of"
 
@@ -35,6 +36,7 @@ class Plan:
     user_sheets: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     pending: set[tuple[str, str]] = field(default_factory=set)
+    rules: list[tuple[object, str]] = field(default_factory=list)  # (ColumnRule, sheet role)
 
 
 def merge(
@@ -59,6 +61,7 @@ def merge(
         user_sheets=list(old.user_sheets),
         warnings=list(old.warnings),
         pending=set(old.pending),
+        rules=list(zip(old.rules, old.rule_roles)),
     )
     chosen, from_closed = _choose(old, carried, plan)
 
@@ -78,7 +81,11 @@ def merge(
         open_keys.add(key)
         if key not in chosen and old.history.get(key):
             plan.restored += 1
-        plan.open_rows.append(_row(key, {**sysvals, **entries(key)}))
+        mine = entries(key)
+        row = chosen.get(key)
+        if row is not None and key not in from_closed:
+            _typed_in_system(old, row, sysvals, mine, language, plan.warnings)
+        plan.open_rows.append(_row(key, {**sysvals, **mine}, row))
         if key in from_closed:
             plan.reopened += 1
 
@@ -94,7 +101,7 @@ def merge(
                 base["clearing_date"] = day
             if doc:
                 base["clearing_doc"] = doc
-        plan.closed_rows.append(_row(key, {**base, **entries(key)}))
+        plan.closed_rows.append(_row(key, {**base, **entries(key)}, chosen.get(key)))
 
     for key, row in chosen.items():
         if key in open_keys:
@@ -163,8 +170,47 @@ def _entries_of(r: Row, carried: set[str]) -> dict[str, object]:
     return {f: v for f, v in r.values.items() if f in carried}
 
 
-def _row(key: str, values: dict[str, object]) -> Row:
-    return Row(key, {**values, L.KEY: key})
+def _row(key: str, values: dict[str, object], was: Row | None = None) -> Row:
+    """The item's row as it will be written; the collector's formatting comes along."""
+    return Row(key, {**values, L.KEY: key}, styles=dict(was.styles) if was is not None else {})
+
+
+def _typed_in_system(
+    old: OldBook,
+    row: Row,
+    sysvals: dict[str, object],
+    entries: dict[str, object],
+    language: str,
+    warnings: list[str],
+) -> None:
+    """Text the collector typed over a system cell (rewritten at every refresh) goes into the
+    item's notes with a marker saying where it was typed, and a warning names the cell.
+
+    Sheet protection would stop the typing instead, but a protected sheet can be sorted only
+    where every cell is unlocked, and no rows or columns of one's own can be added: the
+    collector's work with the sheet matters more than the lock."""
+    written = old.fingerprints.get(row.key or "")
+    if not written or not old.fingerprint_fields:
+        return
+    for fid in changed(row.values, old.fingerprint_fields, written):
+        typed = row.values.get(fid)
+        if typed is None or typed == "" or norm_equal(typed, sysvals.get(fid)):
+            continue  # emptied (it comes back), or typed what the refresh writes anyway
+        text = typed.text if isinstance(typed, Formula) else typed
+        head = L.header(fid, language)
+        mark = L.text(f"〔写在「{head}」栏〕", f"[typed in {head}]", language)
+        if language == "both":
+            mark = f"〔写在「{head}」栏 typed in {head}〕"
+        moved = f"{mark}{text}"
+        notes = entries.get("notes")
+        if isinstance(notes, str) and moved in notes:
+            continue  # carried already (a refresh written beside, then merged back)
+        prior = notes.text if isinstance(notes, Formula) else notes
+        entries["notes"] = moved if prior in (None, "") else f"{prior}\n{moved}"
+        warnings.append(
+            f"{row.sheet}!{row.line} (item {row.key}): {text!r} typed in the system column "
+            f"{head!r} was moved into the notes (system columns are rewritten at every refresh)"
+        )
 
 
 def _reason(key: str, cleared: dict, owners: dict[str, str], language: str, base: dict) -> str:

@@ -24,21 +24,25 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from arsync.common.errors import DataError
 from arsync.common.money import decimals
+from arsync.reports import _formulas as F
+from arsync.reports import _sheetfmt as SF
 from arsync.reports import _styles as S
 from arsync.reports import _summary
+from arsync.reports import _typed as T
 from arsync.reports import labels as L
 from arsync.reports import vocabulary as V
 from arsync.reports._carry import Plan
-from arsync.reports._read import Formula, Row, as_date
-from arsync.reports._system import Link
+from arsync.reports._read import LAYOUT, SYS, Formula, Row, as_date
+from arsync.reports._system import Link, fingerprint
 
 DATE_FMT = "yyyy-mm-dd"
 LAST_ROW = 1048576
 MARKER = "arsync-worksheet"
-#: Excel's serial numbers of 2000-01-01 and 2099-12-31: the dates a date column accepts
-DATE_RANGE = ("36526", "73050")
+DATE_RANGE = T.DATE_RANGE
 #: rows looked at to size the columns (the first screens; a long tail would only cost time)
 WIDTH_SAMPLE = 500
+#: the collector's column-wide drop-downs and conditional formats reach this far down
+LAST_ROW_RULES = 10000
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,17 @@ def render(plan: Plan, summary: list[dict], findings: list[str], layout: Layout)
     ws = wb.active
     assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = titles["open"]
-    _item_sheet(ws, item_cols, plan.open_rows, plan.own_open, plan.hidden, language)
+    rules = {role: [r for r, rr in plan.rules if rr == role] for role in ("open", "closed")}
+    _item_sheet(
+        ws,
+        item_cols,
+        plan.open_rows,
+        plan.own_open,
+        plan.hidden,
+        language,
+        rules["open"],
+        plan.warnings,
+    )
     _summary_sheet(wb.create_sheet(titles["summary"]), summary, findings, layout)
     closed_cols = [f.id for f in L.CLOSED_ONLY] + item_cols
     _item_sheet(
@@ -84,6 +98,8 @@ def render(plan: Plan, summary: list[dict], findings: list[str], layout: Layout)
         plan.own_closed,
         set(),
         language,
+        rules["closed"],
+        plan.warnings,
     )
     taken = {t.casefold() for t in titles.values()} | {L.HISTORY_SHEET}
     for title, cells in plan.user_sheets:
@@ -95,14 +111,22 @@ def render(plan: Plan, summary: list[dict], findings: list[str], layout: Layout)
         us = wb.create_sheet(name)
         for r, c, v in cells:
             _put(us.cell(r, c), v)
-    _history_sheet(wb.create_sheet(L.HISTORY_SHEET), plan.history, plan.pending)
+    prints = {r.key: fingerprint(r.values, layout.system) for r in plan.open_rows if r.key}
+    _history_sheet(wb.create_sheet(L.HISTORY_SHEET), plan, layout.system, prints)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
 def _item_sheet(
-    ws, cols: list[str], rows: list[Row], own: list[Row], hidden: set[str], language: str
+    ws,
+    cols: list[str],
+    rows: list[Row],
+    own: list[Row],
+    hidden: set[str],
+    language: str,
+    rules: list,
+    warnings: list[str],
 ) -> None:
     carried = set(L.CARRIED)
     index = {fid: c for c, fid in enumerate(cols, 1)}
@@ -122,7 +146,19 @@ def _item_sheet(
             if c is None:
                 continue
             cell = ws.cell(r, c)
-            _put(cell, v)
+            if isinstance(v, Formula) and F.is_template(v.text):
+                text = F.resolve(v.text, index, r)
+                if text is None:  # a column it uses is not on this sheet: keep it readable
+                    text = F.shown(v.text)
+                    warnings.append(
+                        f"{ws.title}!{get_column_letter(c)}{r} (item {row.key}): the formula "
+                        f"{text} uses a column this sheet does not have; kept as text"
+                    )
+                    cell.value, cell.data_type = text, "s"
+                else:
+                    cell.value = text
+            else:
+                _put(cell, v)
             f = L.BY_ID.get(fid)
             kind = f.kind if f else ""
             if kind == "money" and isinstance(v, (int, float, Decimal)):
@@ -130,6 +166,11 @@ def _item_sheet(
             elif kind == "id" and isinstance(v, str):
                 cell.number_format = "@"
             cell.alignment = S.WRAP if c in wraps else S.TOP
+            if fid in row.styles:
+                row.styles[fid].apply(cell)
+            if T.needs_flag(fid, v) and cell.comment is None:
+                S.paint(cell, S.FLAG)
+                cell.comment = Comment(T.flag_note(fid, language), T.FLAG_AUTHOR)
             if r <= WIDTH_SAMPLE:
                 shown[c].append(_as_shown(v))
             if c in wraps and isinstance(v, str):
@@ -171,6 +212,7 @@ def _item_sheet(
         if fid in index:
             ws.column_dimensions[get_column_letter(index[fid])].hidden = True
     _column_formats(ws, index)
+    warnings.extend(SF.write_rules(ws, rules, index, 2, max(r, LAST_ROW_RULES)))
     # the frozen columns keep what an item is (finding, customer) in sight while scrolling
     frozen = index.get("customer_name", index.get("finding", 1)) + 1
     ws.freeze_panes = f"{get_column_letter(frozen)}2"
@@ -320,15 +362,16 @@ def _summary_sheet(ws, summary: list[dict], findings: list[str], layout: Layout)
     _print_setup(ws)
 
 
-def _history_sheet(
-    ws, history: dict[str, dict[str, object]], pending: set[tuple[str, str]]
-) -> None:
+def _history_sheet(ws, plan: Plan, fields: tuple[str, ...], prints: dict[str, str]) -> None:
     # veryHidden: Excel's "Unhide" does not list it, so it is not deleted by accident.
     # kind: "f" a formula (kept as text here: it must not compute), "p" an entry taken from a
-    # file written beside and not yet in the workbook itself (see _beside)
+    # file written beside and not yet in the workbook itself (see _beside).  Field "_sys": the
+    # fingerprint of an item's system cells as written (row "_layout": their fields' order).
+    history, pending = plan.history, plan.pending
     ws.sheet_state = "veryHidden"
     ws.append(["_key", "field", "value", "kind"])
-    r = 1
+    ws.append([LAYOUT, SYS, " ".join(fields)])
+    r = 2
     for key in sorted(history):
         for fid, v in history[key].items():
             r += 1
@@ -348,3 +391,8 @@ def _history_sheet(
             ws.cell(r, 1, key)
             ws.cell(r, 2, fid)
             ws.cell(r, 4, "p")
+    for key in sorted(prints):
+        r += 1
+        ws.cell(r, 1, key)
+        ws.cell(r, 2, SYS)
+        ws.cell(r, 3, prints[key])

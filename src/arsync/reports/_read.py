@@ -4,30 +4,37 @@ Rows are found by item key (the hidden ``_key`` column, else the four visible ke
 columns), columns by header text, sheets by name or — when renamed — by their header.
 Rows without a key — or with one that cannot be read, such as a document number Excel has
 rounded — are the collector's own rows; sheets we do not know are theirs too.
-Formulas are kept as formula text (``Formula``) so that nothing typed is turned into
-a cached value or lost.
+What the collector typed is read as they meant it (:mod:`._typed`: formulas that move with
+their row, dates and amounts typed as text), merged cells give their value to every item they
+covered, and their own formatting, drop-downs and conditional formats are read to be put back
+(:mod:`._sheetfmt`).  Nothing typed is turned into something else without a warning.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from xml.etree import ElementTree
 
 import openpyxl
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from arsync.common.errors import DataError
 from arsync.common.parse import ParseError, alpha, parse_id
+from arsync.reports import _formulas as F
+from arsync.reports import _sheetfmt as SF
+from arsync.reports import _typed as T
 from arsync.reports import labels as L
+from arsync.reports._typed import Formula
 
 HEADER_SCAN_ROWS = 20
-
-
-@dataclass(frozen=True)
-class Formula:
-    text: str
+SYS = "_sys"  # history field: the system cells' fingerprint of an item as written
+LAYOUT = "_layout"  # history key: the order of the fields in the fingerprints
 
 
 @dataclass
@@ -36,6 +43,8 @@ class Row:
     values: dict[str, object]
     present: frozenset[str] = frozenset()  # field ids whose column exists on the row's sheet
     sheet: str = ""
+    line: int = 0  # 1-based row on its sheet, for the warnings
+    styles: dict[str, SF.CellStyle] = field(default_factory=dict)  # the collector's formatting
 
 
 @dataclass
@@ -52,6 +61,10 @@ class OldBook:
     warnings: list[str] = field(default_factory=list)
     # (key, field) entries taken from a file written beside and not yet in the workbook itself
     pending: set[tuple[str, str]] = field(default_factory=set)
+    rules: list[SF.ColumnRule] = field(default_factory=list)  # the collector's, per sheet role
+    rule_roles: list[str] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)  # key → system cells as written
+    fingerprint_fields: tuple[str, ...] = ()
 
 
 def make_key(
@@ -64,12 +77,13 @@ def split_key(key: str) -> dict[str, str]:
     return dict(zip(L.KEY_FIELDS, key.split("|")))
 
 
-def read_book(data: bytes, where: str) -> OldBook:
-    """Parse workbook bytes; an unreadable file is a :class:`DataError` naming it."""
+def read_book(data: bytes, where: str, as_of: date | None = None) -> OldBook:
+    """Parse workbook bytes; an unreadable file is a :class:`DataError` naming it.  ``as_of``
+    (default today) gives a typed month and day (``12月5日``) its year."""
     try:
         with warnings.catch_warnings():
             # openpyxl warns about Excel extensions it drops (x14 validations, slicers): we
-            # rewrite those parts ourselves, the warning would only alarm the operator
+            # say ourselves what the collector loses (see _extensions)
             warnings.simplefilter("ignore", UserWarning)
             wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
     except Exception as exc:  # zip, XML or openpyxl errors: all mean "cannot read it safely"
@@ -77,12 +91,40 @@ def read_book(data: bytes, where: str) -> OldBook:
             f"{where}: cannot be read as a workbook ({type(exc).__name__}: {exc})"
         ) from None
     book = OldBook()
+    ours = frozenset(
+        ws.title for ws in wb.worksheets if L.role_of_sheet(ws.title) or ws.title == L.HISTORY_SHEET
+    )
+    reading = _Reading(ours, _Cached(data), as_of or date.today())
     for ws in wb.worksheets:
         if ws.title == L.HISTORY_SHEET:
             _read_history(ws, book)
             continue
-        _read_sheet(ws, book)
+        _read_sheet(ws, book, reading)
+    book.warnings.extend(_extensions(data))
     return book
+
+
+@dataclass
+class _Reading:
+    ours: frozenset[str]  # the sheets the refresh rewrites
+    cached: _Cached  # the values the office program saved with the formulas
+    as_of: date
+
+
+class _Cached:
+    """The values saved with the formulas (loaded only when a formula cannot be kept)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._wb: Workbook | None = None
+
+    def __call__(self, sheet: str, row: int, column: int) -> object:
+        if self._wb is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                self._wb = openpyxl.load_workbook(io.BytesIO(self._data), data_only=True)
+        v = self._wb[sheet].cell(row, column).value
+        return None if v is None or v == "" else as_date(v)
 
 
 def _cell_value(cell) -> object:
@@ -92,6 +134,13 @@ def _cell_value(cell) -> object:
     if cell.data_type == "f":
         return Formula(v if isinstance(v, str) else getattr(v, "text", str(v)))
     return v
+
+
+def _comment(cell) -> str | None:
+    c = cell.comment
+    if c is None or not c.text or c.author == T.FLAG_AUTHOR or c.text.startswith("⚠ "):
+        return None  # none, or the refresh's own mark on a cell it could not read
+    return c.text
 
 
 def _header_row(rows: Sequence[Sequence[object]]) -> tuple[int, dict[int, str]] | None:
@@ -104,14 +153,14 @@ def _header_row(rows: Sequence[Sequence[object]]) -> tuple[int, dict[int, str]] 
     return best
 
 
-def _read_sheet(ws, book: OldBook) -> None:
+def _read_sheet(ws, book: OldBook, reading: _Reading) -> None:
     grid: list[list[object]] = []
     notes: dict[tuple[int, int], str] = {}  # Excel comments: typed text too
     for r, row in enumerate(ws.iter_rows()):
         grid.append([_cell_value(c) for c in row])
         for c, cell in enumerate(row):
-            if cell.comment is not None and cell.comment.text:
-                notes[r, c] = cell.comment.text
+            if (text := _comment(cell)) is not None:
+                notes[r, c] = text
     role = L.role_of_sheet(ws.title)
     hdr = _header_row(
         [[c.text if isinstance(c, Formula) else c for c in row] for row in grid[:HEADER_SCAN_ROWS]]
@@ -145,6 +194,8 @@ def _read_sheet(ws, book: OldBook) -> None:
                 for c in range(dim.min - 1, (dim.max or dim.min)):
                     if c in cols and cols[c] != L.KEY:
                         book.hidden.add(cols[c])
+    columns = {c + 1: f for c, f in cols.items()}
+    _unmerge(ws, grid, cols, r0, book, reading)
     for r, cells in enumerate(grid[r0 + 1 :], r0 + 1):
         values: dict[str, object] = {}
         for c, f in cols.items():
@@ -156,7 +207,14 @@ def _read_sheet(ws, book: OldBook) -> None:
         if not values:
             continue
         key = _row_key(values)
-        row = Row(key, values, present, ws.title)
+        styles = {}
+        for c, f in cols.items():
+            if SF.carried(f):
+                at = T.Cell(ws.title, r + 1, c + 1, key)
+                _interpret(values, f, at, columns, book, reading)
+                if (style := SF.own_style(ws.cell(r + 1, c + 1))) is not None:
+                    styles[f] = style
+        row = Row(key, values, present, ws.title, r + 1, styles)
         target = {
             ("open", True): book.open_rows,
             ("closed", True): book.closed_rows,
@@ -164,6 +222,107 @@ def _read_sheet(ws, book: OldBook) -> None:
             ("closed", False): book.own_closed,
         }[(role, key is not None)]
         target.append(row)
+    rules, problems = SF.read_rules(ws, columns, r0 + 2, len(grid), reading.ours, _our_rule)
+    book.rules.extend(rules)
+    book.rule_roles.extend([role] * len(rules))
+    book.warnings.extend(problems)
+
+
+def _interpret(values, f: str, at: T.Cell, columns, book: OldBook, reading: _Reading) -> None:
+    """A collector column's value as the collector meant it (formula, typed date or amount)."""
+    v = values.get(f)
+    if isinstance(v, Formula):
+        where = F.Where(at.sheet, at.row, columns, reading.ours)
+        values[f] = T.formula(v, at, where, reading.cached, book.warnings)
+    elif isinstance(v, str):
+        parsed = T.typed_text(f, v, at, reading.as_of, book.warnings)
+        if parsed is None:
+            values.pop(f, None)
+        else:
+            values[f] = parsed
+
+
+def _unmerge(ws, grid, cols: dict[int, str], r0: int, book: OldBook, reading: _Reading) -> None:
+    """Merged cells over several items: their value goes to every item they covered (collector
+    columns only: a merged system column is only a look, rewritten anyway)."""
+    for rng in list(ws.merged_cells.ranges):
+        if rng.min_row - 1 <= r0:
+            continue  # the header, or above it
+        top = rng.min_row - 1
+        value = grid[top][rng.min_col - 1] if rng.min_col - 1 < len(grid[top]) else None
+        fields = [cols.get(c - 1) for c in range(rng.min_col, rng.max_col + 1)]
+        if value is None or not any(f and SF.carried(f) for f in fields):
+            continue
+        if isinstance(value, Formula):  # give each row the formula relative to itself
+            columns = {c + 1: f for c, f in cols.items()}
+            where = F.Where(ws.title, rng.min_row, columns, reading.ours)
+            template, why = F.to_template(value.text, where)
+            value = Formula(template) if why is None else value
+        for r in range(rng.min_row - 1, rng.max_row):
+            for c in range(rng.min_col - 1, rng.max_col):
+                f = cols.get(c)
+                if f is not None and SF.carried(f) and r < len(grid):
+                    while len(grid[r]) <= c:
+                        grid[r].append(None)
+                    grid[r][c] = value
+        if rng.max_row > rng.min_row:
+            book.warnings.append(
+                f"sheet {ws.title!r}: the merged cells {rng.coord} covered "
+                f"{rng.max_row - rng.min_row + 1} rows; their value is now on each of them "
+                "and the cells are no longer merged"
+            )
+
+
+def _our_rule(dv, fields: tuple[str, ...]) -> bool:
+    """A drop-down the refresh itself puts on a collector column (any language)."""
+    kinds = {L.BY_ID[f].kind if f in L.BY_ID else "" for f in fields}
+    if dv.type == "list" and set(fields) <= {"contact_method", "dispute"}:
+        ours = {
+            f'"{",".join(L.choices(pairs, lang))}"'
+            for pairs in (L.CONTACT_METHODS, L.YES_NO)
+            for lang in ("zh", "en", "both")
+        }
+        return str(dv.formula1) in ours
+    if kinds == {"date"} and dv.type == "date":
+        return (str(dv.formula1), str(dv.formula2)) == T.DATE_RANGE
+    if kinds == {"money"} and dv.type == "decimal":
+        return str(dv.formula1) == "0"
+    return False
+
+
+def _extensions(data: bytes) -> list[str]:
+    """Drop-downs and conditional formats in Excel's newer (x14) form, which cannot be carried:
+    named per sheet, so the collector knows what to set up again."""
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
+    out = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            sheets = ElementTree.fromstring(z.read("xl/workbook.xml")).find("m:sheets", ns)
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", ns)}
+            for sh in sheets if sheets is not None else []:
+                part = target.get(sh.get(f"{{{ns['r']}}}id"), "")
+                part = "xl/" + part.removeprefix("/xl/").removeprefix("xl/")
+                xml = z.read(part) if part in z.namelist() else b""
+                name = sh.get("name")
+                if name == L.HISTORY_SHEET:
+                    continue
+                for tag, what in (
+                    (b"x14:dataValidation", "drop-downs"),
+                    (b"x14:cfRule", "conditional formats"),
+                ):
+                    if tag in xml:
+                        out.append(
+                            f"sheet {name!r}: {what} in Excel's extended form (lists from "
+                            "another sheet, icon sets) cannot be carried; set them up again"
+                        )
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        pass
+    return out
 
 
 def _columns(header_cells: list[object], book: OldBook) -> dict[int, str]:
@@ -207,21 +366,28 @@ def _row_key(values: dict[str, object]) -> str | None:
 
 def _read_history(ws, book: OldBook) -> None:
     for i, row in enumerate(ws.iter_rows(values_only=True)):
-        if i == 0 or not row or row[0] is None or len(row) < 2:
+        if i == 0 or not row or row[0] is None or len(row) < 3:
             continue
-        key, fid, value = row[0], row[1], row[2]
+        key, fid, value = str(row[0]), row[1], row[2]
         kind = row[3] if len(row) > 3 else None
         if fid is None:
             continue
+        fid = str(fid)
+        if fid == SYS:  # what the refresh wrote in the system cells, not an entry
+            if key == LAYOUT:
+                book.fingerprint_fields = tuple(str(value or "").split())
+            elif value is not None:
+                book.fingerprints[key] = str(value)
+            continue
         if kind and "p" in str(kind):
-            book.pending.add((str(key), str(fid)))
+            book.pending.add((key, fid))
         if value is None:
             continue
         if kind and "f" in str(kind):
             value = Formula(str(value))
-        book.history.setdefault(str(key), {})[str(fid)] = value
-        if str(fid).startswith(L.EXTRA) and fid not in book.extras:
-            book.extras.append(str(fid))
+        book.history.setdefault(key, {})[fid] = value
+        if fid.startswith(L.EXTRA) and fid not in book.extras:
+            book.extras.append(fid)
 
 
 def _keep_user_sheet(ws, grid: list[list[object]], book: OldBook) -> None:
@@ -239,4 +405,10 @@ def as_date(v: object) -> object:
     return v
 
 
-__all__ = ["Formula", "OldBook", "Row", "as_date", "make_key", "read_book", "split_key"]
+def address(row: Row, fid: str, columns: dict[str, int] | None = None) -> str:
+    """``sheet!row`` of a row (the column when known), for the warnings."""
+    col = get_column_letter(columns[fid]) if columns and fid in columns else ""
+    return f"{row.sheet}!{col}{row.line}"
+
+
+__all__ = ["Formula", "OldBook", "Row", "address", "as_date", "make_key", "read_book", "split_key"]

@@ -8,8 +8,11 @@ item's record was read from.  Such a column is shown only when its source is the
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -139,3 +142,46 @@ def _link(rec: dict, evidence: dict, folder: Path | None, language: str) -> Link
         except ValueError:  # another drive (Windows): keep it absolute
             target = path
     return Link(target.replace(os.sep, "/"), V.pick("查看", "view", language))
+
+
+def fingerprint(values: dict[str, object], fields: tuple[str, ...]) -> str:
+    """Four hex digits per system field of an item as written, in ``fields``' order.
+
+    Kept in the workbook's hidden history, it tells at the next refresh which system cells
+    the collector typed into (a value that no longer matches), without keeping the values."""
+    return "".join(_hash(values.get(f)) for f in fields)
+
+
+def changed(values: dict[str, object], fields: tuple[str, ...], written: str) -> list[str]:
+    """The fields whose value on the sheet differs from what the refresh wrote there."""
+    if len(written) != 4 * len(fields):
+        return []  # written under another column model: nothing to compare
+    return [f for i, f in enumerate(fields) if _hash(values.get(f)) != written[4 * i : 4 * i + 4]]
+
+
+def _hash(v: object) -> str:
+    return hashlib.blake2b(_norm(v).encode(), digest_size=2).hexdigest()
+
+
+def _norm(v: object) -> str:
+    """A cell value as written and as read back (by openpyxl, after Excel or LibreOffice)."""
+    if v is None or v == "":
+        return ""
+    if isinstance(v, Link):
+        return v.text
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, (int, float, Decimal)):
+        return repr(round(float(v), 6))
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    text = getattr(v, "text", None)  # a formula typed over a system cell
+    return str(text if text is not None else v)
+
+
+def norm_equal(a: object, b: object) -> bool:
+    """Two cell values that show the same (a number read back as a float, a date as a
+    datetime, a link as its text)."""
+    return _norm(a) == _norm(b)

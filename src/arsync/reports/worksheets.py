@@ -13,6 +13,12 @@ Layout of ``<out_dir>/<collector>.xlsx`` (sheet names and headers per ``reports.
   so that a deleted row, column or sheet still loses nothing.
 - Any other sheet the collector added is kept (cell values; not charts or styles).
 
+What the collector did is read as they meant it (:mod:`._read`, :mod:`._typed`,
+:mod:`._sheetfmt`): formulas move with their row, text typed over a system column goes into
+the notes with a marker, merged cells give their value to each item, their formatting,
+drop-downs and conditional formats follow, and dates and amounts typed as text are read;
+anything that cannot be carried is named in a warning.
+
 Old versions go to ``<out_dir>/.versions/`` (the same bytes are never kept twice).  A
 workbook held open by Excel/LibreOffice, or one that keeps changing while we merge, is never
 overwritten: the result is written beside it as ``<collector>.new-<time>.xlsx`` (one at a
@@ -151,7 +157,7 @@ def _refresh_one(
         for attempt in range(MERGE_ATTEMPTS):
             snap = _atomic.snapshot(path)
             try:
-                old = read_book(snap.data, str(path)) if snap else OldBook()
+                old = read_book(snap.data, str(path), as_of) if snap else OldBook()
                 old.pending.clear()  # the workbook's own entries are in it: none pending
             except DataError as exc:
                 plan = merge(
@@ -161,7 +167,7 @@ def _refresh_one(
                 return _beside(
                     name, path, data, None, attempt, [*warnings, f"{exc}; left untouched"], []
                 )
-            news = _take_back_beside(path, old, warnings)
+            news = _take_back_beside(path, old, warnings, as_of)
             plan = merge(old, rows, as_of=as_of, cleared=clearing, owners=others, language=language)
             data = _render(plan, items, sources, layout)
             found = _atomic.owner(path)
@@ -215,7 +221,7 @@ def _refresh_one(
         )
 
 
-def _take_back_beside(path: Path, old: OldBook, warnings: list[str]):
+def _take_back_beside(path: Path, old: OldBook, warnings: list[str], as_of):
     """Merge what was typed into earlier ``.new-`` files into ``old``; their snapshots."""
     news = []
     for p in _atomic.written_beside(path):
@@ -223,7 +229,7 @@ def _take_back_beside(path: Path, old: OldBook, warnings: list[str]):
         if snap is None:
             continue
         try:
-            n = overlay(old, read_book(snap.data, str(p)))
+            n = overlay(old, read_book(snap.data, str(p), as_of))
         except DataError as exc:
             warnings.append(f"{exc}; left as it is")
             continue
