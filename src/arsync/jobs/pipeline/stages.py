@@ -456,19 +456,14 @@ def stage_outputs(ctx: StageContext):
     """A file run's results beside its inputs' answer: ``worklist.csv``, ``worklist.xlsx`` and,
     for the rows left out, ``errors.csv`` (file, row, column, value, problem) in the output
     folder."""
-    from arsync.reports.export import write_frames
+    from arsync.reports.export import write_run_outputs
 
     wl = ctx.frames["worklist"]
-    write_frames({"worklist": wl}, ctx.out, "csv")
-    write_frames({"worklist": wl}, ctx.out, "xlsx")
     errors = ctx.frames.get("input_errors")
-    err_path = ctx.out / "errors.csv"
-    if errors is not None and len(errors):
-        errors.to_csv(err_path, index=False)
-        ctx.summary["errors_file"] = str(err_path)
-    elif err_path.exists():
-        err_path.unlink()
-    ctx.summary["outputs"] = [str(ctx.out / "worklist.csv"), str(ctx.out / "worklist.xlsx")]
+    paths = write_run_outputs(ctx.out, wl, errors, language=ctx.settings.reports.language)
+    if "errors.csv" in paths:
+        ctx.summary["errors_file"] = str(paths["errors.csv"])
+    ctx.summary["outputs"] = [str(paths["worklist.csv"]), str(paths["worklist.xlsx"])]
     return {"rows": len(wl), "bad_cells": 0 if errors is None else len(errors)}, "ok"
 
 
