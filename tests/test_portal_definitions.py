@@ -47,7 +47,7 @@ def test_a_new_portal_of_a_known_family_is_one_file(tmp_path):
     extra.mkdir()
     (extra / "gov-hn.yaml").write_text(
         "kind: portal\nid: gov-hn\nfamily: government\nbase_url: https://gov.example.cn/\n"
-        "accounts:\n  - {id: main, username: '91430000X', password: 'env:ARSYNC_T_PW', login: manual}\n"
+        "accounts:\n  - {id: main, username: '91430000X', password: 'env:ARSYNC_PORTAL_GOV_HN_MAIN_PASSWORD', login: manual}\n"
         "buyers: {湖南某单位: '0000100001'}\n",
         encoding="utf-8",
     )

@@ -364,3 +364,39 @@ def first_user(world, account: str) -> str:
     return str(
         accs.loc[(accs["portal"] == "uni-bj") & (accs["account"] == account), "username"].iloc[0]
     )
+
+
+class _ExplodingSolver:
+    """A registered solver that passes the shape check and then raises an error of its own."""
+
+    interactive = False
+    needs_image = False
+
+    async def image_captcha(self, ch):
+        raise RuntimeError("OCR service returned garbage")
+
+    async def sms_code(self, ch):
+        raise RuntimeError("SMS gateway down")
+
+
+def test_a_misbehaving_solver_fails_only_its_portal(pw, settings, sandbox, tmp_path, monkeypatch):
+    from arsync.connectors.portals import solvers
+
+    class EP:
+        def load(self):
+            return _ExplodingSolver
+
+    monkeypatch.setattr(solvers, "entry_points", lambda: {"flaky-ocr": EP()})
+    defs, _h, numbers = sandbox(ids=["gov-gd", "hosp-sh"])
+    defs = [
+        p.model_copy(
+            update={"accounts": [a.model_copy(update={"solver": "flaky-ocr"}) for a in p.accounts]}
+        )
+        if p.id == "gov-gd"
+        else p
+        for p in defs
+    ]
+    res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
+    by = {o.portal: o for o in res.outcomes}
+    assert by["gov-gd"].outcome == "failed" and "RuntimeError" in by["gov-gd"].reason
+    assert by["hosp-sh"].outcome == "ok" and set(res.records["portal"]) == {"hosp-sh"}

@@ -11,6 +11,7 @@ Both are validated with pydantic; an error names the file, the key and what was 
 from __future__ import annotations
 
 import builtins
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -20,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from arsync.common.errors import ConfigError
 from arsync.common.frames import ACTION_BY, PORTAL_RECORDS, STATUSES
 from arsync.common.secrets import Secret
+
+from . import trust
 
 T = TypeVar("T")
 BUNDLED = Path(__file__).resolve().parents[2] / "config" / "portals"
@@ -199,9 +202,18 @@ class Account(_M):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
     id: str
     username: str = ""
-    password: str | Secret = ""  # "env:VAR" / "keyring:service/user" / Secret (sandbox)
+    password: str | Secret = ""  # own namespace only (trust.allowed_references) / Secret (sandbox)
     login: Literal["auto", "manual"] = "auto"
-    solver: str = "manual"  # sandbox | manual | package.module:factory
+    solver: str = "manual"  # manual | sandbox | an entry point of the group arsync.solvers
+
+    @field_validator("solver")
+    @classmethod
+    def _solver(cls, v: str) -> str:
+        try:
+            trust.check_solver_name(v)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return v
 
     @field_validator("password")
     @classmethod
@@ -224,14 +236,47 @@ class Portal(_M):
     family: str
     name: str = ""
     base_url: str
+    allow_http: bool = False  # plain http to a host other than loopback (trust.check_base_url)
     accounts: list[Account] | Literal["sandbox"]
     customers: list[str] | Literal["sandbox"] = []
     buyers: dict[str, str] | Literal["sandbox"] = {}
     spec: Family | None = None  # filled by the loader
     source: str = ""  # the file it came from
 
+    @model_validator(mode="after")
+    def _trusted(self) -> Portal:
+        """Own secrets only, https (or loopback) only: see :mod:`.trust`."""
+        try:
+            if self.base_url != SANDBOX:
+                trust.check_base_url(self.base_url, self.allow_http)
+            for a in self.accounts if isinstance(self.accounts, builtins.list) else ():
+                if isinstance(a.password, str) and a.password:
+                    trust.check_reference(self.id, a.id, a.password)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
     def url(self, tail: str) -> str:
         return self.base_url.rstrip("/") + "/" + tail.lstrip("/")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A portal file that failed validation: only this portal fails (its accounts are reported
+    failed, its customers' items stale); ``customers`` as the file lists them, when it does."""
+
+    id: str
+    source: str
+    reason: str
+    customers: tuple[str, ...] = ()
+
+
+class Definitions(dict[str, Portal]):
+    """id → valid portal declaration, plus the portal files that were refused (``rejected``)."""
+
+    def __init__(self, *args: Any, rejected: builtins.list[Rejected] | None = None) -> None:
+        super().__init__(*args)
+        self.rejected: builtins.list[Rejected] = rejected or []
 
 
 def family_of(portal: Portal) -> Family:
@@ -288,14 +333,21 @@ def _explain(path: Path, exc: ValidationError) -> ConfigError:
 
 
 def load_definitions(
-    dirs: list[Path | str] | None = None, *, extra_dir: str = ""
-) -> dict[str, Portal]:
-    """Read family and portal files (bundled folder, then ``extra_dir``); later files win by id."""
+    dirs: builtins.list[Path | str] | None = None, *, extra_dir: str = "", strict: bool = True
+) -> Definitions:
+    """Read family and portal files (bundled folder, then ``extra_dir``); later files win by id.
+
+    ``strict``: the first bad file is a :class:`ConfigError` naming file and key (``portals
+    check``, tests).  Otherwise (a run) a portal file that fails validation, or whose family file
+    does, is kept out and listed in ``rejected`` with the reason: one bad portal never stops the
+    others.  A missing folder, a file that is not YAML or of no known ``kind`` is a
+    :class:`ConfigError` either way."""
     folders = [Path(d) for d in (dirs or [BUNDLED])]
     if extra_dir:
         folders.append(Path(extra_dir).expanduser())
     families: dict[str, Family] = {}
-    portals: list[tuple[Path, dict]] = []
+    bad_families: dict[str, str] = {}
+    portals: builtins.list[tuple[Path, dict]] = []
     for folder in folders:
         if not folder.is_dir():
             raise ConfigError(
@@ -308,25 +360,42 @@ def load_definitions(
                 try:
                     fam = Family(**data)
                 except ValidationError as exc:
-                    raise _explain(path, exc) from None
+                    bad_families[str(data.get("family", path.stem))] = str(_explain(path, exc))
+                    continue
                 families[fam.family] = fam
+                bad_families.pop(fam.family, None)
             elif kind == "portal":
                 portals.append((path, data))
             else:
                 raise ConfigError(f"{path}: key kind: expected 'family' or 'portal', got {kind!r}")
     out: dict[str, Portal] = {}
+    rejected: dict[str, Rejected] = {}
     for path, data in portals:
+        pid = str(data.get("id") or path.stem)
         try:
-            p = Portal(**data, source=str(path))
-        except ValidationError as exc:
-            raise _explain(path, exc) from None
-        if p.family not in families:
-            raise ConfigError(
-                f"{path}: key family: no family definition {p.family!r} "
-                f"(known: {', '.join(sorted(families)) or 'none'})"
-            )
+            try:
+                p = Portal(**data, source=str(path))
+            except ValidationError as exc:
+                raise _explain(path, exc) from None
+            if p.family not in families:
+                raise ConfigError(
+                    bad_families.get(p.family)
+                    or f"{path}: key family: no family definition {p.family!r} "
+                    f"(known: {', '.join(sorted(families)) or 'none'})"
+                )
+        except ConfigError as exc:
+            listed = data.get("customers")
+            custs = tuple(str(c) for c in listed) if isinstance(listed, builtins.list) else ()
+            rejected[pid] = Rejected(pid, str(path), str(exc), custs)
+            out.pop(pid, None)
+            continue
         out[p.id] = p.model_copy(update={"spec": families[p.family]})
-    return out
+        rejected.pop(p.id, None)
+    if strict and (bad_families or rejected):
+        raise ConfigError(
+            next(iter([*bad_families.values(), *(r.reason for r in rejected.values())]))
+        )
+    return Definitions(out, rejected=builtins.list(rejected.values()))
 
 
 def select(defs: dict[str, Portal], ids: list[str] | tuple[str, ...] | None) -> list[Portal]:

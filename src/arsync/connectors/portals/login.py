@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from arsync.common.errors import ConfigError, LogonError
-from arsync.common.secrets import Secret, resolve
+from arsync.common.secrets import Secret
 
+from . import trust
 from .browser import launch
 from .definitions import Account, Portal, family_of
 from .pages import LoginPage
@@ -86,10 +87,9 @@ async def login_async(
 
 
 def _password(portal: Portal, account: Account) -> Secret:
-    if isinstance(account.password, Secret):
-        return account.password
-    if account.password:
-        return resolve(account.password, what=f"{portal.source}: account {account.id} password")
+    secret = trust.account_password(portal.id, portal.source, account.id, account.password)
+    if secret is not None:
+        return secret
     import getpass
 
     return Secret(getpass.getpass(f"{portal.id}/{account.id} password: "), source="prompt")

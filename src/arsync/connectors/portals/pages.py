@@ -22,7 +22,7 @@ from arsync.common.parse import normalize_text
 from arsync.common.retry import RetryPolicy
 from arsync.common.secrets import Secret, scrub
 
-from . import _retry
+from . import _retry, trust
 from .definitions import Challenge as ChallengeDef
 from .definitions import Portal, Target, family_of, required
 from .evidence import Evidence
@@ -70,6 +70,8 @@ class LoginPage:
         for _ in range(d.attempts):
             if not await self.shown():
                 await page.goto(self.portal.url(d.url))
+            # a redirect to another host must not receive the password
+            trust.check_same_origin(page.url, self.portal.base_url, f"{self.portal.id}/{account}")
             await locate(page, d.username).fill(username)
             await locate(page, d.password).fill(password.reveal())
             if d.challenge is not None:

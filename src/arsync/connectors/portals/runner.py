@@ -22,9 +22,9 @@ import pandas as pd
 
 from arsync.common.errors import ArsyncError, ConfigError, LayoutDriftError, TransientError
 from arsync.common.schema import Column, Schema
-from arsync.common.secrets import Secret, resolve, scrub
+from arsync.common.secrets import Secret, scrub
 
-from . import _retry, records
+from . import _retry, records, trust
 from .browser import SHANGHAI, launch
 from .deadline import account_deadline, portal_deadline
 from .definitions import Account, Portal, accounts_of, family_of
@@ -191,15 +191,7 @@ class Runner:
         secret: Secret | None = None
         secret_error = ""
         try:
-            secret = (
-                acc.password
-                if isinstance(acc.password, Secret)
-                else (
-                    resolve(acc.password, what=f"{portal.source}: account {acc.id} password")
-                    if acc.password
-                    else None
-                )
-            )
+            secret = trust.account_password(portal.id, portal.source, acc.id, acc.password)
         except ConfigError as exc:
             secret_error = str(exc)
         ev = Evidence(self.out_dir, portal.id, acc.id, secret)
@@ -218,7 +210,8 @@ class Runner:
                 login = LoginPage(page, portal)
                 if await login.shown():
                     solver = self._solver(acc)
-                    if acc.login == "manual" or (solver.interactive and not self.interactive):
+                    interactive = getattr(solver, "interactive", False)
+                    if acc.login == "manual" or (interactive and not self.interactive):
                         raise NeedsLogin(
                             f"{where}: the saved session has ended; run `arsync portals login {where}`"
                         )
@@ -288,6 +281,9 @@ class Runner:
             out.outcome, out.reason = "stale", f"{type(exc).__name__}: {exc}"
         except ArsyncError as exc:
             out.outcome, out.reason = "failed", f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # a plug-in's or a page's surprise fails this account, not the run
+            text = scrub(str(exc).splitlines()[0] if str(exc) else "", secret)
+            out.outcome, out.reason = "failed", f"{type(exc).__name__}: {text}"
         finally:
             if context is not None:
                 await _closed(context.close(), f"{where}: browser context", self.s.timeout_ms)

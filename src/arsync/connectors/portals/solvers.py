@@ -2,14 +2,18 @@
 
 - ``sandbox``: asks the simulator's test-only endpoint (never works against a real portal);
 - ``manual``: a person answers on the terminal (the captcha image is saved to a file);
-- ``package.module:factory``: the hook point for an OCR service or an SMS gateway; the
-  factory returns an object with the two coroutines below.
+- a registered solver: an installed package that offers an OCR service or an SMS gateway
+  registers a factory under the entry point group ``arsync.solvers``
+  (``[project.entry-points."arsync.solvers"] my-ocr = "my_pkg.ocr:make"``); an account or
+  ``portals login --solver`` names it (``my-ocr``).  The factory returns an object with the two
+  coroutines below.  Only registered names load: a portal file cannot make arsync import a
+  module of its choosing (:mod:`.trust`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
+import inspect
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -17,6 +21,8 @@ from pathlib import Path
 from typing import Protocol
 
 from arsync.common.errors import ConfigError
+
+from . import trust
 
 
 @dataclass(frozen=True)
@@ -85,16 +91,35 @@ class ManualSolver:
         ).strip()
 
 
+def entry_points() -> dict[str, object]:
+    """The registered solver factories by name (entry point group ``arsync.solvers``)."""
+    from importlib.metadata import entry_points as found
+
+    return {ep.name: ep for ep in found(group=trust.SOLVER_GROUP)}
+
+
 def make_solver(name: str, **kw) -> Solver:
-    """``sandbox``, ``manual`` or ``package.module:factory``; an unknown name is a config error."""
+    """``sandbox``, ``manual`` or a registered solver's name; anything else, a factory that fails
+    or an object that is not a solver is a :class:`ConfigError` naming the solver."""
     if name == "sandbox":
         return SandboxSolver()
     if name == "manual":
         return ManualSolver(**kw)
-    mod, _, attr = name.partition(":")
-    if not attr:
-        raise ConfigError(f"solver {name!r}: use sandbox, manual or package.module:factory")
+    trust.check_solver_name(name)
+    registered = entry_points()
+    ep = registered.get(name)
+    if ep is None:
+        known = ", ".join(sorted([*trust.BUILTIN_SOLVERS, *registered]))
+        raise ConfigError(f"solver {name!r} is not registered (known: {known})")
     try:
-        return getattr(importlib.import_module(mod), attr)()
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"solver {name!r} cannot be loaded: {exc}") from None
+        solver = ep.load()()  # type: ignore[attr-defined]
+    except Exception as exc:  # a broken plug-in fails its accounts, not the run
+        raise ConfigError(f"solver {name!r} cannot be loaded: {type(exc).__name__}") from None
+    missing = [
+        m
+        for m in ("image_captcha", "sms_code")
+        if not inspect.iscoroutinefunction(getattr(solver, m, None))
+    ]
+    if missing:
+        raise ConfigError(f"solver {name!r} is not a solver: no coroutine {', '.join(missing)}")
+    return solver

@@ -72,14 +72,22 @@ def fetch_cmd(ctx, portal_ids, concurrency, out_dir, fmt, invoices) -> None:
         numbers = _read_invoices(invoices)
         if numbers is None:  # the sandbox searches for its own open items' numbers
             numbers = sources.sandbox_search_numbers()
+        refused = [r for r in sources.portals.rejected if not portal_ids or r.id in portal_ids]
+        ids = [i for i in portal_ids if i not in {r.id for r in refused}]
+        chosen = sources.portals.chosen(ids) if ids or not portal_ids else []
         result = P.fetch(
             settings,
-            sources.portals.chosen(list(portal_ids) or None),
+            chosen,
             out_dir=out_dir,
             invoice_numbers=numbers,
             concurrency=concurrency,
             progress=_line,
         )
+    from arsync.connectors.portals.runner import Outcome
+
+    for r in refused:  # a portal file that was refused fails alone, with its reason
+        result.outcomes.append(Outcome(r.id, "", "failed", reason=r.reason))
+        _line(result.outcomes[-1])
     frames = {"portal_records": result.records, "portal_outcomes": result.outcomes_frame()}
     paths = write_frames(frames, out_dir, fmt)
     for name, df in frames.items():
@@ -125,7 +133,10 @@ def check_cmd(ctx, portal_id, out_dir) -> None:
     "--terminal", is_flag=True, help="No browser window: answer captcha/SMS prompts here."
 )
 @click.option(
-    "--solver", default="manual", show_default=True, help="manual | sandbox | module:factory"
+    "--solver",
+    default="manual",
+    show_default=True,
+    help="manual | sandbox | a registered solver (entry point group arsync.solvers)",
 )
 @click.option(
     "--wait", "wait_s", default=300, show_default=True, help="Seconds to wait for a person."

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 from arsync.common.errors import ConfigError
 from arsync.common.parse import alpha
 from arsync.common.secrets import Secret
-from arsync.connectors.portals.definitions import SANDBOX, Account, Portal, load_definitions, select
+from arsync.connectors.portals.definitions import (
+    SANDBOX,
+    Account,
+    Portal,
+    Rejected,
+    load_definitions,
+    select,
+)
 from arsync.jobs.engine.invoice_no import search_numbers
 
 if TYPE_CHECKING:
@@ -79,6 +86,8 @@ class PortalSource:
     definitions: tuple[Portal, ...]
     customer_portals: Mapping[str, tuple[str, ...]]
     _serve: Any = field(default=None, repr=False)
+    #: portal files refused on load: these portals fail (their items stale), the others run
+    rejected: tuple[Rejected, ...] = ()
 
     def ids_for(self, customers: Sequence[str]) -> list[str]:
         """The portals these customers pay through, sorted."""
@@ -86,7 +95,11 @@ class PortalSource:
 
     def chosen(self, ids: Sequence[str] | None = None) -> list[Portal]:
         """The declarations of ``ids`` (all when ``None``), ready to fetch; an unknown id is a
-        :class:`ConfigError`."""
+        :class:`ConfigError`, a refused one its reason."""
+        refused = {r.id: r for r in self.rejected}
+        for i in ids or ():
+            if i in refused:
+                raise ConfigError(refused[i].reason)
         picked = select({p.id: p for p in self.definitions}, list(ids) if ids else None)
         if self._serve is not None and any(p.base_url == SANDBOX for p in picked):
             self.definitions = tuple(self._serve(list(self.definitions)))
@@ -162,8 +175,10 @@ def open_sources(
     try:
         need_world = sap and settings.sap.backend == "sandbox"
         defs: list[Portal] = []
+        rejected: list[Rejected] = []
         if portals:
-            defs = list(load_definitions(extra_dir=settings.portals.definitions_dir).values())
+            loaded = load_definitions(extra_dir=settings.portals.definitions_dir, strict=False)
+            defs, rejected = list(loaded.values()), loaded.rejected
             if settings.sap.backend != "sandbox":
                 # The bundled instances are the sandbox demo: a production run reads real ones.
                 defs = [p for p in defs if not _is_sandbox(p)]
@@ -179,8 +194,9 @@ def open_sources(
             bound = _bind(defs, world) if world is not None else defs
             src.portals = PortalSource(
                 tuple(sorted(bound, key=lambda p: p.id)),
-                _customer_portals(bound),
+                _customer_portals(bound, rejected),
                 _serve=lambda ps: _serve(ps, world, settings, faults, src),
+                rejected=tuple(rejected),
             )
     except BaseException:
         src.close()
@@ -305,11 +321,18 @@ def sandbox_faults(settings: Settings, portal_ids: Sequence[str]) -> dict[str, A
     return out
 
 
-def _customer_portals(portals: Sequence[Portal]) -> dict[str, tuple[str, ...]]:
+def _customer_portals(
+    portals: Sequence[Portal], rejected: Sequence[Rejected] = ()
+) -> dict[str, tuple[str, ...]]:
+    """SAP customer → the portals it pays through; a refused portal file still names its
+    customers, so their items show STALE with the last known status, not NO_PORTAL."""
     out: dict[str, list[str]] = {}
     for p in sorted(portals, key=lambda p: p.id):
         if p.customers == SANDBOX:
             raise ConfigError(f"portal {p.id}: customers: sandbox needs the sandbox world")
         for c in p.customers:
             out.setdefault(c, []).append(p.id)
-    return {c: tuple(ps) for c, ps in out.items()}
+    for r in rejected:
+        for c in r.customers:
+            out.setdefault(c, []).append(r.id)
+    return {c: tuple(sorted(ps)) for c, ps in out.items()}

@@ -262,8 +262,12 @@ def stage_portals(ctx: StageContext):
     from arsync.connectors.portals import fetch
 
     assert ctx.sources.portals is not None, "a SAP run opens its portal source"
+    from arsync.connectors.portals.runner import Outcome
+
     open_items = ctx.frames["open_items"]
     wanted = ctx.sources.portals.ids_for(sorted(set(open_items["customer"])))
+    refused = [r for r in ctx.sources.portals.rejected if r.id in wanted]
+    wanted = [p for p in wanted if p not in {r.id for r in refused}]
     if not wanted:
         fresh, outcomes = PORTAL_RECORDS.empty(), []
     else:
@@ -284,6 +288,8 @@ def stage_portals(ctx: StageContext):
         fresh, outcomes = res.records, res.outcomes
     if ctx.store is not None and outcomes:
         ctx.store.record_accounts(ctx.run_id, [asdict(o) for o in outcomes])
+    # a portal whose file was refused fails alone: its items keep their last known status
+    outcomes = [*outcomes, *(Outcome(r.id, "", "failed", reason=r.reason) for r in refused)]
     failed = {o.portal for o in outcomes if o.outcome != "ok"}
     ok_portals = {o.portal for o in outcomes} - failed
 
