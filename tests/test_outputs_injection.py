@@ -24,7 +24,7 @@ from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RE
 from arsync.common.schema import Schema
 from arsync.common.sheet_text import TRIGGERS, csv_escape, csv_unescape
 from arsync.connectors.portals.runner import PORTAL_OUTCOMES
-from arsync.jobs.cli.app import _register, cli
+from arsync.jobs.cli.main import cli
 from arsync.reports.export import write_frames, write_run_outputs
 from arsync.sandbox.world import World
 from arsync.sandbox.world_frames import world_frames
@@ -155,7 +155,6 @@ def test_numbers_stay_numbers_in_csv_and_xlsx(tmp_path):
 def poisoned_inputs(tmp_path_factory):
     """A file run's input files with payloads in every free text field, written as an attacker's
     export would be (raw, unescaped), and one bad amount cell that errors.csv echoes."""
-    _register()
     frames = world_frames(World.tiny(as_of=AS_OF))
     d = tmp_path_factory.mktemp("in")
     free = {

@@ -216,18 +216,19 @@ def test_search_numbers_come_from_the_customers_open_items(defs):
     assert numbers_for(uni, None) == []
 
 
-def test_sessions_are_encrypted_with_a_private_key_file(tmp_path, monkeypatch):
+def test_sessions_are_encrypted_with_a_configured_private_key_file(tmp_path, monkeypatch):
     monkeypatch.delenv("ARSYNC_SESSION_KEY", raising=False)
     monkeypatch.setattr("arsync.connectors.portals.sessions._keyring_key", lambda: None)
-    store = SessionStore(tmp_path / "s")
+    key = tmp_path / "keys" / "session.key"
+    store = SessionStore(tmp_path / "s", key_file=key)
     state = {"cookies": [{"name": "SESSION", "value": "tok-secret-123"}], "origins": []}
     path = store.save("gov-gd", "acct-01", state)
     assert b"tok-secret-123" not in path.read_bytes()
     assert store.load("gov-gd", "acct-01") == state
-    key = tmp_path / "s" / ".session-key"
-    assert (
-        stat.S_IMODE(os.stat(key).st_mode) == 0o600 and stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    )
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "s").st_mode) == 0o700
+    assert not list((tmp_path / "s").rglob("*key*"))  # the key is not beside the sessions
     monkeypatch.setenv(
         "ARSYNC_SESSION_KEY",
         __import__("cryptography.fernet").fernet.Fernet.generate_key().decode(),

@@ -43,6 +43,8 @@ def settings(tmp_path):
     return load_settings(
         overrides={
             "portals.session_dir": str(tmp_path / "sessions"),
+            # sessions are kept only with a key (env, keyring or a configured file)
+            "portals.session_key_file": str(tmp_path / "keys" / "session.key"),
             "portals.timeout_ms": 10000,
             "portals.retry.initial": 0.01,
             "portals.retry.maximum": 0.05,

@@ -118,6 +118,9 @@ class PortalSettings(_Section):
     headless: bool = True
     timeout_ms: int = Field(15000, ge=100)
     session_dir: str = "~/.local/share/arsync/sessions"
+    # The key of the saved sessions: ARSYNC_SESSION_KEY or the keyring (arsync / session-key);
+    # a key file only when named here (config show warns: whoever reads it has every session).
+    session_key_file: str = ""
     retry: RetrySettings = RetrySettings(attempts=3, maximum=5.0)
     account_deadline_s: float = Field(600.0, ge=0)
     portal_deadline_s: float = Field(1800.0, ge=0)
@@ -163,6 +166,7 @@ class RunSettings(_Section):
     store_url: str = ""
     out_dir: str = "out"
     lock_stale_hours: float = Field(24.0, gt=0)
+    group: str = ""  # Unix group that may read run data too; empty: the owner only
 
 
 class ServiceSettings(_Section):

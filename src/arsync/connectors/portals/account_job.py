@@ -65,7 +65,9 @@ def make_job(
 ) -> AccountJob:
     """The job for one account of a bound declaration (``invoice_numbers`` narrowed to the
     portal's customers, so a message carries only what its search needs)."""
-    sessions = SessionStore(settings.portals.session_dir)
+    sessions = SessionStore(
+        settings.portals.session_dir, key_file=settings.portals.session_key_file
+    )
     pw: Any = acc.password
     if isinstance(pw, Secret):
         pw = {"sealed": sessions.seal(pw.reveal())}

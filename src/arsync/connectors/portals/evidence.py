@@ -3,8 +3,10 @@
 At the end of a good read the screenshot is of the viewport only, as a low-quality JPEG (the
 HTML/JSON beside it holds every row); a failure gets a full-page PNG, where detail matters.
 A full-page PNG of a 100-row list costs ~5x the browser CPU of the viewport JPEG.  Files are
-written from a worker thread, off the event loop.  Everything lands in ``<run>/evidence/<portal>/<account>/``; text is scrubbed of the account's
-password before it is written, and file names are built from ids and counters only.
+written from a worker thread, off the event loop.  Everything lands in
+``<run>/evidence/<portal>/<account>/``, folders 0700 and files 0600 (or readable by ``runs.group``);
+text is scrubbed of the account's password before it is written, and file names are built from
+ids and counters only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextlib
 import logging
 from pathlib import Path
 
+from arsync.common.private import create_private, private_dir
 from arsync.common.secrets import Secret, scrub
 
 from .sessions import _safe
@@ -23,10 +26,11 @@ log = logging.getLogger("arsync.portals.evidence")
 
 class Evidence:
     def __init__(
-        self, root: Path, portal: str, account: str, *secrets: Secret | str | None
+        self, root: Path, portal: str, account: str, *secrets: Secret | str | None, group: str = ""
     ) -> None:
         self.dir = Path(root) / "evidence" / _safe(portal) / _safe(account)
         self._secrets = secrets
+        self.group = group  # runs.group: owner-only files, or readable by that group too
         self._n = 0
 
     def write(self, stem: str, suffix: str, text: str) -> Path:
@@ -40,9 +44,10 @@ class Evidence:
         return await asyncio.to_thread(self._write_n, n, stem, suffix, text)
 
     def _write_n(self, n: int, stem: str, suffix: str, text: str) -> Path:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        for d in (self.dir.parent.parent, self.dir.parent, self.dir):
+            private_dir(d, self.group)
         path = self.dir / f"{n:03d}-{stem}{suffix}"
-        path.write_text(scrub(text, *self._secrets), encoding="utf-8")
+        create_private(path, scrub(text, *self._secrets).encode("utf-8"), self.group)
         return path
 
     async def snapshot(self, page, stem: str, *, failure: bool = False) -> Path | None:
@@ -58,7 +63,7 @@ class Evidence:
                 shot, suffix = await page.screenshot(full_page=True), ".png"
             else:
                 shot, suffix = await page.screenshot(type="jpeg", quality=40), ".jpg"
-            await asyncio.to_thread(path.with_suffix(suffix).write_bytes, shot)
+            await asyncio.to_thread(create_private, path.with_suffix(suffix), shot, self.group)
             return path
         except Exception as exc:  # the page may be gone (browser closed, navigation)
             log.warning("evidence %s: snapshot failed (%s)", self.dir.name, type(exc).__name__)

@@ -17,7 +17,7 @@ from . import trust
 from .browser import launch
 from .definitions import Account, Portal, family_of
 from .pages import LoginPage
-from .sessions import SessionStore
+from .sessions import NO_KEY, SessionStore
 from .solvers import ManualSolver, Solver
 
 
@@ -59,7 +59,9 @@ async def login_async(
                 password=password,
                 wait_s=wait_s,
             )
-    store = SessionStore(settings.portals.session_dir)
+    store = SessionStore(settings.portals.session_dir, key_file=settings.portals.session_key_file)
+    if not store.has_key():  # a person's login is only worth it if it can be kept
+        raise ConfigError(NO_KEY)
     context = await browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(settings.portals.timeout_ms)
     try:

@@ -31,7 +31,7 @@ from .definitions import Account, Portal, accounts_of, family_of
 from .evidence import Evidence
 from .pages import LoginPage, NeedsLogin
 from .search import READERS
-from .sessions import SessionStore
+from .sessions import NO_KEY, SessionStore
 from .solvers import Solver, make_solver
 
 log = logging.getLogger("arsync.portals")
@@ -118,8 +118,10 @@ class Runner:
         progress: Callable[[Outcome], None] | None = None,
     ) -> None:
         self.s, self.browser, self.out_dir = settings.portals, browser, Path(out_dir)
+        self.group = settings.runs.group
         self.policy = _retry.policy_from(self.s.retry)
-        self.sessions = SessionStore(self.s.session_dir)
+        self.sessions = SessionStore(self.s.session_dir, key_file=self.s.session_key_file)
+        self._warned_no_key = False
         self.invoice_numbers, self.interactive, self.solver = invoice_numbers, interactive, solver
         self.today, self.progress = today, progress
         self.rows: list[dict] = []
@@ -194,7 +196,7 @@ class Runner:
             secret = trust.account_password(portal.id, portal.source, acc.id, acc.password)
         except ConfigError as exc:
             secret_error = str(exc)
-        ev = Evidence(self.out_dir, portal.id, acc.id, secret)
+        ev = Evidence(self.out_dir, portal.id, acc.id, secret, group=self.group)
         numbers = self._numbers(portal) if family_of(portal).list.source == "search" else []
         if family_of(portal).list.source == "search" and not numbers:
             out.reason = "no invoice numbers to search (pass invoice_numbers from the open items)"
@@ -224,7 +226,7 @@ class Runner:
                     out.logged_in = True
                     # saved at once: a worker that picks this account up after us (we were
                     # killed mid-read) or the next run need not log in again
-                    self.sessions.save(portal.id, acc.id, await context.storage_state())
+                    self._keep_session(portal.id, acc.id, await context.storage_state())
                     if not page.url.split("?")[0].endswith("/" + family_of(portal).list.url):
                         await page.goto(portal.url(family_of(portal).list.url))
                 reader = READERS[family_of(portal).list.source](
@@ -234,7 +236,7 @@ class Runner:
                 got = await reader.read(first_page_only=first_page_only, today=self.today, **kw)
                 snap = await ev.snapshot(page, "final")
                 out.evidence = str(snap or ev.dir)
-                self.sessions.save(portal.id, acc.id, await context.storage_state())
+                self._keep_session(portal.id, acc.id, await context.storage_state())
                 return got
             except BaseException as exc:
                 # past the deadline the evidence may take only a moment more
@@ -290,6 +292,15 @@ class Runner:
         if out.outcome != "ok":
             log.warning("%s: %s — %s (evidence: %s)", where, out.outcome, out.reason, out.evidence)
         return self._done(out, t0)
+
+    def _keep_session(self, portal: str, account: str, state: dict) -> None:
+        """Save the session when there is a key; without one, say so once and log in next time."""
+        if not self.sessions.has_key():
+            if not self._warned_no_key:
+                log.warning("portal sessions are not kept: %s", NO_KEY)
+                self._warned_no_key = True
+            return
+        self.sessions.save(portal, account, state)
 
     def _solver(self, acc: Account) -> Solver:
         return self.solver or make_solver(

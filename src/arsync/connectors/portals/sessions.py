@@ -1,9 +1,12 @@
 """Saved login sessions (Playwright storage_state), encrypted at rest with Fernet.
 
-A session is a credential: whoever holds the cookies is logged in.  The key comes from
-``ARSYNC_SESSION_KEY``, else the OS keyring (service ``arsync``, user ``session-key``), else a
-key file (mode 0600) beside the sessions.  A file that no longer decrypts is treated as
-absent (key rotated): the account simply needs a new login.
+A session is a credential: whoever holds the cookies is logged in.  The folder is the owner's
+alone (0700) and every file in it 0600.  The key comes from ``ARSYNC_SESSION_KEY``, else the OS
+keyring (service ``arsync``, user ``session-key``), else — only when configured — the key file
+``portals.session_key_file`` (created 0600; ``config show`` warns about it).  It is never kept
+beside the sessions by default: with no key, sessions are not kept (each run logs in again) and
+``arsync portals login`` says how to provide one.  A file that no longer decrypts is treated
+as absent (key rotated): the account simply needs a new login.
 """
 
 from __future__ import annotations
@@ -18,9 +21,15 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from arsync.common.errors import ConfigError
+from arsync.common.private import create_private, private_dir
 
 log = logging.getLogger("arsync.portals.sessions")
 ENV_KEY = "ARSYNC_SESSION_KEY"
+NO_KEY = (
+    f"no key for the saved portal sessions: set {ENV_KEY} (make one with: python -c "
+    "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'), "
+    "or the keyring entry arsync / session-key, or name a key file in portals.session_key_file"
+)
 
 
 def _keyring_key() -> bytes | None:
@@ -28,7 +37,7 @@ def _keyring_key() -> bytes | None:
         import keyring
 
         v = keyring.get_password("arsync", "session-key")
-    except Exception:  # no keyring backend on a headless server: fall through to the key file
+    except Exception:  # no keyring backend on a headless server
         return None
     return v.encode() if v else None
 
@@ -40,28 +49,44 @@ def _safe(name: str) -> str:
 
 
 class SessionStore:
-    def __init__(self, folder: str | Path, key: bytes | None = None) -> None:
+    def __init__(
+        self, folder: str | Path, key: bytes | None = None, *, key_file: str | Path = ""
+    ) -> None:
         self.folder = Path(folder).expanduser()
         self._key = key
+        self.key_file = Path(key_file).expanduser() if key_file else None
 
-    def _fernet(self) -> Fernet:
+    def has_key(self) -> bool:
+        """Whether sessions can be kept (a key from the environment, keyring or key file)."""
+        return self._raw_key() is not None
+
+    def _raw_key(self) -> bytes | None:
         if self._key is None:
             env = os.environ.get(ENV_KEY)
             self._key = env.encode() if env else (_keyring_key() or self._file_key())
+        return self._key
+
+    def _fernet(self) -> Fernet:
+        key = self._raw_key()
+        if key is None:
+            raise ConfigError(NO_KEY)
         try:
-            return Fernet(self._key)
+            return Fernet(key)
         except (ValueError, TypeError):
             raise ConfigError(
-                f"{ENV_KEY} (or the keyring entry arsync/session-key) is not a Fernet key; "
-                "make one with: python -c 'from cryptography.fernet import Fernet; "
+                f"{ENV_KEY} (or the keyring entry arsync/session-key, or the key file) is not a "
+                "Fernet key; make one with: python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'"
             ) from None
 
-    def _file_key(self) -> bytes:
-        path = self.folder / ".session-key"
+    def _file_key(self) -> bytes | None:
+        """The configured key file's key (made, 0600, on first use); None when none is configured."""
+        path = self.key_file
+        if path is None:
+            return None
         if path.exists():
             return path.read_bytes().strip()
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent)
         key = Fernet.generate_key()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
@@ -87,25 +112,26 @@ class SessionStore:
 
     def load(self, portal: str, account: str) -> dict | None:
         p = self.path(portal, account)
-        if not p.exists():
+        if not p.exists() or not self.has_key():
             return None
         try:
             return json.loads(self._fernet().decrypt(p.read_bytes()))
         except (InvalidToken, ValueError):
             log.warning(
-                "%s/%s: saved session cannot be decrypted (key changed?); ignoring it",
+                "%s/%s: saved session cannot be decrypted (key changed or missing); ignoring it",
                 portal,
                 account,
             )
             return None
 
     def save(self, portal: str, account: str, state: dict) -> Path:
+        """Encrypt and keep ``state``; :class:`ConfigError` (:data:`NO_KEY`) when there is no key."""
+        token = self._fernet().encrypt(json.dumps(state).encode())
         p = self.path(portal, account)
-        p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.folder)
+        private_dir(p.parent)
         tmp = p.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(self._fernet().encrypt(json.dumps(state).encode()))
+        create_private(tmp, token)
         tmp.replace(p)
         return p
 

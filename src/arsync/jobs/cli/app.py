@@ -7,6 +7,7 @@ import logging
 import click
 
 from arsync.common.errors import ArsyncError, ConfigError
+from arsync.common.private import apply_umask
 
 # Start-up stays light: `arsync --help` and `arsync config show` import no pandas, pyarrow,
 # SQLAlchemy or Playwright.  Command modules import what they need inside their commands.
@@ -41,6 +42,7 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """arsync: SAP open items reconciled with the customers' payment portals."""
+    apply_umask()  # run data, evidence, logs: owner-only until the settings name a group
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx.obj = _Obj(config_path=config_path)
@@ -54,7 +56,9 @@ class _Obj(dict):
         if key == "settings" and dict.get(self, "settings") is None:
             from arsync.config import load_settings
 
-            dict.__setitem__(self, "settings", load_settings(dict.get(self, "config_path")))
+            s = load_settings(dict.get(self, "config_path"))
+            apply_umask(s.runs.group)
+            dict.__setitem__(self, "settings", s)
         return dict.__getitem__(self, key)
 
 
@@ -65,6 +69,7 @@ def settings_from(ctx: click.Context, **flags):
     obj = ctx.find_root().obj
     overrides = {k: v for k, v in flags.items() if v not in (None, (), [])}
     s = load_settings(obj.get("config_path"), overrides=overrides)
+    apply_umask(s.runs.group)
     obj["settings"] = s
     return s
 
@@ -85,3 +90,10 @@ def config_show(ctx: click.Context) -> None:
     width = max(len(k) for k, _, _ in rows)
     for key, shown, source in rows:
         click.echo(f"{key:<{width}}  {shown:<30}  ({source})")
+    if s.portals.session_key_file:
+        click.echo(
+            f"warning: portals.session_key_file = {s.portals.session_key_file}: the key of every "
+            "saved portal session is kept in a file; whoever can read it (or a backup of it) is "
+            "logged in to every portal — prefer ARSYNC_SESSION_KEY or the keyring",
+            err=True,
+        )

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from arsync.common.errors import ArsyncError, DataError
+from arsync.common.private import apply_umask, private_dir
 from arsync.jobs.pipeline import stages as st
 from arsync.jobs.pipeline.runstore import RunStore
 from arsync.jobs.pipeline.sources import FileSource, Scope, open_sources
@@ -80,8 +81,11 @@ def run(
     to a file run).  ``as_of`` defaults to today.  ``fail_after`` is a test hook that simulates
     a crash right after the named stage has been recorded.  ``run_id`` names a new run (the
     service picks it before the run's worker process starts); by default one is made."""
+    group = settings.runs.group
+    apply_umask(group)  # every file of the run (stage files, state, evidence, logs) owner-only
     out = Path(out_dir or settings.runs.out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)  # not closed: worksheets and outputs live here too
+    private_dir(out / "runs", group)
     store = store or RunStore.for_settings(settings)
 
     previous = _resumable(store, kind) if resume else None
@@ -106,7 +110,7 @@ def run(
     store.acquire(run_id)
     try:
         if previous is None:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder, group)
             recorded = scope.as_dict()
             if files is not None:
                 recorded |= {

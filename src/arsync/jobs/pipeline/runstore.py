@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from arsync.common.errors import ArsyncError
+from arsync.common.private import create_private, private_file
 from arsync.jobs.pipeline.lock import Holder, judge, this_process
 
 meta = sa.MetaData()
@@ -116,11 +117,17 @@ class RunStore:
     ``lock_stale_hours``: a lock held from another host for longer than this is taken over (its
     process cannot be checked from here); ``runs.lock_stale_hours`` in the settings."""
 
-    def __init__(self, url: str, lock_stale_hours: float = 24.0):
+    def __init__(self, url: str, lock_stale_hours: float = 24.0, group: str = ""):
         self.url = url
         self.stale_after = timedelta(hours=lock_stale_hours)
         if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # owner-only (or runs.group) from its first byte: SQLite gives its journal and WAL
+            # files the database file's mode
+            db = Path(url[len("sqlite:///") :]).expanduser()
+            db.parent.mkdir(parents=True, exist_ok=True)
+            if not db.exists():
+                create_private(db, b"", group)
+            private_file(db, group)
         self.engine = sa.create_engine(url, future=True)
         upgrade(self.engine)
 
@@ -130,7 +137,7 @@ class RunStore:
             settings.runs.store_url
             or f"sqlite:///{Path(settings.runs.out_dir).resolve() / 'runs.sqlite'}"
         )
-        return cls(url, settings.runs.lock_stale_hours)
+        return cls(url, settings.runs.lock_stale_hours, settings.runs.group)
 
     # -- lock --------------------------------------------------------------------------------
     def acquire(self, run_id: str, name: str = "pipeline") -> None:

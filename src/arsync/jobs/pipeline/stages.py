@@ -21,6 +21,7 @@ import pandas as pd
 from arsync.common import atomic
 from arsync.common.errors import ArsyncError
 from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS, WORKLIST
+from arsync.common.private import private_dir
 from arsync.common.schema import Schema
 from arsync.config.settings import Settings
 from arsync.jobs.engine.invoice_no import search_numbers
@@ -85,9 +86,7 @@ class StageContext:
     @property
     def state_dir(self) -> Path:
         """Last known good data across runs (portal records per portal, the full worklist)."""
-        d = self.out / "state"
-        d.mkdir(parents=True, exist_ok=True)
-        return d
+        return private_dir(self.out / "state", self.settings.runs.group)
 
     def save(self, stage: str) -> None:
         d = self.folder / stage
