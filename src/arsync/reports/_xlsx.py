@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from arsync.common.money import DECIMALS
+from arsync.reports import _styles
 
 #: Excel's day 0 (its serial dates count from 1899-12-30, after the 1900 leap-year bug).
 EXCEL_EPOCH = np.datetime64("1899-12-30", "s")
@@ -239,8 +240,9 @@ class _Formats:
                 props["num_format"] = DATE_FMT + " hh:mm:ss"
             elif kind == "id":
                 props["num_format"] = "@"
-            if colour:
+            if colour:  # with the text colour that reads on it (WCAG contrast, as the worksheets)
                 props |= {"bg_color": "#" + colour, "pattern": 1}
+                props["font_color"] = "#" + _styles.text_on(colour)
             f = self.wb.add_format(props) if props else None
             self._cache[k] = f
         return f

@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from arsync.common.frames import WORKLIST
-from arsync.reports import _xlsx
+from arsync.reports import _styles, _xlsx
 from arsync.reports import labels as L
-from arsync.reports._layout import AGING_FILLS, FINDING_FILLS, HEADER_FILL
+from arsync.reports import vocabulary as V
 
 #: worklist columns the collector worksheet does not show but a file run's reader needs (the
 #: whole team's items: whose, what the portal said, how it matched); the rest is in worklist.csv
@@ -36,8 +36,9 @@ TITLE = ("工作清单", "Worklist")
 _CURRENCY = {"amount": "currency", "portal_amount": "currency"}
 
 
-def columns(language: str) -> list[_xlsx.Col]:
-    """The sheet's columns, in order, with headers in ``language`` (zh / en / both)."""
+def columns(language: str, rows: pd.DataFrame | None = None) -> list[_xlsx.Col]:
+    """The sheet's columns, in order, with headers in ``language`` (zh / en / both); text
+    columns as wide as ``rows``' values need (a sample of them; at most 60)."""
     out = []
     seen = set()
     for f in (*L.SYSTEM, *MORE):
@@ -46,27 +47,38 @@ def columns(language: str) -> list[_xlsx.Col]:
         seen.add(f.id)
         kind = {"choice": "text"}.get(f.kind, f.kind)
         head = L.text(f.zh, f.en, language)
-        width = f.width + 8 if f.id == "finding" and language == "both" else f.width
-        width = max(width, *(_span(w) + 1.5 for w in head.split()))  # no word cut in two
+        width = f.width + 10 if f.id == "finding" and language == "both" else f.width
+        width = max(width, *(_styles.text_width(w) + 1.5 for w in head.split()))  # words whole
+        if rows is not None and kind in ("text", "id") and len(rows):
+            sample = rows[f.id].iloc[:: max(1, len(rows) // 2000)].astype(str)
+            need = sample.map(_styles.text_width).max() * 1.1 + 1
+            width = max(width, min(float(need), 60.0))
         out.append(_xlsx.Col(f.id, head, kind, width, _CURRENCY.get(f.id)))
     return out
 
 
-def _span(word: str) -> float:
-    """Column-width units a word needs: a CJK character takes two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in word)
-
-
 def ordered(worklist: pd.DataFrame, language: str) -> pd.DataFrame:
-    """Rows in the worksheet's order; the finding shown by its label in ``language``."""
+    """Rows in the worksheet's order; finding, status, aging, next action and reason in the
+    worksheet's words for ``language`` (:mod:`arsync.reports.vocabulary`), each distinct value
+    translated once."""
     wl = worklist.sort_values(
         ["priority", "days_overdue", "customer", *L.KEY_FIELDS],
         ascending=[True, False, True, True, True, True, True],
         kind="mergesort",
     ).reset_index(drop=True)
-    codes = wl["finding"].astype(str)
-    labels = {c: L.finding_label(c, language) for c in codes.unique()}
-    wl["finding"] = codes.map(labels)
+    wl["_finding"] = wl["finding"].astype(str)
+    for col, word in (
+        ("status", V.status),
+        ("aging_bucket", V.aging),
+        ("reason", V.reason),
+        ("finding", V.finding),
+    ):
+        text = wl[col].astype(str)
+        wl[col] = text.map({t: word(t, language) if t else t for t in text.unique()})
+    pairs = pd.Series(list(zip(wl["_finding"], wl["next_action"].astype(str))), index=wl.index)
+    wl["next_action"] = pairs.map(
+        {p: V.next_action(p[0], p[1], language) if p[1] else "" for p in set(pairs)}
+    )
     # "stuck" only where it is: the yes of the worksheet's yes/no words, else blank
     wl["stuck"] = wl["stuck"].map({True: L.choices(L.YES_NO, language)[0]}).fillna("")
     return wl
@@ -77,26 +89,15 @@ def write_worklist_xlsx(
 ) -> None:
     """Write the readable worklist workbook to ``path`` (one sheet; more past 1 048 575 rows)."""
     wl = ordered(worklist, language)
-    colour = {L.finding_label(c, language): fill for c, fill in FINDING_FILLS.items()}
     style = _xlsx.Style(
-        header_bg=HEADER_FILL.fgColor.rgb[-6:],
-        header_fg="FFFFFF",
+        header_bg=_styles.HEADER,
+        header_fg=_styles.text_on(_styles.HEADER),
         header_height={"zh": 20, "en": 32}.get(language, 45),  # wrapped labels: 1, 2, 3 lines
         freeze=(1, 2),
         print_wide=True,
         fills=(
-            (("finding",), "finding", lambda label: colour.get(str(label))),
-            (("days_overdue", "aging_bucket"), "days_overdue", aging_colour),
+            (("finding",), "_finding", lambda code: _styles.FINDING.get(str(code))),
+            (("days_overdue", "aging_bucket"), "days_overdue", _styles.aging),
         ),
     )
-    _xlsx.write_sheets(str(path), L.text(*TITLE, language), wl, columns(language), style)
-
-
-def aging_colour(days: object) -> str | None:
-    """The worksheet's aging colour for a number of days overdue."""
-    if not isinstance(days, (int, float)) or days != days:
-        return None
-    for limit, fill in AGING_FILLS:
-        if limit is None or days <= limit:
-            return fill
-    return None
+    _xlsx.write_sheets(str(path), L.text(*TITLE, language), wl, columns(language, wl), style)
