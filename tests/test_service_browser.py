@@ -36,6 +36,8 @@ def site(tmp_path_factory):
             "runs.out_dir": str(out),
             "sandbox.size": "tiny",
             "portals.session_dir": str(out / "sessions"),
+            # a person's portal login is kept only with a session key (env, keyring or file)
+            "portals.session_key_file": str(out / "keys" / "session.key"),
         }
     )
     svc.users.add("olga", "ops", Secret(PASSWORD))
