@@ -40,3 +40,18 @@ class LayoutDriftError(ArsyncError):
 
 class SchemaError(DataError):
     """A frame crossing a boundary does not match its declared schema."""
+
+
+class RateLimited(TransientError):
+    """A transient failure that says how long to wait: WeCom 45009 / HTTP 429 (``retry_after``
+    seconds; ``None`` when the other side did not say)."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OutcomeUnknown(TransientError):
+    """The connection broke after the message was handed over (SMTP DATA sent, an HTTP request
+    written) and before the answer: the other side may have it (RFC 1047).  Never resent
+    automatically; a person decides."""

@@ -14,7 +14,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 from arsync.common.errors import ConfigError
@@ -196,6 +204,110 @@ class ServiceSettings(_Section):
         return self
 
 
+class EmailSettings(_Section):
+    """``[notify.email]``: the SMTP submission server.  The password is a secret:
+    ``ARSYNC_NOTIFY__EMAIL__PASSWORD`` or the keyring entry arsync / ``smtp:<user>``."""
+
+    host: str = ""  # "" = no e-mail
+    port: int = Field(465, ge=0, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "ssl"  # 465 implicit TLS (RFC 8314) / 587
+    user: str = ""
+    password: SecretStr | None = None
+    sender: str = ""  # the From address; default: user
+    sender_name: str = ""
+    timeout: float = Field(30.0, gt=0)
+    per_minute: int = Field(60, ge=1)  # messages per minute through this server
+
+
+class WecomSettings(_Section):
+    """``[notify.wecom]``: Enterprise WeChat.  Group robots by name, each a credential reference
+    (``env:VAR`` / ``keyring:SERVICE/USER``) to its webhook key; an application message needs
+    corp_id, agent_id and the app's secret (``ARSYNC_NOTIFY__WECOM__SECRET`` or the keyring
+    entry arsync / ``wecom:<corp_id>/<agent_id>``)."""
+
+    base_url: str = "https://qyapi.weixin.qq.com"
+    robots: dict[str, str] = {}
+    corp_id: str = ""
+    agent_id: int = 0
+    secret: SecretStr | None = None
+    robot_per_minute: int = Field(20, ge=1, le=20)  # WeCom: 20 messages a minute per robot
+    user_per_minute: int = Field(30, ge=1, le=30)  # app messages: 30 a minute per recipient
+    markdown_bytes: int = Field(4096, ge=256, le=4096)  # robot markdown limit
+    app_markdown_bytes: int = Field(2048, ge=256, le=2048)
+    timeout: float = Field(15.0, gt=0)
+
+    @field_validator("robots")
+    @classmethod
+    def _references(cls, robots: dict[str, str]) -> dict[str, str]:
+        for name, ref in robots.items():
+            if not ref.startswith(("env:", "keyring:")):
+                raise ValueError(
+                    f"robot {name}: give its webhook key as a reference (env:VARIABLE or "
+                    "keyring:SERVICE/USER); keys do not belong in files"
+                )
+        return robots
+
+
+class CollectorChannels(_Section):
+    """Where one collector receives the worksheet and the digest."""
+
+    email: str = ""
+    wecom_user: str = ""  # application message to this WeCom userid
+    robot: str = ""  # a name of notify.wecom.robots (a group robot)
+    language: Literal["", "zh", "en", "both"] = ""  # "" = reports.language
+
+
+class ReminderSettings(_Section):
+    """``[notify.reminders]``: which items get a reminder and at what level (see
+    :mod:`arsync.jobs.engine.dunning` for the rule)."""
+
+    min_days_overdue: int = Field(1, ge=0)  # polite from here
+    firm_days: int = Field(30, ge=1)  # firm from here, or after a broken promise
+    final_days: int = Field(90, ge=1)  # final from here, or after 2 promises not kept
+    interval_days: int = Field(7, ge=1)  # no new reminder to a customer within this
+    approval: dict[str, Literal["collector", "supervisor"]] = {
+        "polite": "collector",
+        "firm": "collector",
+        "final": "supervisor",
+    }
+    language: Literal["zh", "en", "both"] = "zh"
+    templates_dir: str = ""
+    channels: list[Literal["email", "wecom"]] = ["email"]
+
+    @model_validator(mode="after")
+    def _ladder(self) -> ReminderSettings:
+        if not self.min_days_overdue < self.firm_days < self.final_days:
+            raise ValueError("min_days_overdue < firm_days < final_days must hold")
+        unknown = set(self.approval) - {"polite", "firm", "final"}
+        if unknown:
+            raise ValueError(f"approval: unknown level(s) {', '.join(sorted(unknown))}")
+        if self.approval.get("final", "supervisor") != "supervisor":
+            raise ValueError("approval.final must be 'supervisor' (before escalation)")
+        return self
+
+
+class NotifySettings(_Section):
+    """``[notify]``: digests and worksheets to collectors, reminders to customers."""
+
+    enabled: bool = False
+    digest: bool = True
+    attach_worksheet: bool = True
+    service_url: str = ""  # where `arsync serve` runs: the digest links to its downloads
+    digest_top: int = Field(10, ge=1, le=100)
+    max_parts: int = Field(3, ge=1, le=10)  # a longer digest is summarised with a link
+    contacts_file: str = ""
+    signature_zh: str = ""
+    signature_en: str = ""
+    attempts: int = Field(5, ge=1, le=20)  # tries per message before it fails
+    initial: float = Field(2.0, ge=0)  # first backoff, seconds (doubled each try)
+    maximum: float = Field(300.0, ge=0)
+    max_wait: float = Field(600.0, ge=0)  # longest a send waits for a rate limit or retry
+    email: EmailSettings = EmailSettings()
+    wecom: WecomSettings = WecomSettings()
+    collectors: dict[str, CollectorChannels] = {}
+    reminders: ReminderSettings = ReminderSettings()
+
+
 class Settings(BaseSettings):
     """The effective configuration.  ``provenance`` maps dotted keys to their source."""
 
@@ -215,6 +327,7 @@ class Settings(BaseSettings):
     runs: RunSettings = RunSettings()
     celery: CelerySettings = CelerySettings()
     service: ServiceSettings = ServiceSettings()
+    notify: NotifySettings = NotifySettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):
@@ -353,7 +466,7 @@ def _read_env(environ: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
 #: Keys that name a credential wherever they appear in a settings file.
 FILE_REFUSED = {"passwd", "password", "token", "secret"}
 #: Free-form maps of the settings (their keys are codes, not settings).
-_MAPS = {"collectors", "segments"}
+_MAPS = {"collectors", "segments", "robots"}
 
 
 def _refuse_secrets(data: dict[str, Any], where: str, prefix: str = "") -> None:
@@ -396,7 +509,11 @@ def _merge(
         if isinstance(v, dict) and isinstance(dst.get(k), dict):
             _merge(dst[k], prov, v, source, env_names, key + ".")
             continue
-        if isinstance(v, dict) and v and k not in ("collectors", "segments", "connection"):
+        if (
+            isinstance(v, dict)
+            and v
+            and k not in ("collectors", "segments", "connection", "robots")
+        ):
             dst[k] = {}
             _merge(dst[k], prov, v, source, env_names, key + ".")
             continue

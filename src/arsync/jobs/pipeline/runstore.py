@@ -457,3 +457,8 @@ def _locked_message(held: Holder) -> str:
             "not running any more, remove the lock with `arsync unlock`"
         )
     return f"{held.describe()}; wait for it to finish"
+
+
+# The outbox's tables live on the same MetaData in a module of their own; importing it here
+# keeps ``meta`` complete for whoever holds the run store.
+from arsync.jobs.pipeline import outboxtables as _outboxtables  # noqa: E402, F401
