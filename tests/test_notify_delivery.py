@@ -59,8 +59,23 @@ def store(tmp_path):
 
 
 def settings(mailbox=None, wecom=None, **kw) -> NotifySettings:
-    email = EmailSettings(host=mailbox.host, port=mailbox.port, security="none", sender="ar@example.com") if mailbox else EmailSettings()
-    we = WecomSettings(base_url=wecom.base_url, robots={"team-a": "env:TEST_ROBOT_A", "team-b": "env:TEST_ROBOT_B"}, corp_id="ww1", agent_id=1000002) if wecom else WecomSettings()
+    email = (
+        EmailSettings(
+            host=mailbox.host, port=mailbox.port, security="none", sender="ar@example.com"
+        )
+        if mailbox
+        else EmailSettings()
+    )
+    we = (
+        WecomSettings(
+            base_url=wecom.base_url,
+            robots={"team-a": "env:TEST_ROBOT_A", "team-b": "env:TEST_ROBOT_B"},
+            corp_id="ww1",
+            agent_id=1000002,
+        )
+        if wecom
+        else WecomSettings()
+    )
     return NotifySettings(enabled=True, email=email, wecom=we, initial=2.0, maximum=60.0, **kw)
 
 
@@ -74,7 +89,9 @@ def workbook_bytes(title: str = "未清项") -> bytes:
     return buf.getvalue()
 
 
-def email_draft(tmp_path, to: str, n: int = 0, approval: str = "none", attach: bool = True) -> outbox.Draft:
+def email_draft(
+    tmp_path, to: str, n: int = 0, approval: str = "none", attach: bool = True
+) -> outbox.Draft:
     files = ()
     if attach:
         p = tmp_path / f"王丽_工作表_{n}.xlsx"
@@ -119,10 +136,24 @@ def robot_draft(n: int, robot: str = "team-a") -> outbox.Draft:
     )
 
 
-def test_an_email_arrives_once_with_its_chinese_subject_and_an_attachment_that_opens(store, mailbox, tmp_path):
-    key, added = outbox.add(store, tmp_path, email_draft(tmp_path, "王丽 <wang.li@corp.example>"), as_of=AS_OF, run_id="r1")
+def test_an_email_arrives_once_with_its_chinese_subject_and_an_attachment_that_opens(
+    store, mailbox, tmp_path
+):
+    key, added = outbox.add(
+        store,
+        tmp_path,
+        email_draft(tmp_path, "王丽 <wang.li@corp.example>"),
+        as_of=AS_OF,
+        run_id="r1",
+    )
     assert added
-    again = outbox.add(store, tmp_path, email_draft(tmp_path, "王丽 <wang.li@corp.example>"), as_of=AS_OF, run_id="r2")
+    again = outbox.add(
+        store,
+        tmp_path,
+        email_draft(tmp_path, "王丽 <wang.li@corp.example>"),
+        as_of=AS_OF,
+        run_id="r2",
+    )
     assert again == (key, False)  # the same message drafted again is the same row
 
     report = send_outbox(store, settings(mailbox))
@@ -144,9 +175,23 @@ def test_an_email_arrives_once_with_its_chinese_subject_and_an_attachment_that_o
     assert outbox.get(store, key)["status"] == "sent"
 
 
-def test_smtp_4xx_is_tried_again_after_a_backoff_and_5xx_fails_and_is_recorded(store, mailbox, tmp_path):
-    k1, _ = outbox.add(store, tmp_path, email_draft(tmp_path, "a@corp.example", 1, attach=False), as_of=AS_OF, run_id="r")
-    k2, _ = outbox.add(store, tmp_path, email_draft(tmp_path, "gone@corp.example", 2, attach=False), as_of=AS_OF, run_id="r")
+def test_smtp_4xx_is_tried_again_after_a_backoff_and_5xx_fails_and_is_recorded(
+    store, mailbox, tmp_path
+):
+    k1, _ = outbox.add(
+        store,
+        tmp_path,
+        email_draft(tmp_path, "a@corp.example", 1, attach=False),
+        as_of=AS_OF,
+        run_id="r",
+    )
+    k2, _ = outbox.add(
+        store,
+        tmp_path,
+        email_draft(tmp_path, "gone@corp.example", 2, attach=False),
+        as_of=AS_OF,
+        run_id="r",
+    )
     answers = {"a@corp.example": ["451 4.7.1 DT:SPM try again later"]}
 
     def reply(got):
@@ -182,7 +227,13 @@ send_outbox(RunStore(url), s)
 
 def test_a_sender_killed_while_sending_and_resumed_sends_nothing_twice(store, mailbox, tmp_path):
     keys = [
-        outbox.add(store, tmp_path, email_draft(tmp_path, f"c{n}@corp.example", n, attach=False), as_of=AS_OF, run_id="r")[0]
+        outbox.add(
+            store,
+            tmp_path,
+            email_draft(tmp_path, f"c{n}@corp.example", n, attach=False),
+            as_of=AS_OF,
+            run_id="r",
+        )[0]
         for n in range(5)
     ]
     proc: dict[str, subprocess.Popen] = {}
@@ -192,15 +243,25 @@ def test_a_sender_killed_while_sending_and_resumed_sends_nothing_twice(store, ma
             os.kill(proc["p"].pid, signal.SIGKILL)  # dies while the server holds message 3
 
     mailbox.set_on_data(kill_on_third)
-    proc["p"] = subprocess.Popen([sys.executable, "-c", KILLER, store.url, mailbox.host, str(mailbox.port)])
+    proc["p"] = subprocess.Popen(
+        [sys.executable, "-c", KILLER, store.url, mailbox.host, str(mailbox.port)]
+    )
     assert proc["p"].wait(timeout=120) == -signal.SIGKILL
     mailbox.set_on_data(None)
-    assert [outbox.get(store, k)["status"] for k in keys] == ["sent", "sent", "sending", "approved", "approved"]
+    assert [outbox.get(store, k)["status"] for k in keys] == [
+        "sent",
+        "sent",
+        "sending",
+        "approved",
+        "approved",
+    ]
 
     report = send_outbox(store, settings(mailbox))  # the resume
     assert report.recovered == {"reclaimed": 0, "unknown": 1}
     assert report.sent == keys[3:]
-    assert [k for k, _ in report.unknown] == [] and outbox.get(store, keys[2])["status"] == "unknown"
+    assert [k for k, _ in report.unknown] == [] and outbox.get(store, keys[2])[
+        "status"
+    ] == "unknown"
     received = [m.rcpt_tos[0] for m in mailbox.received]
     assert sorted(received) == [f"c{n}@corp.example" for n in range(5)]  # each exactly once
     assert len(set(m.message["Message-ID"] for m in mailbox.received)) == 5
@@ -208,18 +269,36 @@ def test_a_sender_killed_while_sending_and_resumed_sends_nothing_twice(store, ma
     assert len(mailbox.received) == 5
 
 
-def test_a_robot_gets_at_most_20_a_minute_while_email_goes_on(store, mailbox, tmp_path, monkeypatch):
+def test_a_robot_gets_at_most_20_a_minute_while_email_goes_on(
+    store, mailbox, tmp_path, monkeypatch
+):
     monkeypatch.setenv("TEST_ROBOT_A", "key-a-0123456789")
     clock = FakeClock()
     wecom = start_wecom(robots={"key-a-0123456789"}, clock=clock)
     try:
-        robot = [outbox.add(store, tmp_path, robot_draft(n), as_of=AS_OF, run_id="r")[0] for n in range(25)]
+        robot = [
+            outbox.add(store, tmp_path, robot_draft(n), as_of=AS_OF, run_id="r")[0]
+            for n in range(25)
+        ]
         mails = [
-            outbox.add(store, tmp_path, email_draft(tmp_path, f"m{n}@corp.example", n, attach=False), as_of=AS_OF, run_id="r")[0]
+            outbox.add(
+                store,
+                tmp_path,
+                email_draft(tmp_path, f"m{n}@corp.example", n, attach=False),
+                as_of=AS_OF,
+                run_id="r",
+            )[0]
             for n in range(5)
         ]
         s = settings(mailbox, wecom)
-        report = send_outbox(store, s, channels=Channels(s, clock=clock), clock=clock, sleep=clock.sleep, now=clock.now)
+        report = send_outbox(
+            store,
+            s,
+            channels=Channels(s, clock=clock),
+            clock=clock,
+            sleep=clock.sleep,
+            now=clock.now,
+        )
     finally:
         wecom.close()
     assert sorted(report.sent) == sorted(robot + mails)

@@ -272,7 +272,7 @@ class ReminderSettings(_Section):
     }
     language: Literal["zh", "en", "both"] = "zh"
     templates_dir: str = ""
-    channels: list[Literal["email", "wecom"]] = ["email"]
+    reply_days: int = Field(10, ge=1, le=90)  # working days the customer is asked to pay within
 
     @model_validator(mode="after")
     def _ladder(self) -> ReminderSettings:

@@ -72,6 +72,11 @@ class RefreshResult:
     warnings: tuple[str, ...]
 
 
+def worksheet_path(out: str | Path, collector: str) -> Path:
+    """Where the collector's workbook lives in the worksheets folder ``out``."""
+    return Path(out) / f"{_atomic.safe_name(collector)}.xlsx"
+
+
 def refresh_worksheets(
     worklist: pd.DataFrame,
     out_dir: str | Path,

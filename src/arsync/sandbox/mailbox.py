@@ -57,7 +57,8 @@ class _Handler:
 class _LoopbackController(Controller):
     def _trigger_server(self) -> None:
         assert self.server is not None
-        self.port = self.server.sockets[0].getsockname()[1]  # port 0: the one the OS gave
+        sockets: list = list(getattr(self.server, "sockets", []))  # an asyncio.Server's sockets
+        self.port = sockets[0].getsockname()[1]  # port 0: the one the OS gave
         super()._trigger_server()
 
 

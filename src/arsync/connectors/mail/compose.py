@@ -78,7 +78,7 @@ def compose(
     if attachments:
         msg.make_mixed()
     for a in attachments:
-        msg.attach(_attachment_part(a))
+        msg.attach(_attachment_part(a))  # type: ignore[arg-type]  # a compat32 part, on purpose
     return msg
 
 

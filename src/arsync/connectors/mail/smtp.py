@@ -130,7 +130,7 @@ class SmtpSession:
                     refused[rcpt] = (code, resp)
             if len(refused) == len(recipients):
                 smtp.rset()
-                raise smtplib.SMTPRecipientsRefused(refused)  # type: ignore[arg-type]
+                raise smtplib.SMTPRecipientsRefused(refused)
         except Exception as exc:
             self._drop_if_gone(exc)
             raise self._classified(exc, "before the message was sent") from None

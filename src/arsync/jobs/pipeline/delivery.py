@@ -218,7 +218,8 @@ def _deliver(
         outbox.finish(store, key, "unknown", str(exc))
         return "unknown", str(exc)
     except (ConfigError, LogonError) as exc:
-        outbox.release(store, key, str(exc)) or _back(store, key, str(exc))
+        if not outbox.release(store, key, str(exc)):
+            _back(store, key, str(exc))
         return "config", str(exc)
     except RateLimited as exc:
         wait = max(exc.retry_after or 0.0, backoff(r["attempts"] + 1, key, s))

@@ -363,9 +363,9 @@ def finish(
         c.execute(O.update().where(O.c.message_key == key).values(**values))
 
 
-def release(store: RunStore, key: str, note: str) -> None:
+def release(store: RunStore, key: str, note: str) -> bool:
     """A claimed message that did not leave (its channel is misconfigured): approved again."""
-    _set(store, key, "claimed", status="approved", last_error=note)
+    return _set(store, key, "claimed", status="approved", last_error=note)
 
 
 def _set(store: RunStore, key: str, expected: str, **values: Any) -> bool:

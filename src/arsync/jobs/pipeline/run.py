@@ -1,6 +1,6 @@
 """The pipeline behind `arsync nightly` and on-demand `arsync reconcile`.
 
-SAP pull → portal fetch → reconcile → worksheets → summary (a file run: files → reconcile →
+SAP pull → portal fetch → reconcile → worksheets → notify → summary (a file run: files → reconcile →
 outputs [→ worksheets] → summary).  The run's sources are opened once, by the seam
 :func:`~arsync.jobs.pipeline.sources.open_sources`, for the run's ``as_of``.  Every stage writes its output
 frames into the run folder and a stage row into the run store before the next one starts,
@@ -27,7 +27,7 @@ from arsync.jobs.pipeline.sources import FileSource, Scope, open_sources
 log = logging.getLogger("arsync.pipeline")
 
 #: The stages of each kind of run, in order.
-STAGES: tuple[str, ...] = ("sap", "portals", "reconcile", "worksheets", "summary")
+STAGES: tuple[str, ...] = ("sap", "portals", "reconcile", "worksheets", "notify", "summary")
 FILE_STAGES: tuple[str, ...] = ("files", "reconcile", "outputs", "summary")
 #: On-demand kinds: narrowed to a scope, or fed from export files; --resume takes either.
 ON_DEMAND: tuple[str, ...] = ("reconcile", "files")

@@ -50,6 +50,7 @@ OUTPUTS: dict[str, dict[str, Schema | None]] = {
     "portals": {"portal_records": PORTAL_RECORDS, "portal_outcomes": None},
     "reconcile": {"worklist": WORKLIST},
     "worksheets": {},
+    "notify": {},
     "summary": {},
 }
 
@@ -457,6 +458,13 @@ def _master_and_evidence(ctx: StageContext) -> tuple[pd.DataFrame | None, pd.Dat
     return customers, records
 
 
+def stage_notify(ctx: StageContext):
+    """Digests to collectors, reminders into the outbox (:mod:`arsync.jobs.pipeline.notify`)."""
+    from arsync.jobs.pipeline.notify import notify_stage
+
+    return notify_stage(ctx)
+
+
 def stage_outputs(ctx: StageContext):
     """A file run's results beside its inputs' answer: ``worklist.csv``, ``worklist.xlsx`` and,
     for the rows left out, ``errors.csv`` (file, row, column, value, problem) in the output
@@ -490,6 +498,7 @@ def stage_summary(ctx: StageContext):
         lines.append("  stale portals: " + ", ".join(sorted(ctx.stale_portals)))
     lines.extend(f"  {line}" for line in ctx.summary.get("worksheets_attention", []))
     lines.extend(f"  {w}" for w in ctx.summary.get("state_warnings", []))
+    lines.extend(f"  notify: {n}" for n in ctx.summary.get("notify", []))
     errors = ctx.frames.get("input_errors")
     if errors is not None and len(errors):
         where = ctx.summary.get("errors_file", "the run's input_errors")

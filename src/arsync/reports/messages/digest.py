@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -176,12 +177,7 @@ def build_digest(
         )
 
     overdue = owed[owed["days_overdue"] > 0].groupby("currency")["amount"].sum()
-    stale = tuple(
-        sorted(
-            (str(p), "" if pd.isna(t) else str(pd.Timestamp(t).date()))
-            for p, t in (stale_portals or {}).items()
-        )  # type: ignore[arg-type]
-    )
+    stale = tuple(sorted((str(p), _day_text(t)) for p, t in (stale_portals or {}).items()))
     mine_portals = set(wl["portal"]) | set(wl.loc[wl["finding"] == "STALE", "portal"])
     stale = tuple(s for s in stale if s[0] in mine_portals or not mine_portals - {""})
     return Digest(
@@ -197,6 +193,11 @@ def build_digest(
         link=link,
         attached=attached,
     )
+
+
+def _day_text(t: Any) -> str:
+    """A last-read time as its date ('' when never read)."""
+    return "" if t is None or pd.isna(t) else str(pd.Timestamp(t).date())
 
 
 def _mine(promises: pd.DataFrame | None, collector: str) -> pd.DataFrame:

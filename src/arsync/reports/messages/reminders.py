@@ -16,6 +16,7 @@ from datetime import date
 from arsync.reports.messages._env import environment, money
 
 LEVELS = ("polite", "firm", "final")
+COMPANY_KEYS = ("name_zh", "name_en", "phone", "email", "bank", "address_zh", "address_en")
 ADDRESS = {"hospital": ("贵院", "your hospital"), "academic": ("贵校", "your university")}
 
 
@@ -73,8 +74,9 @@ def _one(r: Reminder, lang: str, templates_dir: str) -> tuple[str, str]:
     env = environment(templates_dir)
     you = ADDRESS.get(r.segment, ("贵单位", "your organisation"))[0 if lang == "zh" else 1]
     sig = environment("").from_string(r.signature.get(lang, "")).render(collector=r.collector)
+    company = {k: "" for k in COMPANY_KEYS} | dict(r.company)
     text = env.get_template(f"reminder_{r.level}.{lang}.j2").render(
-        r=r, you=you, money=money, signature=sig.strip(), company=r.company
+        r=r, you=you, money=money, signature=sig.strip(), company=company
     )
     subject, _, body = text.strip("\n").partition("\n")
     return subject.strip(), body.strip("\n") + "\n"

@@ -1,0 +1,36 @@
+"""Sending the approved messages from a command or a page: the sender plus what a sent
+reminder changes — recorded in the contact history and raising the customer's dunning level."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from arsync.config.settings import Settings
+from arsync.jobs.pipeline.delivery import SendReport, send_outbox
+from arsync.jobs.pipeline.runstore import RunStore
+
+
+def send_approved(
+    store: RunStore,
+    settings: Settings,
+    *,
+    keys: list[str] | None = None,
+    echo: Callable[[str], None] = lambda _: None,
+    **kw: Any,
+) -> SendReport:
+    """Send approved messages (all, or ``keys``); each reminder sent is recorded."""
+    return send_outbox(
+        store,
+        settings.notify,
+        keys=keys,
+        echo=echo,
+        on_sent=lambda row: reminder_sent(store, row),
+        **kw,
+    )
+
+
+def reminder_sent(store: RunStore, row: dict[str, Any]) -> None:
+    """A reminder left: the contact history says so (when the run store keeps one)."""
+    if row["kind"] != "reminder":
+        return

@@ -1,0 +1,159 @@
+"""Done when: a sandbox nightly with communications configured delivers one digest per
+collector, and a reminder outbox whose approval sends each reminder exactly once.  A real SMTP
+server (aiosmtpd) and the WeCom stand-in on loopback receive them."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from arsync.config import load_settings
+from arsync.jobs.cli.main import cli
+from arsync.jobs.pipeline import outbox
+from arsync.jobs.pipeline.run import run
+from arsync.jobs.pipeline.runstore import RunStore
+from arsync.sandbox.mailbox import start_mailbox
+from arsync.sandbox.wecom import start_wecom
+
+pytestmark = pytest.mark.browser
+
+AS_OF = date(2026, 11, 23)
+ROBOT_KEY = "robot-key-7f3a9c0d2e"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    out = tmp_path_factory.mktemp("notify")
+    mailbox = start_mailbox()
+    wecom = start_wecom(robots={ROBOT_KEY})
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ARSYNC_TEST_ROBOT", ROBOT_KEY)
+    config = out / "arsync.toml"
+    config.write_text(
+        f"""
+[sandbox]
+size = "tiny"
+[runs]
+out_dir = "{out}"
+[portals.retry]
+attempts = 2
+initial = 0.0
+maximum = 0.0
+[notify]
+enabled = true
+signature_zh = "应收账款组 {{{{ collector }}}}"
+[notify.email]
+host = "{mailbox.host}"
+port = {mailbox.port}
+security = "none"
+sender = "ar@example.com"
+sender_name = "示例科技 应收账款"
+[notify.wecom]
+base_url = "{wecom.base_url}"
+[notify.wecom.robots]
+team = "env:ARSYNC_TEST_ROBOT"
+[notify.collectors.C1]
+email = "c1@corp.example"
+robot = "team"
+[notify.collectors.C2]
+email = "c2@corp.example"
+language = "en"
+""",
+        encoding="utf-8",
+    )
+    settings = load_settings(config)
+    lines: list[str] = []
+    res = run(settings, as_of=AS_OF, echo=lines.append)
+    yield out, config, settings, res, lines, mailbox, wecom
+    mp.undo()
+    mailbox.close()
+    wecom.close()
+
+
+def digests(mailbox):
+    return [
+        m
+        for m in mailbox.received
+        if "摘要" in m.message["Subject"] or "digest" in m.message["Subject"]
+    ]
+
+
+def test_the_nightly_sends_one_digest_per_collector(world):
+    _, _, _, res, lines, mailbox, wecom = world
+    assert res.status in ("ok", "partial"), lines
+    got = digests(mailbox)
+    assert sorted(m.rcpt_tos for m in got) == [("c1@corp.example",), ("c2@corp.example",)]
+    c1 = next(m.message for m in got if m.rcpt_tos == ("c1@corp.example",))
+    assert c1["Subject"] == "每日催收摘要 / Daily collections digest · C1 · 2026-11-23"
+    text = c1.get_body(("plain",)).get_content()
+    assert "今日优先" in text and "Top priorities" in text
+    (att,) = list(c1.iter_attachments())
+    wb = openpyxl.load_workbook(io.BytesIO(att.get_content()))
+    assert any("未清" in n or "Open" in n for n in wb.sheetnames)
+    c2 = next(m.message for m in got if m.rcpt_tos == ("c2@corp.example",))
+    assert c2["Subject"] == "Daily collections digest · C2 · 2026-11-23"
+    robot = [d for d in wecom.state.delivered if d.kind == "robot"]
+    assert robot and all(d.target == ROBOT_KEY for d in robot)
+    assert all(len(d.body["markdown"]["content"].encode("utf-8")) <= 4096 for d in robot)
+    assert "C1" in robot[0].body["markdown"]["content"]
+    sent = f"digests sent {2 + len(robot)}, failed 0, left 0"
+    assert sent in res.summary["notify"][0], res.summary["notify"]
+
+
+def test_reminders_wait_for_approval_and_then_go_exactly_once(world):
+    _, config, settings, _, _, mailbox, _ = world
+    store = RunStore.for_settings(settings)
+    drafts = outbox.rows(store, status=["draft"], kind="reminder")
+    assert drafts, "the tiny world has overdue customers to remind"
+    assert not [m for m in mailbox.received if m.rcpt_tos[0].endswith(".arsync.example")]
+    finals = [d for d in drafts if d["level"] == "final"]
+    runner = CliRunner()
+    if finals:  # a final reminder refuses a collector's approval
+        r = runner.invoke(
+            cli,
+            [
+                "--config",
+                str(config),
+                "outbox",
+                "approve",
+                finals[0]["message_key"][:12],
+                "--by",
+                "王丽",
+            ],
+        )
+        assert r.exit_code == 1 and "supervisor" in r.output
+    r = runner.invoke(
+        cli,
+        [
+            "--config",
+            str(config),
+            "outbox",
+            "approve",
+            "--all-drafts",
+            "--supervisor",
+            "--by",
+            "主管 李",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, ["--config", str(config), "outbox", "send"])
+    assert r.exit_code == 0, r.output
+    reminders = [m for m in mailbox.received if m.rcpt_tos[0].endswith(".arsync.example")]
+    assert sorted(m.rcpt_tos[0] for m in reminders) == sorted(d["recipient"] for d in drafts)
+    for m in reminders:
+        msg = m.message
+        assert any(w in msg["Subject"] for w in ("付款提醒", "催款函", "最后催告函"))
+        assert msg.get_body(("plain",)).get_content().count("发票号") >= 1
+    r = runner.invoke(cli, ["--config", str(config), "outbox", "send"])
+    assert r.exit_code == 0 and "sent 0" in r.output
+    assert len([m for m in mailbox.received if m.rcpt_tos[0].endswith(".arsync.example")]) == len(
+        reminders
+    )
+    r = runner.invoke(
+        cli, ["--config", str(config), "outbox", "list", "--all", "--kind", "reminder"]
+    )
+    assert r.output.count("sent") >= len(reminders)
