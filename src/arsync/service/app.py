@@ -50,8 +50,9 @@ def create_app(svc: Service, *, schedule: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.service = svc
-    from arsync.service import api, pages
+    from arsync.service import api, outbox_pages, pages
 
+    app.include_router(outbox_pages.router)  # before pages: /outbox/send is not a message key
     app.include_router(pages.router)
     app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -32,6 +32,20 @@ PUBLIC = "public"
 Rule = str | tuple[str, ...] | Callable[[User, Request], bool]
 
 
+def _may_see_message(user: User, request: Request) -> bool:
+    from arsync.service.outbox_pages import message_of, visible
+
+    row = message_of(request)
+    return row is not None and visible(user, row)
+
+
+def _may_approve_message(user: User, request: Request) -> bool:
+    from arsync.service.outbox_pages import may_approve, message_of
+
+    row = message_of(request)
+    return row is not None and may_approve(user, row)
+
+
 def _may_download(user: User, request: Request) -> bool:
     from arsync.service.actions import may_download
 
@@ -60,6 +74,11 @@ RULES: dict[str, Rule] = {
     "login_image": OPS,
     "login_answer": OPS,
     "audit_page": OPS,
+    "outbox_page": ANY,
+    "outbox_message": _may_see_message,
+    "outbox_approve": _may_approve_message,
+    "outbox_reject": _may_approve_message,
+    "outbox_send": RUNNERS,
     # API
     "api_openapi": ANY,
     "api_me": ANY,

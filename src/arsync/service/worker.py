@@ -1,4 +1,4 @@
-"""The worker process: ``python -m arsync.service.worker run|login SPEC_JSON``.
+"""The worker process: ``python -m arsync.service.worker run|login|send SPEC_JSON``.
 
 Started by :class:`arsync.service.workers.Workers`; prints its progress (the pipeline's lines)
 to stdout, which the launcher sends to ``progress.log``.  Exit code 0 done, 1 failed, 75 (the
@@ -27,6 +27,8 @@ def main(argv: list[str]) -> int:
         return _run(json.loads(raw))
     if what == "login":
         return _login(json.loads(raw))
+    if what == "send":
+        return _send(json.loads(raw))
     print(f"unknown worker task {what!r}", file=sys.stderr)
     return 2
 
@@ -66,6 +68,26 @@ def _run(spec: dict) -> int:
             return 1
         print(f"run {res.run_id}: {res.status}", flush=True)
         return 0
+
+
+def _send(spec: dict) -> int:
+    """Send the approved messages of the outbox (``arsync outbox send`` from a page)."""
+    from arsync.common.errors import ArsyncError
+    from arsync.config import load_settings
+    from arsync.jobs.pipeline.runstore import RunStore
+    from arsync.jobs.pipeline.sending import send_approved
+
+    settings = load_settings(spec["config_path"], overrides=spec["overrides"])
+    try:
+        report = send_approved(
+            RunStore.for_settings(settings), settings, echo=lambda line: print(line, flush=True)
+        )
+    except ArsyncError as exc:
+        print(f"failed: {exc}", flush=True)
+        return 1
+    for line in report.lines():
+        print(line, flush=True)
+    return 0
 
 
 def _login(spec: dict) -> int:

@@ -70,6 +70,11 @@ class Workers:
         self._spawn(spec.run_id, ["run", json.dumps(asdict(spec))], log)
         return log
 
+    def start_send(self, key: str, spec: dict[str, Any], log: Path) -> None:
+        """Send the outbox's approved messages in a worker (the rate limits may make it wait)."""
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self._spawn(key, ["send", json.dumps(spec)], log)
+
     def start_login(self, spec: LoginSpec, log: Path) -> None:
         log.parent.mkdir(parents=True, exist_ok=True)
         self._spawn(spec.login_id, ["login", json.dumps(asdict(spec))], log)

@@ -143,6 +143,7 @@ def send_outbox(
             elif outcome[0] == "unknown":
                 report.unknown.append((key, outcome[1]))
             elif outcome[0] == "config":
+                todo.append(outbox.get(store, key))  # stays approved: left for the next send
                 broken[_channel(ready)] = outcome[1]
                 echo(f"  channel {_channel(ready)} stopped: {outcome[1]}")
         report.channel_errors = broken
