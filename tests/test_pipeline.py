@@ -68,6 +68,7 @@ def test_nightly_run_records_every_stage_and_agrees_with_the_world(nightly):
         "portals",
         "reconcile",
         "worksheets",
+        "notify",
         "summary",
     ]
     assert all(s["status"] == "ok" for s in info.stages)
