@@ -68,6 +68,7 @@ def test_a_narrowed_run_goes_to_a_worker_and_the_service_answers_meanwhile(servi
         "portals",
         "reconcile",
         "worksheets",
+        "notify",
         "summary",
     ]
     assert all(s["status"] == "ok" for s in state["stages"])
