@@ -84,7 +84,9 @@ def test_ops_starts_a_narrowed_reconciliation_watches_it_and_downloads_the_works
     expect(page).to_have_url(re.compile(r"/runs/\d{8}-\d{6}-[0-9a-f]{6}$"))
     run_id = page.url.rsplit("/", 1)[1]
     expect(page.locator("#run-status")).to_have_text("ok", timeout=LONG)
-    expect(page.locator("#run-stages tbody tr")).to_have_count(5)
+    expect(page.locator("#run-stages tbody tr")).to_have_count(
+        6
+    )  # sap … worksheets, notify, summary
     shot(page, "run-zh")
     with page.expect_download() as got:
         page.get_by_role("link", name="C1.xlsx").click()
