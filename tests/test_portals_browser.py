@@ -275,15 +275,14 @@ def test_search_by_click_reads_what_the_form_search_reads(pw, settings, sandbox,
         world=world, faults={"uni-bj": Faults(rate_limit_every=4)}, ids=["uni-bj"]
     )
     numbers = {c: ns[:8] for c, ns in numbers.items()}
-    spec = uni.spec
-    click = uni.model_copy(
-        update={
-            "spec": spec.model_copy(
-                update={"list": spec.list.model_copy(update={"search_by": "click"})}
-            )
-        }
-    )
     assert uni.spec.list.search_by == "form"
+
+    def searched(by: str):  # one number per search: enough requests for the 429s
+        spec = uni.spec
+        lst = spec.list.model_copy(update={"search_by": by, "search_batch": 1})
+        return uni.model_copy(update={"spec": spec.model_copy(update={"list": lst})})
+
+    uni, click = searched("form"), searched("click")
     got = {}
     for name, portal in (("form", uni), ("click", click)):
         res = run(pw, settings, [portal], tmp_path / name, invoice_numbers=numbers)
@@ -291,6 +290,37 @@ def test_search_by_click_reads_what_the_form_search_reads(pw, settings, sandbox,
         got[name] = res.records.drop(columns=["fetched_at", "evidence"]).reset_index(drop=True)
     assert len(got["form"]) > 0 and h.sims["uni-bj"].stats["limited"] > 0
     pd.testing.assert_frame_equal(got["form"], got["click"])
+
+
+def test_batched_searches_read_what_one_number_searches_read_in_fewer_requests(
+    pw, settings, sandbox, tmp_path
+):
+    """list.search_batch: several numbers in one query, the portal lists every hit."""
+    world = tiny_world()
+    (uni,), h, numbers = sandbox(world=world, ids=["uni-bj"])
+    assert uni.spec.list.search_batch > 1
+    spec = uni.spec
+    single = uni.model_copy(
+        update={
+            "spec": spec.model_copy(
+                update={"list": spec.list.model_copy(update={"search_batch": 1})}
+            )
+        }
+    )
+    got, requests = {}, {}
+    for name, portal in (("single", single), ("batched", uni)):
+        before = h.sims["uni-bj"].stats["data"]
+        res = run(pw, settings, [portal], tmp_path / name, invoice_numbers=numbers)
+        assert [o.outcome for o in res.outcomes] == ["ok"], res.outcomes
+        requests[name] = h.sims["uni-bj"].stats["data"] - before
+        got[name] = (
+            res.records.drop(columns=["fetched_at", "evidence"])
+            .sort_values("record_id")
+            .reset_index(drop=True)
+        )
+    assert len(got["single"]) > 0
+    pd.testing.assert_frame_equal(got["batched"], got["single"])
+    assert requests["batched"] * 5 <= requests["single"]
 
 
 def test_a_request_the_portal_never_answers_is_abandoned_and_retried(pw, tmp_path, sandbox):

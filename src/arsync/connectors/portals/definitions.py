@@ -116,6 +116,10 @@ class ListDef(_M):
     # place of the old one, with no navigation: ~20x less browser CPU per search.  Only for a
     # plain HTML form (GET or url-encoded POST); result, detail and no_record must be CSS.
     search_by: Literal["click", "form"] = "click"
+    # Numbers per search where the portal takes several in one query, joined by
+    # search_separator (its answer lists every hit): one request instead of many.
+    search_batch: int = Field(1, ge=1, le=200)
+    search_separator: str = ","
 
     @model_validator(mode="after")
     def _complete(self) -> ListDef:

@@ -1,4 +1,5 @@
-"""The third way a portal hands out rows: no list, one search per invoice number.
+"""The third way a portal hands out rows: no list, one search per invoice number (or per
+batch of numbers, ``list.search_batch``, where the portal takes several in one query).
 
 The answer is a detail block per hit, or 无记录.  Two ways to search (``list.search_by``):
 ``click`` types and presses 查询 like a person and waits for the answer page; ``form`` sends
@@ -65,7 +66,11 @@ class SearchList(_Reader):
             self._by_form if L.search_by == "form" else self._by_click
         )
         rows: list[Row] = []
-        for i, number in enumerate(numbers[:1] if first_page_only else numbers, 1):
+        size = L.search_batch
+        queries = [
+            L.search_separator.join(numbers[k : k + size]) for k in range(0, len(numbers), size)
+        ]
+        for i, number in enumerate(queries[:1] if first_page_only else queries, 1):
 
             async def attempt(_: int, n: str = number, k: int = i) -> Any:
                 return await search(n, k)
