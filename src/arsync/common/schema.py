@@ -102,7 +102,14 @@ class Schema:
             if dup.any():
                 first = df.loc[dup, list(self.key)].iloc[0].to_dict()
                 raise SchemaError(f"{self.name}{at}: duplicate key {first}")
+        if list(df.columns) == self.names and _default_index(df):
+            return df.copy(deep=False)  # in order already: no need to copy a million rows
         return df[self.names].reset_index(drop=True)
+
+
+def _default_index(df: pd.DataFrame) -> bool:
+    ix = df.index
+    return isinstance(ix, pd.RangeIndex) and ix.start == 0 and ix.step == 1
 
 
 def _dtype_ok(s: pd.Series, kind: str) -> bool:
