@@ -197,18 +197,27 @@ def _pairs(reader, main, codes, s, optional, collectors=None):
     return list(zip(knb1["BUKRS"], knb1["KUNNR"])), knb1
 
 
-def _run(tasks, fn, parallel: int, progress: Progress, what: str) -> list:
+def _run(tasks, fn, parallel: int, progress: Progress, what: str, consume=None) -> list:
+    """``fn`` over ``tasks`` on ``parallel`` threads; the results in task order, or — with
+    ``consume(result)`` — handed over as they come (in this thread) and not kept."""
     out: list = [None] * len(tasks)
+
+    def take(i, r):
+        if consume is None:
+            out[i] = r
+        else:
+            consume(r)
+
     if parallel <= 1 or len(tasks) <= 1:
         for i, t in enumerate(tasks):
-            out[i] = fn(t)
+            take(i, fn(t))
             progress(i + 1, len(tasks), what)
         return out
     with ThreadPoolExecutor(parallel, thread_name_prefix="sap") as ex:
         futs = {ex.submit(fn, t): i for i, t in enumerate(tasks)}
         try:
             for n, f in enumerate(as_completed(futs), 1):
-                out[futs[f]] = f.result()
+                take(futs[f], f.result())
                 progress(n, len(tasks), what)
         except BaseException:
             for f in futs:
@@ -217,20 +226,45 @@ def _run(tasks, fn, parallel: int, progress: Progress, what: str) -> list:
     return out
 
 
+#: BAPI line items converted to a frame per this many rows: a row held as the BAPI's dict costs
+#: ~20x its frame cell, so rows are not kept waiting for the whole portfolio; per-call frames
+#: would cost more than the calls.
+BATCH_ROWS = 20_000
+
+
 def _bapi(clients, pairs, key_date, cleared_from, s, decimals, progress):
     def one(pair):
         bukrs, kunnr = pair
         return fetch_customer(clients.get(), bukrs, kunnr, key_date, cleared_from, s.noted_items)
 
-    res = _run(pairs, one, s.parallel, progress, "customers (BAPI)")
-    first = next((i[0] for r in res for i in r if i), None)
-    if first is not None and "REF_DOC_NO_LONG" not in first:
-        _no_long_reference("BAPI3007_2 has no field REF_DOC_NO_LONG")
-    # one conversion for all customers: per-call frames would cost more than the calls
-    return (
-        lineitems_raw([i for r in res for i in r[0]], decimals, f"{OPEN} LINEITEMS"),
-        lineitems_raw([i for r in res for i in r[1]], decimals, f"{BALANCED} LINEITEMS"),
-    )
+    batches: dict[str, list] = {OPEN: [], BALANCED: []}
+    frames: dict[str, list[pd.DataFrame]] = {OPEN: [], BALANCED: []}
+    checked = [False]
+
+    def flush(fn: str, force: bool = False) -> None:
+        rows = batches[fn]
+        if rows and (force or len(rows) >= BATCH_ROWS):
+            frames[fn].append(lineitems_raw(rows, decimals, f"{fn} LINEITEMS"))
+            batches[fn] = []
+
+    def consume(result) -> None:
+        for fn, rows in zip((OPEN, BALANCED), result):
+            if rows and not checked[0]:
+                checked[0] = True
+                if "REF_DOC_NO_LONG" not in rows[0]:
+                    _no_long_reference("BAPI3007_2 has no field REF_DOC_NO_LONG")
+            batches[fn].extend(rows)
+            flush(fn)
+
+    _run(pairs, one, s.parallel, progress, "customers (BAPI)", consume=consume)
+    out = []
+    for fn in (OPEN, BALANCED):
+        flush(fn, force=True)
+        parts = frames.pop(fn)
+        out.append(
+            pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts or [empty_raw()])[0]
+        )
+    return out[0], out[1]
 
 
 def _no_long_reference(why: str) -> None:
