@@ -80,6 +80,15 @@ def run(pw, settings, portals, out, **kw):
     )
 
 
+def one_number_searches(defs):
+    """The declarations with one invoice number per search (``list.search_batch: 1``)."""
+    out = []
+    for p in defs:
+        lst = p.spec.list.model_copy(update={"search_batch": 1})
+        out.append(p.model_copy(update={"spec": p.spec.model_copy(update={"list": lst})}))
+    return out
+
+
 def _compare(world, recs: pd.DataFrame, search_portals=("uni-bj", "uni-sh")) -> pd.DataFrame:
     truth = world.portal_records
     m = recs.merge(
@@ -147,6 +156,7 @@ def test_fault_knobs_are_survived(pw, settings, sandbox, tmp_path):
         per_account={"government": 130, "hospital": 230, "university": 14}
     )  # several pages
     defs, h, numbers = sandbox(world=world, faults=faults)
+    defs = one_number_searches(defs)  # enough search requests for the faults to strike
     res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
     assert [o.outcome for o in res.outcomes] == ["ok"] * 6, res.outcomes
     _compare(world, res.records)
@@ -336,6 +346,7 @@ def test_a_request_the_portal_never_answers_is_abandoned_and_retried(pw, tmp_pat
     ids = ("gov-gd", "hosp-sh", "uni-bj")
     world = tiny_world(per_account={"government": 60, "hospital": 60, "university": 6})
     defs, h, numbers = sandbox(world=world, faults=Faults(stall_every=4), ids=ids)
+    defs = one_number_searches(defs)  # enough search requests for the stalls to strike
     res = run(pw, quick, defs, tmp_path / "run", invoice_numbers=numbers)
     assert [o.outcome for o in res.outcomes] == ["ok"] * len(res.outcomes), res.outcomes
     assert sum(h.sims[i].stats["stalled"] for i in ids) > 0
