@@ -375,12 +375,14 @@ def deadline_settings(tmp_path, **over):
 
 
 def test_an_account_past_its_deadline_is_stale_with_nothing_kept(pw, tmp_path, sandbox):
-    s = deadline_settings(tmp_path, **{"portals.account_deadline_s": 3})
+    # 10 s: time enough, on a loaded machine, to log in and reach the third search
+    s = deadline_settings(tmp_path, **{"portals.account_deadline_s": 10})
     defs, h, numbers = sandbox(faults={"uni-bj": Faults(stall_every=3)}, ids=["uni-bj"])
+    defs = one_number_searches(defs)  # enough search requests for the stall to strike
     res = run(pw, s, defs, tmp_path / "run", invoice_numbers=numbers)
     (o,) = res.outcomes
     assert o.outcome == "stale", o
-    assert "not read within the account's 3 s (portals.account_deadline_s)" in o.reason
+    assert "not read within the account's 10 s (portals.account_deadline_s)" in o.reason
     assert h.sims["uni-bj"].stats["stalled"] >= 1
     assert res.records.empty  # what was read before the deadline is not passed off as all
     assert o.evidence
