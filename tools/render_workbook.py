@@ -11,7 +11,9 @@ PNG.  Two pictures per visible sheet:
   Excel shows at 100 % zoom on a full-HD screen — what a collector sees first;
 - ``<stem>-<n>-<sheet>-sheet.png``: the first ``--rows`` rows of the whole sheet, all columns.
 
-With ``--print`` the sheets are exported as they print (the workbook's own page set-up) and
+``--scroll M`` draws the first sheet scrolled right to column M: the frozen columns stay, the
+columns between them and M are left out (what a collector sees after scrolling to their own
+columns).  With ``--print`` the sheets are exported as they print (the workbook's own page set-up) and
 the first page of each becomes ``<stem>-<n>-<sheet>-print.png``.
 
 Needs LibreOffice Calc and poppler-utils (Debian: ``apt-get install libreoffice-calc
@@ -29,6 +31,7 @@ import tempfile
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 SINGLE_PAGE = 'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}'
 
@@ -65,9 +68,14 @@ def to_pdf(soffice: str, xlsx: Path, folder: Path, single_page: bool) -> Path:
     return pdf
 
 
-def visible_copy(src: Path, dst: Path, rows: int | None, only: str | None = None) -> list[str]:
-    """A copy with only the visible sheets (or only the sheet ``only``), each cut to ``rows``."""
+def visible_copy(
+    src: Path, dst: Path, rows: int | None, only: str | None = None, scroll: str | None = None
+) -> list[str]:
+    """A copy with only the visible sheets (or only the sheet ``only``), each cut to ``rows``;
+    the first scrolled right to column ``scroll``."""
     wb = openpyxl.load_workbook(src)
+    if scroll:
+        _scroll(wb.worksheets[0], scroll)
     for ws in list(wb.worksheets):
         if ws.sheet_state != "visible" or (only is not None and ws.title != only):
             wb.remove(ws)
@@ -84,14 +92,23 @@ def visible_copy(src: Path, dst: Path, rows: int | None, only: str | None = None
     return names
 
 
-def render(path: Path, out: Path, rows: int = 40, printed: bool = False) -> list[Path]:
+def _scroll(ws, to: str) -> None:
+    frozen = ws.freeze_panes or "A1"
+    first = column_index_from_string(re.match(r"[A-Z]+", frozen).group(0))
+    for c in range(first, column_index_from_string(to.upper())):
+        ws.column_dimensions[get_column_letter(c)].hidden = True
+
+
+def render(
+    path: Path, out: Path, rows: int = 40, printed: bool = False, scroll: str | None = None
+) -> list[Path]:
     soffice, pdftoppm = tools()
     out.mkdir(parents=True, exist_ok=True)
     made: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
         work = Path(tmp)
         copy = work / f"{path.stem}.xlsx"
-        names = visible_copy(path, copy, None if printed else rows)
+        names = visible_copy(path, copy, None if printed else rows, scroll=scroll)
         if printed:  # one export per sheet: its first page as it prints
             for n, name in enumerate(names, 1):
                 one = work / f"sheet{n}" / f"{path.stem}.xlsx"
@@ -104,7 +121,8 @@ def render(path: Path, out: Path, rows: int = 40, printed: bool = False) -> list
         pdf = to_pdf(soffice, copy, work, single_page=True)
         for n, name in enumerate(names, 1):
             screen = ["-r", "96", "-x", "0", "-y", "0", "-W", "1920", "-H", "1080"]
-            made.append(_page(pdftoppm, pdf, n, out, path.stem, n, name, "screen", screen))
+            what = f"screen-from-{scroll}" if scroll and n == 1 else "screen"
+            made.append(_page(pdftoppm, pdf, n, out, path.stem, n, name, what, screen))
             whole = ["-scale-to-x", "3200", "-scale-to-y", "-1"]
             made.append(_page(pdftoppm, pdf, n, out, path.stem, n, name, "sheet", whole))
     return made
@@ -124,9 +142,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="folder for the PNGs (default: beside)")
     ap.add_argument("--rows", type=int, default=40, help="rows per sheet picture (default 40)")
     ap.add_argument("--print", dest="printed", action="store_true", help="render as printed")
+    ap.add_argument("--scroll", help="the first sheet scrolled right to this column (e.g. M)")
     a = ap.parse_args()
     out = a.out or a.workbook.parent / "renders"
-    for p in render(a.workbook, out, a.rows, a.printed):
+    for p in render(a.workbook, out, a.rows, a.printed, a.scroll):
         print(p, flush=True)
 
 

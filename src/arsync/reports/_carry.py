@@ -198,7 +198,7 @@ def _typed_in_system(
             continue  # emptied (it comes back), or typed what the refresh writes anyway
         text = typed.text if isinstance(typed, Formula) else typed
         head = L.header(fid, language)
-        mark = L.text(f"〔写在「{head}」栏〕", f"[typed in {head}]", language)
+        mark = L.text(f"〔写在「{head}」栏〕", f"[typed in {head}] ", language)
         if language == "both":
             mark = f"〔写在「{head}」栏 typed in {head}〕"
         moved = f"{mark}{text}"
@@ -208,7 +208,7 @@ def _typed_in_system(
         prior = notes.text if isinstance(notes, Formula) else notes
         entries["notes"] = moved if prior in (None, "") else f"{prior}\n{moved}"
         warnings.append(
-            f"{row.sheet}!{row.line} (item {row.key}): {text!r} typed in the system column "
+            f"{row.cell(fid)} (item {row.key}): {text!r} typed in the system column "
             f"{head!r} was moved into the notes (system columns are rewritten at every refresh)"
         )
 

@@ -9,6 +9,7 @@ aging colours.
 
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -133,6 +134,7 @@ def _item_sheet(
     wraps = {index[f.id] for f in L.BY_ID.values() if f.wrap and f.id in index}
     shown: dict[int, list[str]] = {c: [] for c in index.values()}
     wrapped: dict[int, list[tuple[int, str]]] = {}  # row → its wrapping cells' text
+    styles = _StyleCache()
     r = 1
     for row in rows + own:
         r += 1
@@ -157,15 +159,23 @@ def _item_sheet(
                     cell.value, cell.data_type = text, "s"
                 else:
                     cell.value = text
+                nf = None
             else:
-                _put(cell, v)
+                nf = _set_value(cell, v)
             f = L.BY_ID.get(fid)
             kind = f.kind if f else ""
-            if kind == "money" and isinstance(v, (int, float, Decimal)):
-                cell.number_format = money_format(currency)
+            if kind == "money" and isinstance(v, (int, float, Decimal, Formula)):
+                nf = money_format(currency)
+            elif kind == "date" and isinstance(v, Formula):
+                nf = DATE_FMT  # what the formula computes is shown as a date
             elif kind == "id" and isinstance(v, str):
-                cell.number_format = "@"
-            cell.alignment = S.WRAP if c in wraps else S.TOP
+                nf = "@"
+            paint = None
+            if row.key is not None and fid == "finding":
+                paint = S.FINDING.get(V.finding_code(v) or "")
+            elif row.key is not None and fid in ("aging_bucket", "days_overdue"):
+                paint = S.aging(row.values.get("days_overdue"))
+            styles.apply(cell, nf, c in wraps, paint)
             if fid in row.styles:
                 row.styles[fid].apply(cell)
             if T.needs_flag(fid, v) and cell.comment is None:
@@ -175,15 +185,6 @@ def _item_sheet(
                 shown[c].append(_as_shown(v))
             if c in wraps and isinstance(v, str):
                 wrapped.setdefault(r, []).append((c, v))
-        if row.key is not None:
-            code = V.finding_code(row.values.get("finding"))
-            if code in S.FINDING and "finding" in index:
-                S.paint(ws.cell(r, index["finding"]), S.FINDING[code])
-            colour = S.aging(row.values.get("days_overdue"))
-            if colour is not None:
-                for fid in ("aging_bucket", "days_overdue"):
-                    if fid in index:
-                        S.paint(ws.cell(r, index[fid]), colour)
     heads = []
     for c, fid in enumerate(cols, 1):
         text = L.header(fid, language)
@@ -299,26 +300,55 @@ def _validate(ws, column: int, dv: DataValidation) -> None:
 
 def _put(cell, v: object) -> None:
     """Write one value as what it is: formula, text that starts with '=', date or number."""
+    nf = _set_value(cell, v)
+    if nf is not None:
+        cell.number_format = nf
+
+
+def _set_value(cell, v: object) -> str | None:
+    """Set the cell's value; the number format a date needs (else None)."""
     if isinstance(v, Formula):
         cell.value = v.text if v.text.startswith("=") else "=" + v.text
-        return
+        return None
     if isinstance(v, Link):
         cell.value = ILLEGAL_CHARACTERS_RE.sub("", v.text)
         cell.hyperlink = v.target
         cell.font = S.LINK_FONT
-        return
+        return None
     if isinstance(v, str):
         v = ILLEGAL_CHARACTERS_RE.sub("", v)
         cell.value = v
         if v.startswith("="):
             cell.data_type = "s"
-        return
+        return None
     v = as_date(v)
     cell.value = v
     if isinstance(v, datetime):
-        cell.number_format = DATE_FMT + " hh:mm"
-    elif isinstance(v, date):
-        cell.number_format = DATE_FMT
+        return DATE_FMT + " hh:mm"
+    if isinstance(v, date):
+        return DATE_FMT
+    return None
+
+
+class _StyleCache:
+    """Cell styles by what they are made of, set once and then copied: assigning openpyxl style
+    objects cell by cell hashes them each time (a third of a refresh's time)."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple, object] = {}
+
+    def apply(self, cell, number_format: str | None, wrap: bool, fill: str | None) -> None:
+        k = (number_format, wrap, fill, cell.font.u is not None)  # a link keeps its font
+        made = self._made.get(k)
+        if made is not None:
+            cell._style = copy.copy(made)
+            return
+        if number_format is not None:
+            cell.number_format = number_format
+        cell.alignment = S.WRAP if wrap else S.TOP
+        if fill is not None:
+            S.paint(cell, fill)
+        self._made[k] = copy.copy(cell._style)
 
 
 def _summary_sheet(ws, summary: list[dict], findings: list[str], layout: Layout) -> None:

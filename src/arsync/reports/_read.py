@@ -45,6 +45,12 @@ class Row:
     sheet: str = ""
     line: int = 0  # 1-based row on its sheet, for the warnings
     styles: dict[str, SF.CellStyle] = field(default_factory=dict)  # the collector's formatting
+    where: dict[str, int] = field(default_factory=dict)  # field → 1-based column on its sheet
+
+    def cell(self, fid: str) -> str:
+        """``sheet!A1`` of the row's cell of ``fid`` (for the warnings)."""
+        col = get_column_letter(self.where[fid]) if fid in self.where else ""
+        return f"{self.sheet}!{col}{self.line}"
 
 
 @dataclass
@@ -195,6 +201,7 @@ def _read_sheet(ws, book: OldBook, reading: _Reading) -> None:
                     if c in cols and cols[c] != L.KEY:
                         book.hidden.add(cols[c])
     columns = {c + 1: f for c, f in cols.items()}
+    by_field = {f: c for c, f in columns.items()}
     _unmerge(ws, grid, cols, r0, book, reading)
     for r, cells in enumerate(grid[r0 + 1 :], r0 + 1):
         values: dict[str, object] = {}
@@ -214,7 +221,7 @@ def _read_sheet(ws, book: OldBook, reading: _Reading) -> None:
                 _interpret(values, f, at, columns, book, reading)
                 if (style := SF.own_style(ws.cell(r + 1, c + 1))) is not None:
                     styles[f] = style
-        row = Row(key, values, present, ws.title, r + 1, styles)
+        row = Row(key, values, present, ws.title, r + 1, styles, by_field)
         target = {
             ("open", True): book.open_rows,
             ("closed", True): book.closed_rows,
@@ -405,10 +412,4 @@ def as_date(v: object) -> object:
     return v
 
 
-def address(row: Row, fid: str, columns: dict[str, int] | None = None) -> str:
-    """``sheet!row`` of a row (the column when known), for the warnings."""
-    col = get_column_letter(columns[fid]) if columns and fid in columns else ""
-    return f"{row.sheet}!{col}{row.line}"
-
-
-__all__ = ["Formula", "OldBook", "Row", "address", "as_date", "make_key", "read_book", "split_key"]
+__all__ = ["Formula", "OldBook", "Row", "as_date", "make_key", "read_book", "split_key"]

@@ -53,6 +53,9 @@ class CellStyle:
 
 def own_style(cell) -> CellStyle | None:
     """The collector's formatting of ``cell``, or None when it has only what the refresh puts."""
+    st = getattr(cell, "_style", None)  # fast path: default font, no fill, no border
+    if st is None or (st.fontId == 0 and st.fillId == 0 and st.borderId == 0):
+        return None
     fill = cell.fill
     own_fill = None
     if fill is not None and fill.fill_type not in (None, "none"):
