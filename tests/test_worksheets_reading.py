@@ -192,6 +192,9 @@ def test_layout_a_collector_can_read_and_print(world, tmp_path):
         assert ps.fitToWidth == 1 and ps.fitToHeight == 0
         assert sheet_.sheet_properties.pageSetUpPr.fitToPage
         assert sheet_.print_title_rows == "$1:$1"
+    # printed: up to the collector's last column, not the reference columns after it
+    last = get_column_letter(cols["next_follow_up"])
+    assert re.search(rf"!\$A\$1:\${last}\$\d+$", str(ws.print_area)), ws.print_area
     # the customer's contact from master data; the item's evidence file, linked
     cust = customers.set_index("customer").loc[item_row["customer"]]
     assert ws.cell(r, cols["customer_contact"]).value == cust["contact_person"]

@@ -220,6 +220,10 @@ def _item_sheet(
     ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(r, 2)}"
     _validations(ws, index, language)
     _print_setup(ws)
+    # on paper, what a collector works from and their own columns: the reference columns
+    # after them would shrink a one-page-wide print to an unreadable size
+    last = max(c for fid, c in index.items() if fid in carried or fid.startswith(L.EXTRA))
+    ws.print_area = f"A1:{get_column_letter(last)}{max(r, 2)}"
 
 
 def _as_shown(v: object) -> str:
