@@ -23,9 +23,15 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, module_store_url):
     out = tmp_path_factory.mktemp("svc")
-    svc = open_service(overrides={"runs.out_dir": str(out), "sandbox.size": "tiny"})
+    svc = open_service(
+        overrides={
+            "runs.out_dir": str(out),
+            "sandbox.size": "tiny",
+            "runs.store_url": module_store_url,
+        }
+    )
     svc.users.add("olga", "ops", Secret(PASSWORD))
     svc.users.add("sam", "supervisor", Secret(PASSWORD))
     svc.users.add("cora", "collector", Secret(PASSWORD), collector="C1")

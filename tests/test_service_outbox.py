@@ -50,13 +50,14 @@ def reminder(tmp, collector: str, customer: str, level: str, approval: str) -> o
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, module_store_url):
     out = tmp_path_factory.mktemp("svc-outbox")
     mailbox = start_mailbox()
     svc = open_service(
         overrides={
             "runs.out_dir": str(out),
             "sandbox.size": "tiny",
+            "runs.store_url": module_store_url,
             "notify.email.host": mailbox.host,
             "notify.email.port": mailbox.port,
             "notify.email.security": "none",

@@ -30,9 +30,15 @@ CUSTOMER = "100001"
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory):
+def service(tmp_path_factory, module_store_url):
     out = tmp_path_factory.mktemp("svc-runs")
-    svc = open_service(overrides={"runs.out_dir": str(out), "sandbox.size": "tiny"})
+    svc = open_service(
+        overrides={
+            "runs.out_dir": str(out),
+            "sandbox.size": "tiny",
+            "runs.store_url": module_store_url,
+        }
+    )
     svc.users.add("olga", "ops", Secret("correct horse battery"))
     token = svc.credentials.issue_token("olga", "test")
     with BackgroundServer(create_app(svc, schedule=False)) as url:
