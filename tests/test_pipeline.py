@@ -67,6 +67,8 @@ def test_nightly_run_records_every_stage_and_agrees_with_the_world(nightly):
         "sap",
         "portals",
         "reconcile",
+        "history",
+        "statements",
         "worksheets",
         "notify",
         "summary",

@@ -73,6 +73,8 @@ def test_a_narrowed_run_goes_to_a_worker_and_the_service_answers_meanwhile(servi
         "sap",
         "portals",
         "reconcile",
+        "history",
+        "statements",
         "worksheets",
         "notify",
         "summary",

@@ -49,7 +49,13 @@ def test_layout_columns_formats_validation_colours(tmp_path):
     [res] = refresh(rows, tmp_path)
     assert res.outcome == "created" and res.open_items == 9 and res.path == tmp_path / "C1.xlsx"
     wb = openpyxl.load_workbook(res.path)
-    assert wb.sheetnames == ["未清项 Open items", "汇总 Summary", "已关闭 Closed", "_history"]
+    assert wb.sheetnames == [
+        "未清项 Open items",
+        "汇总 Summary",
+        "已关闭 Closed",
+        "争议 Disputes",
+        "_history",
+    ]
     assert wb["_history"].sheet_state == "veryHidden"
     ws = wb["未清项 Open items"]
     heads = [c.value for c in ws[1]]

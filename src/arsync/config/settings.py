@@ -170,6 +170,69 @@ class ReportSettings(_Section):
     owner_file_max_age_hours: float = Field(12, gt=0)
 
 
+class PromiseSettings(_Section):
+    grace_days: int = Field(3, ge=0, le=60)
+    amount_tolerance: int = Field(100, ge=0)
+    broken_priority_steps: int = Field(1, ge=0, le=4)
+
+
+class DisputeReason(_Section):
+    code: str = Field(min_length=1, max_length=20, pattern=r"^[a-z][a-z0-9_]*$")
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+DEFAULT_REASONS = (
+    ("price", "价格不符", "Price"),
+    ("quantity", "数量不符", "Quantity"),
+    ("quality", "质量问题/未验收", "Quality / not accepted"),
+    ("not_received", "未收到货", "Goods not received"),
+    ("duplicate", "重复开票", "Duplicate billing"),
+    ("documents", "单据缺失", "Documents missing"),
+    ("budget", "预算未下达", "Budget not yet released"),
+    ("other", "其他", "Other"),
+)
+
+
+class DisputeSettings(_Section):
+    reasons: list[DisputeReason] = [
+        DisputeReason(code=c, zh=z, en=e) for c, z, e in DEFAULT_REASONS
+    ]
+
+    @model_validator(mode="after")
+    def _closed_list(self) -> DisputeSettings:
+        codes = [r.code for r in self.reasons]
+        if len(set(codes)) != len(codes):
+            raise ValueError("reason codes must be unique")
+        if "other" not in codes:
+            raise ValueError("the reason list must keep the code 'other' (for unlisted reasons)")
+        return self
+
+
+class CompanySettings(_Section):
+    name_zh: str = ""
+    name_en: str = ""
+    address_zh: str = ""
+    address_en: str = ""
+    tax_id: str = ""
+    phone: str = ""
+    email: str = ""
+    bank: str = ""
+    #: company code → overrides of the fields above (each company code is its own legal entity)
+    codes: dict[str, dict[str, str]] = {}
+
+
+class StatementSettings(_Section):
+    language: Literal["", "zh", "en", "both"] = ""
+    font: str = ""
+    templates_dir: str = ""
+    number_prefix: str = Field("DZD", pattern=r"^[A-Za-z0-9-]{0,10}$")
+    reply_days: int = Field(10, ge=1, le=90)
+    nightly: Literal["never", "daily", "weekly", "monthly"] = "monthly"
+    customers: Literal["overdue", "open"] = "overdue"
+    min_days_overdue: int = Field(1, ge=0)
+
+
 class RunSettings(_Section):
     store_url: str = ""
     out_dir: str = "out"
@@ -328,6 +391,10 @@ class Settings(BaseSettings):
     celery: CelerySettings = CelerySettings()
     service: ServiceSettings = ServiceSettings()
     notify: NotifySettings = NotifySettings()
+    promises: PromiseSettings = PromiseSettings()
+    disputes: DisputeSettings = DisputeSettings()
+    company: CompanySettings = CompanySettings()
+    statements: StatementSettings = StatementSettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):

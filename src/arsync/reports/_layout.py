@@ -54,6 +54,9 @@ class Layout:
     collector: str
     as_of: date
     system: tuple[str, ...]
+    #: the Disputes sheet's rows and customer → last statement cells (worksheet_day)
+    disputes: tuple[dict, ...] = ()
+    statements: tuple[tuple[str, dict], ...] = ()
 
 
 def money_format(currency: object) -> str:
@@ -102,6 +105,7 @@ def render(plan: Plan, summary: list[dict], findings: list[str], layout: Layout)
         rules["closed"],
         plan.warnings,
     )
+    _table_sheet(wb.create_sheet(titles["disputes"]), L.DISPUTES, list(layout.disputes), language)
     taken = {t.casefold() for t in titles.values()} | {L.HISTORY_SHEET}
     for title, cells in plan.user_sheets:
         name = title
@@ -175,6 +179,10 @@ def _item_sheet(
                 paint = S.FINDING.get(V.finding_code(v) or "")
             elif row.key is not None and fid in ("aging_bucket", "days_overdue"):
                 paint = S.aging(row.values.get("days_overdue"))
+            elif row.key is not None and fid == "promise_status":
+                paint = S.PROMISE.get(L.promise_code(v) or "")
+            elif row.key is not None and fid == "due" and v:
+                paint = S.ALERT
             styles.apply(cell, nf, c in wraps, paint)
             if fid in row.styles:
                 row.styles[fid].apply(cell)
@@ -357,8 +365,9 @@ class _StyleCache:
 
 def _summary_sheet(ws, summary: list[dict], findings: list[str], layout: Layout) -> None:
     language = layout.language
-    cols = _summary.columns(set(layout.system), findings)
-    declared = {f.id: f.width for f in L.SUMMARY}
+    cols = _summary.columns(set(layout.system), findings) + [f.id for f in L.SUMMARY_STATEMENT]
+    extra = {f.id: f for f in L.SUMMARY_STATEMENT}
+    declared = {f.id: f.width for f in L.SUMMARY + L.SUMMARY_STATEMENT}
     total = _summary.total_label(language)
     shown: dict[int, list[str]] = {c: [] for c in range(1, len(cols) + 1)}
     for r, rec in enumerate(summary, 2):
@@ -377,12 +386,15 @@ def _summary_sheet(ws, summary: list[dict], findings: list[str], layout: Layout)
             shown[c].append(_as_shown(v))
             if fid in ("open_amount", "overdue_amount", "promised_amount"):
                 cell.number_format = money_format(rec.get("currency"))
-            elif fid in ("customer", "customer_phone"):
+            elif fid in ("customer", "customer_phone", "last_statement"):
                 cell.number_format = "@"
     heads = []
     for c, fid in enumerate(cols, 1):
         is_finding = fid.startswith("finding:")
-        head = V.finding(fid[8:], language) if is_finding else L.header(fid, language)
+        if fid in extra:
+            head = L.text(extra[fid].zh, extra[fid].en, language)
+        else:
+            head = V.finding(fid[8:], language) if is_finding else L.header(fid, language)
         cell = ws.cell(1, c, head)
         S.paint(cell, S.HEADER, bold=True)
         cell.alignment = S.HEADER_ALIGN
@@ -393,6 +405,37 @@ def _summary_sheet(ws, summary: list[dict], findings: list[str], layout: Layout)
     n = sum(1 for rec in summary if rec.get("customer") != _summary.TOTAL)
     ws.freeze_panes = "C2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(n + 1, 2)}"
+    _print_setup(ws)
+
+
+def _table_sheet(ws, fields, rows: list[dict], language: str) -> None:
+    """A read-only table rebuilt at every refresh (the Disputes sheet)."""
+    heads = []
+    for c, f in enumerate(fields, 1):
+        head = L.text(f.zh, f.en, language)
+        cell = ws.cell(1, c, head)
+        S.paint(cell, S.HEADER, bold=True)
+        cell.alignment = S.HEADER_ALIGN
+        width = S.fit_width(
+            [*S.header_words(head), *(_as_shown(r.get(f.id)) for r in rows[:200])], f.width
+        )
+        ws.column_dimensions[get_column_letter(c)].width = width
+        heads.append((head, width))
+    for r, rec in enumerate(rows, 2):
+        for c, f in enumerate(fields, 1):
+            v = rec.get(f.id)
+            if v is None or v == "":
+                continue
+            cell = ws.cell(r, c)
+            _put(cell, v)
+            cell.alignment = S.WRAP if f.wrap else S.TOP
+            if f.kind == "money":
+                cell.number_format = money_format(rec.get("currency"))
+            elif f.kind == "id":
+                cell.number_format = "@"
+    ws.row_dimensions[1].height = S.header_height(heads)
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(fields))}{max(len(rows) + 1, 2)}"
     _print_setup(ws)
 
 

@@ -168,6 +168,8 @@ def _read_sheet(ws, book: OldBook, reading: _Reading) -> None:
             if (text := _comment(cell)) is not None:
                 notes[r, c] = text
     role = L.role_of_sheet(ws.title)
+    if role == "disputes":
+        return  # rebuilt from the run store at every refresh
     hdr = _header_row(
         [[c.text if isinstance(c, Formula) else c for c in row] for row in grid[:HEADER_SCAN_ROWS]]
     )

@@ -29,6 +29,15 @@ FINDING = {
     "NO_PORTAL": "F2F2F2",
     "UNAPPLIED_CREDIT": "EDEDED",
 }
+#: promise states (engine.promises.STATES) on the promise status column
+PROMISE = {
+    "open": "DDEBF7",
+    "kept": "C6EFCE",
+    "kept_pending": "E2EFDA",
+    "partly_kept": "FFEB9C",
+    "broken": "FFC7CE",
+}
+ALERT = "F4B084"  # a promise or follow-up date that has come
 #: (days overdue up to, fill) — green not due → dark red beyond a year
 AGING = (
     (0, "E2EFDA"),

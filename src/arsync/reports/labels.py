@@ -55,6 +55,8 @@ FRONT = (
     Field("aging_bucket", "账龄", "Aging", "text", 9),
     Field("status", "平台状态", "Portal status", "text", 9),
     Field("next_action", "下一步", "Next action", "text", 24, wrap=True),
+    Field("promise_status", "承诺状态", "Promise status", "text", 14, wrap=True),
+    Field("due", "到期提醒", "Date alert", "text", 14, wrap=True),
     Field("reason", "原因", "Reason", "text", 24, wrap=True),
 )
 
@@ -113,6 +115,34 @@ SUMMARY = (
     Field("last_contact", "最近联系", "Last contact", "date", 11),
 )
 
+#: Summary columns about the customer's last statement (对账单) and its answer.
+SUMMARY_STATEMENT = (
+    Field("last_statement", "最近对账单", "Last statement", "id", 16),
+    Field("statement_date", "对账日期", "Statement date", "date", 11),
+    Field("statement_answer", "客户回函", "Customer's answer", "text", 14),
+)
+
+#: The Disputes sheet: rebuilt at every refresh from the run store (read-only for the collector;
+#: a dispute is marked on the item's row, its owner and resolution set with `arsync disputes`).
+#: Its headers are not looked up as worksheet fields, so a collector's own column named like
+#: one of them stays theirs.
+DISPUTES = (
+    Field("dispute_id", "争议编号", "Dispute no.", "int", 8),
+    Field("customer", "客户", "Customer", "id", 12),
+    Field("customer_name", "客户名称", "Customer name", "text", 26),
+    Field("reference", "发票号", "Invoice no.", "id", 22),
+    Field("amount", "金额", "Amount", "money", 14),
+    Field("currency", "币种", "Currency", "text", 6),
+    Field("reason_label", "争议类别", "Reason", "text", 16),
+    Field("reason_text", "争议说明", "As typed", "text", 24, wrap=True),
+    Field("opened_on", "提出日期", "Opened on", "date", 11),
+    Field("dispute_age", "争议天数", "Age (days)", "int", 8),
+    Field("owner", "负责人", "Owner", "text", 12),
+    Field("statement_no", "对账单号", "Statement no.", "id", 16),
+    Field("resolution", "解决方式", "Resolution", "text", 14),
+    Field("resolved_on", "解决日期", "Resolved on", "date", 11),
+)
+
 KEY_FIELDS = ("company_code", "fiscal_year", "document_no", "line_item")
 CARRIED = tuple(f.id for f in COLLECTOR)
 #: field id → its column; an item sheet's declaration wins over the Summary's of the same id
@@ -122,6 +152,23 @@ SHEETS = {
     "open": ("未清项", "Open items"),
     "summary": ("汇总", "Summary"),
     "closed": ("已关闭", "Closed"),
+    "disputes": ("争议", "Disputes"),
+}
+
+#: Promise states (arsync.jobs.engine.promises.STATES) as the worksheet shows them.
+PROMISE_STATES = {
+    "open": ("待兑现", "open"),
+    "kept": ("已兑现", "kept"),
+    "kept_pending": ("已付待核销", "kept, cash to apply"),
+    "partly_kept": ("部分兑现", "partly kept"),
+    "broken": ("未兑现", "broken"),
+}
+#: Date alerts: a promise or follow-up date that has come.
+DUE_ALERTS = {
+    "promise_today": ("承诺今日到期", "promise due today"),
+    "promise_overdue": ("承诺日已过", "promise date passed"),
+    "follow_up_today": ("今日跟进", "follow up today"),
+    "follow_up_overdue": ("跟进已逾期", "follow-up overdue"),
 }
 
 #: finding code → its Chinese label (the pages use it; labels in every language: vocabulary)
@@ -169,6 +216,18 @@ def finding_label(code: str, language: str) -> str:
     return vocabulary.finding(code, language)
 
 
+def promise_label(state: str, language: str) -> str:
+    zh, en = PROMISE_STATES.get(state, (state, state))
+    return text(zh, en, language)
+
+
+def promise_code(label: object) -> str | None:
+    """The promise state behind a label shown in any language (the words before any detail)."""
+    if label is None:
+        return None
+    return _PROMISE_CODES.get(norm(str(label).split("(")[0]))
+
+
 def finding_code(label: object) -> str | None:
     """The finding code behind a label shown in any language."""
     return vocabulary.finding_code(label)
@@ -195,3 +254,8 @@ def field_of(header_text: object) -> str | None:
     if header_text is None:
         return None
     return _LOOKUP.get(norm(header_text))
+
+
+_PROMISE_CODES = {
+    norm(v): code for code, (zh, en) in PROMISE_STATES.items() for v in (code, zh, en, f"{zh} {en}")
+}

@@ -7,6 +7,8 @@ Layout of ``<out_dir>/<collector>.xlsx`` (sheet names and headers per ``reports.
   reason, notes, next follow-up), then any column the collector added, then a hidden
   ``_key`` column.  Rows the collector added themselves (no key) stay below the item rows.
 - **Summary** — per customer and currency: items, open and overdue amount, items per finding.
+- **Disputes** — the collector's open disputes (and those resolved in the last 30 days) with
+  age, amount, reason and owner: rebuilt from the run store at every refresh.
 - **Closed** — items that left the open list, with when and why, clearing date and
   document when known, and everything typed against them.  Own rows stay here too.
 - **_history** (very hidden) — every collector entry by item key as of the last refresh,
@@ -51,6 +53,7 @@ from arsync.reports._layout import Layout, render
 from arsync.reports._read import OldBook, make_key, read_book
 from arsync.reports._summary import summary_rows
 from arsync.reports._system import Sources, evidence_map, system_rows
+from arsync.reports.worksheet_day import DayView, annotate, dispute_rows, statement_cells
 
 log = logging.getLogger(__name__)
 MERGE_ATTEMPTS = 3
@@ -87,16 +90,19 @@ def refresh_worksheets(
     cleared: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
     portal_records: pd.DataFrame | None = None,
+    day: DayView | None = None,
 ) -> list[RefreshResult]:
     """Refresh each collector's workbook from ``worklist`` (all collectors, or ``collectors``).
 
     ``cleared`` (a cleared_items frame) supplies the clearing date and document of items
     that move to Closed; ``customers`` the customer's contact person, phone and e-mail (the
     columns it has of these); ``portal_records`` the evidence file each matched record was
-    read from (linked from the item).  Each collector is one result; warnings say what needs
-    a person.
+    read from (linked from the item); ``day`` (promises, disputes, statements from the run
+    store) the promise status and date alert columns, the Disputes sheet and the Summary's
+    last statement.  Each collector is one result; warnings say what needs a person.
     """
     wl = WORKLIST.validate(worklist, where="refresh_worksheets(worklist)")
+    wl = annotate(wl, day, as_of, settings.language)  # promise status and date alerts
     clearing = _clearing(cleared)
     sources = Sources(customers, evidence_map(portal_records))
     out = Path(out_dir)
@@ -130,6 +136,7 @@ def refresh_worksheets(
                     clearing=clearing,
                     owners=owners,
                     sources=sources,
+                    day=day,
                 )
             )
         except Exception as exc:  # one workbook's failure fails only that workbook, visibly
@@ -148,11 +155,18 @@ def _describe(exc: Exception) -> str:
 
 
 def _refresh_one(
-    name, items, path: Path, *, as_of, settings, clearing, owners, sources: Sources
+    name, items, path: Path, *, as_of, settings, clearing, owners, sources: Sources, day=None
 ) -> RefreshResult:
     language = settings.language
     rows = system_rows(items, language, sources, path.parent)
-    layout = Layout(language, name, as_of, sources.shown())
+    layout = Layout(
+        language,
+        name,
+        as_of,
+        sources.shown(),
+        disputes=tuple(dispute_rows(day, name, as_of, language)),
+        statements=tuple(statement_cells(day, language).items()),
+    )
     others = {k: v for k, v in owners.items() if v != name}
     (path.parent / _atomic.VERSIONS).mkdir(exist_ok=True)
     warnings: list[str] = []
@@ -261,6 +275,9 @@ def _drop_beside(news, warnings: list[str], keep: Path | None = None) -> None:
 def _render(plan: Plan, items: pd.DataFrame, sources: Sources, layout: Layout) -> bytes:
     # a seam of its own: tests change the workbook on disk here, as a collector saving would
     summary, findings = summary_rows(items, plan.open_rows, sources.master(), layout.as_of)
+    statements = dict(layout.statements)
+    for row in summary:  # the customer's last statement and its answer
+        row.update(statements.get(str(row.get("customer")), {}))
     return render(plan, summary, findings, layout)
 
 

@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from arsync.jobs.cli import outbox, portals, runs, sap, worker  # noqa: F401  (runs registers itself on the group)
+from arsync.jobs.cli import day, outbox, portals, runs, sap, worker  # noqa: F401  (runs, day register themselves)
 from arsync.jobs.cli.app import cli
 
 cli.add_command(sap.sap)

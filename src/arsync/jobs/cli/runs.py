@@ -182,4 +182,6 @@ def _print_result(res) -> None:
         click.echo(line)
     if sm.get("worksheets_dir"):
         click.echo(f"worksheets: {sm['worksheets_dir']}")
+    if sm.get("statements_dir"):
+        click.echo(f"statements: {sm['statements_dir']}")
     click.echo(f"run folder: {res.folder}")

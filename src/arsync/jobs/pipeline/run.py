@@ -27,7 +27,16 @@ from arsync.jobs.pipeline.sources import FileSource, Scope, open_sources
 log = logging.getLogger("arsync.pipeline")
 
 #: The stages of each kind of run, in order.
-STAGES: tuple[str, ...] = ("sap", "portals", "reconcile", "worksheets", "notify", "summary")
+STAGES: tuple[str, ...] = (
+    "sap",
+    "portals",
+    "reconcile",
+    "history",
+    "statements",
+    "worksheets",
+    "notify",
+    "summary",
+)
 FILE_STAGES: tuple[str, ...] = ("files", "reconcile", "outputs", "summary")
 #: On-demand kinds: narrowed to a scope, or fed from export files; --resume takes either.
 ON_DEMAND: tuple[str, ...] = ("reconcile", "files")
@@ -56,7 +65,9 @@ def stages_for(kind: str, worksheets: bool = False) -> tuple[str, ...]:
     every other kind reads SAP and the portals and refreshes the worksheets."""
     if kind != "files":
         return STAGES
-    return (*FILE_STAGES[:3], "worksheets", *FILE_STAGES[3:]) if worksheets else FILE_STAGES
+    return (
+        (*FILE_STAGES[:3], "history", "worksheets", *FILE_STAGES[3:]) if worksheets else FILE_STAGES
+    )
 
 
 def run(

@@ -49,6 +49,14 @@ OUTPUTS: dict[str, dict[str, Schema | None]] = {
     "outputs": {},
     "portals": {"portal_records": PORTAL_RECORDS, "portal_outcomes": None},
     "reconcile": {"worklist": WORKLIST},
+    "history": {
+        "worklist": WORKLIST,
+        "promises": None,
+        "promise_problems": None,
+        "follow_ups": None,
+        "disputes": None,
+    },
+    "statements": {},
     "worksheets": {},
     "notify": {},
     "summary": {},
@@ -400,6 +408,11 @@ def stage_worksheets(ctx: StageContext):
 
     out = ctx.out / "worksheets"
     customers, records = _master_and_evidence(ctx)
+    day = None
+    if "promises" in ctx.frames:  # a run with the history stage
+        from arsync.jobs.pipeline.day_stages import day_view
+
+        day = day_view(ctx)
     results = refresh_worksheets(
         wl,
         out,
@@ -409,6 +422,7 @@ def stage_worksheets(ctx: StageContext):
         cleared=ctx.frames.get("cleared_items"),
         customers=customers,
         portal_records=records,
+        day=day,
     )
     ctx.worksheet_results = results
     ctx.summary["worksheets_dir"] = str(out)
@@ -458,6 +472,21 @@ def _master_and_evidence(ctx: StageContext) -> tuple[pd.DataFrame | None, pd.Dat
     return customers, records
 
 
+def stage_history(ctx: StageContext):
+    """What collectors typed → contact history; promises judged; disputes kept
+    (:mod:`arsync.jobs.pipeline.day_stages`)."""
+    from arsync.jobs.pipeline.day_stages import history_stage
+
+    return history_stage(ctx)
+
+
+def stage_statements(ctx: StageContext):
+    """Statements (对账单) by rule into the run folder (:mod:`arsync.jobs.pipeline.day_stages`)."""
+    from arsync.jobs.pipeline.day_stages import statements_stage
+
+    return statements_stage(ctx)
+
+
 def stage_notify(ctx: StageContext):
     """Digests to collectors, reminders into the outbox (:mod:`arsync.jobs.pipeline.notify`)."""
     from arsync.jobs.pipeline.notify import notify_stage
@@ -503,6 +532,10 @@ def stage_summary(ctx: StageContext):
     if errors is not None and len(errors):
         where = ctx.summary.get("errors_file", "the run's input_errors")
         lines.append(f"  {len(errors)} bad cell(s) in the input files: rows left out — see {where}")
+    if "promises" in ctx.frames:
+        from arsync.jobs.pipeline.day_stages import summary_lines
+
+        lines.extend(summary_lines(ctx))
     ctx.summary["lines"] = lines
     ctx.summary["findings"] = wl["finding"].value_counts().to_dict()
     atomic.write_text(ctx.folder / "summary.txt", "\n".join(lines) + "\n")

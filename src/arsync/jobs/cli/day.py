@@ -1,0 +1,273 @@
+"""`arsync history` and `arsync disputes`: the collector's day from the run store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from arsync.jobs.cli.app import cli, settings_from
+
+_OUT = click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), help="Output folder of the run store."
+)
+
+
+def _store(ctx, out_dir):
+    from arsync.jobs.pipeline.runstore import RunStore
+
+    s = settings_from(ctx, **{"runs.out_dir": out_dir})
+    return s, RunStore.for_settings(s)
+
+
+def customer_no(value: str) -> str:
+    """A customer number as typed → SAP's internal 10-character form."""
+    v = value.strip()
+    return v.zfill(10) if v.isdigit() else v
+
+
+@cli.command("history")
+@click.option("--customer", help="SAP customer number.")
+@click.option("--item", "item_key", help="Item key company|year|document|line.")
+@_OUT
+@click.pass_context
+def history_cmd(ctx, customer, item_key, out_dir):
+    """The contact log of a customer (all its items) or of one item, oldest first."""
+    from arsync.jobs.pipeline.history import contact_log
+
+    if not customer and not item_key:
+        raise click.UsageError("give --customer or --item")
+    _, store = _store(ctx, out_dir)
+    log = contact_log(
+        store, customer=customer_no(customer) if customer else None, item_key=item_key
+    )
+    if log.empty:
+        click.echo("no history")
+        return
+    for r in log.to_dict("records"):
+        what = {
+            "new": f"{r['value']}",
+            "edit": f"{r['previous']} → {r['value']}",
+            "cleared": f"{r['previous']} → (cleared)",
+            "event": f"{r['value']}",
+        }[r["change"]]
+        item = r["item_key"] or "(customer)"
+        click.echo(
+            f"{r['as_of']}  {r['collector']:<10} {item:<26} {r['field']:<16} {r['change']:<7} {what}"
+        )
+
+
+@cli.group("disputes", invoke_without_command=True)
+@click.option("--collector", help="Only this collector's disputes.")
+@click.option("--customer", help="Only this customer's disputes.")
+@click.option("--all", "include_resolved", is_flag=True, help="Resolved disputes too.")
+@click.option("--as-of", "as_of", help="Date the ages are counted to (default today).")
+@_OUT
+@click.pass_context
+def disputes_cmd(ctx, collector, customer, include_resolved, as_of, out_dir):
+    """The dispute register across collectors (open disputes, oldest first)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from arsync.common.money import format_major
+    from arsync.jobs.pipeline.dispute_book import register
+
+    _, store = _store(ctx, out_dir)
+    reg = register(
+        store,
+        collector=collector,
+        customer=customer_no(customer) if customer else None,
+        include_resolved=include_resolved,
+    )
+    if reg.empty:
+        click.echo("no disputes")
+        return
+    today = date.fromisoformat(as_of) if as_of else date.today()
+    for r in reg.to_dict("records"):
+        end = r["resolved_on"] or today
+        state = f"{r['resolution']} {r['resolved_on']}" if r["resolution"] else "open"
+        click.echo(
+            f"#{r['dispute_id']:<5} {r['customer']} {r['reference']:<22} "
+            f"{format_major(int(r['amount']), r['currency']):>14} {r['currency']}  "
+            f"{r['reason_code']:<12} opened {r['opened_on']} ({(end - r['opened_on']).days} d)  "
+            f"owner {r['owner']}  {state}" + (f"  [{r['reason_text']}]" if r["reason_text"] else "")
+        )
+
+
+@disputes_cmd.command("assign")
+@click.argument("dispute_id", type=int)
+@click.argument("owner")
+@_OUT
+@click.pass_context
+def disputes_assign(ctx, dispute_id, owner, out_dir):
+    """Make OWNER responsible for dispute DISPUTE_ID."""
+    from arsync.jobs.pipeline.dispute_book import assign
+
+    _, store = _store(ctx, out_dir)
+    assign(store, dispute_id, owner)
+    click.echo(f"dispute {dispute_id}: owner {owner}")
+
+
+@disputes_cmd.command("resolve")
+@click.argument("dispute_id", type=int)
+@click.option(
+    "--resolution",
+    required=True,
+    type=click.Choice(["credit_memo", "rebill", "withdrawn", "paid"]),
+)
+@click.option("--note", default="", help="What was agreed.")
+@click.option("--on", "on", help="Resolution date (default today).")
+@_OUT
+@click.pass_context
+def disputes_resolve(ctx, dispute_id, resolution, note, on, out_dir):
+    """Close dispute DISPUTE_ID with its resolution."""
+    from arsync.jobs.pipeline.dispute_book import resolve
+
+    _, store = _store(ctx, out_dir)
+    day = date.fromisoformat(on) if on else date.today()
+    resolve(store, dispute_id, resolution, as_of=day, note=note)
+    click.echo(f"dispute {dispute_id}: {resolution} on {day}")
+
+
+def _as_of(value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+_RUNS = click.option(
+    "--runs",
+    "runs_dir",
+    type=click.Path(file_okay=False),
+    help="Folder of the runs and the run store (runs.out_dir).",
+)
+
+
+@cli.group("statements", invoke_without_command=True)
+@click.option("--customer", "customers", multiple=True, help="SAP customer number (repeatable).")
+@click.option("--collector", "collectors", multiple=True, help="Every customer of this collector.")
+@click.option("--as-of", "as_of", help="Use the run of this date (default: the newest run).")
+@click.option("--language", type=click.Choice(["zh", "en", "both"]), help="Statement language.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Where the files go.")
+@_RUNS
+@click.pass_context
+def statements_cmd(ctx, customers, collectors, as_of, language, out_dir, runs_dir):
+    """AR statements (对账单), xlsx and PDF, per customer and company code, from the newest run
+    (or the run of --as-of); numbered and recorded in the run store."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pathlib import Path
+
+    from arsync.common.money import format_major
+    from arsync.jobs.pipeline.day_jobs import run_frames, select_customers
+    from arsync.jobs.pipeline.statement_book import issue_statements
+
+    if not out_dir:
+        raise click.UsageError("--out DIR is required")
+    s, store = _store(ctx, runs_dir)
+    frames = run_frames(store, _as_of(as_of))
+    chosen = select_customers(frames, [customer_no(c) for c in customers], list(collectors))
+    issued = issue_statements(
+        store,
+        frames.worklist,
+        frames.customers,
+        settings=s,
+        as_of=frames.run.as_of,
+        folder=Path(out_dir).resolve(),
+        only=chosen,
+        language=language,
+    )
+    click.echo(f"{len(issued)} statement(s) as of {frames.run.as_of} (run {frames.run.run_id}):")
+    for it in issued:
+        totals = ", ".join(f"{format_major(v, c)} {c}" for c, v in it.totals.items())
+        click.echo(
+            f"  {it.number}  {it.customer} / {it.company_code}  {it.items} items  {totals}  {it.pdf}"
+        )
+
+
+@statements_cmd.command("confirm")
+@click.argument("customer")
+@click.option("--statement", "number", required=True, help="Statement number.")
+@click.option("--status", required=True, type=click.Choice(["confirmed", "disputed"]))
+@click.option("--note", default="", help="What the customer said.")
+@click.option(
+    "--file", "signed", type=click.Path(exists=True, dir_okay=False), help="The signed reply."
+)
+@click.option(
+    "--line", "lines", multiple=True, help="Invoice no. (or item key) in question (repeatable)."
+)
+@click.option("--reason", default="other", help="Dispute reason (code or label) for the lines.")
+@click.option("--on", "on", help="Date of the answer (default today).")
+@_RUNS
+@click.pass_context
+def statements_confirm(ctx, customer, number, status, note, signed, lines, reason, on, runs_dir):
+    """Record CUSTOMER's answer to a statement; disputed lines open disputes."""
+    from arsync.jobs.pipeline.statement_book import confirm
+
+    if lines and status != "disputed":
+        raise click.UsageError("--line goes with --status disputed")
+    s, store = _store(ctx, runs_dir)
+    opened = confirm(
+        store,
+        customer_no(customer),
+        number,
+        status,
+        as_of=_as_of(on) or date.today(),
+        settings=s,
+        note=note,
+        signed_file=signed,
+        lines=list(lines),
+        reason=reason,
+    )
+    click.echo(
+        f"statement {number}: {status}"
+        + (f"; disputes opened: {', '.join(map(str, opened))}" if opened else "")
+    )
+
+
+@cli.command("aging")
+@click.option(
+    "--by",
+    type=click.Choice(["customer", "collector", "segment", "company-code"]),
+    default="customer",
+    show_default=True,
+)
+@click.option("--as-of", "as_of", help="Use the run of this date (default: the newest run).")
+@click.option(
+    "--language", type=click.Choice(["zh", "en", "both"]), help="Default reports.language."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Where the report goes.",
+)
+@_RUNS
+@click.pass_context
+def aging_cmd(ctx, by, as_of, language, out_dir, runs_dir):
+    """The aging report (xlsx with a chart): open items by bucket, totals per currency."""
+    from pathlib import Path
+
+    from arsync.jobs.engine.priority import bucket_labels
+    from arsync.jobs.pipeline.day_jobs import run_frames
+    from arsync.reports.aging import aging_xlsx
+
+    s, store = _store(ctx, runs_dir)
+    frames = run_frames(store, _as_of(as_of))
+    data = aging_xlsx(
+        frames.worklist,
+        by=by,
+        buckets=bucket_labels(s.reconcile.aging_limits),
+        as_of=frames.run.as_of,
+        language=language or s.reports.language,
+    )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"aging-{by}-{frames.run.as_of.isoformat()}.xlsx"
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    click.echo(f"aging by {by} as of {frames.run.as_of} (run {frames.run.run_id}): {path}")
