@@ -43,4 +43,5 @@ def test_a_hung_portal_account_is_stale_after_its_deadline_and_the_run_goes_on(t
     assert len(stale) > 0 and set(stale["portal"]) == {"uni-bj"}
     assert any("stale portals: uni-bj" in line for line in res.summary["lines"])
     info = RunStore.for_settings(s).get(res.run_id)
-    assert [x["status"] for x in info.stages] == ["ok", "partial", "ok", "ok", "ok", "ok"]
+    statuses = {x["stage"]: x["status"] for x in info.stages}
+    assert statuses.pop("portals") == "partial" and set(statuses.values()) == {"ok"}

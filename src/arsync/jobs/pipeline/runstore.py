@@ -461,8 +461,7 @@ def _locked_message(held: Holder) -> str:
 
 # The outbox's tables live on the same MetaData in a module of their own; importing it here
 # keeps ``meta`` complete for whoever holds the run store.
-from arsync.jobs.pipeline import outboxtables as _outboxtables  # noqa: E402, F401
-
 # The collector's-day tables live on the same MetaData in a module of their own; importing it
 # here keeps ``meta`` complete for whoever holds the run store.
 from arsync.jobs.pipeline import daytables as _daytables  # noqa: E402, F401
+from arsync.jobs.pipeline import outboxtables as _outboxtables  # noqa: E402, F401
