@@ -459,9 +459,7 @@ def _locked_message(held: Holder) -> str:
     return f"{held.describe()}; wait for it to finish"
 
 
-# The outbox's tables live on the same MetaData in a module of their own; importing it here
-# keeps ``meta`` complete for whoever holds the run store.
-# The collector's-day tables live on the same MetaData in a module of their own; importing it
-# here keeps ``meta`` complete for whoever holds the run store.
+# The outbox's and the collector's-day tables live on the same MetaData in modules of their own;
+# importing them here keeps ``meta`` complete for whoever holds the run store.
 from arsync.jobs.pipeline import daytables as _daytables  # noqa: E402, F401
 from arsync.jobs.pipeline import outboxtables as _outboxtables  # noqa: E402, F401
