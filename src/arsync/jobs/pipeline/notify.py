@@ -392,5 +392,8 @@ def notify_stage(ctx: Any) -> tuple[dict[str, int], str]:
 
 
 def statement_files(ctx: Any) -> dict[str, tuple[Path, ...]]:
-    """customer → the statement of account (对账单) files to attach to its reminder."""
-    return {}
+    """customer → the statement of account (对账单) files to attach to its reminder: the
+    newest statement of each of its company codes (the nightly's, or `arsync statements`)."""
+    from arsync.jobs.pipeline.statement_book import latest_files
+
+    return latest_files(ctx.store) if ctx.store is not None else {}

@@ -249,6 +249,19 @@ def statements_of(store: RunStore, customer: str | None = None) -> pd.DataFrame:
     return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in S.columns])
 
 
+def latest_files(store: RunStore) -> dict[str, tuple[Path, ...]]:
+    """Customer → the files (PDF first, then xlsx) of its newest statement still on disk: what
+    a reminder attaches.  A customer with statements for several company codes gets each
+    company code's newest."""
+    df = statements_of(store)
+    out: dict[str, tuple[Path, ...]] = {}
+    for rec in df.drop_duplicates(["customer", "company_code"]).to_dict("records"):
+        files = tuple(p for p in (Path(rec["pdf_path"]), Path(rec["xlsx_path"])) if p.is_file())
+        if files:
+            out[rec["customer"]] = out.get(rec["customer"], ()) + files
+    return out
+
+
 def _row(st: Statement, year, seq, now, run_id, totals, xlsx, pdf) -> dict:
     return dict(
         statement_no=st.number,
