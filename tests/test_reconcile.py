@@ -484,6 +484,15 @@ def test_item_of_a_stale_portal_shows_the_last_known_status_with_its_age():
     assert r.reason == "hosp-sh not read; last read 2026-11-20"
 
 
+def test_item_last_seen_rejected_on_a_stale_portal_keeps_the_rejection_reason():
+    stale = {"hosp-sh": datetime(2026, 11, 20, 6)}
+    r = one([item()], [rec(status="REJECTED", reason="发票抬头错误")], stale_portals=stale)
+    assert (r.finding, r.status) == ("STALE", "REJECTED")
+    assert r.reason == "hosp-sh not read; last read 2026-11-20; last known: rejected — 发票抬头错误"
+    bare = one([item()], [rec(status="REJECTED")], stale_portals=stale)
+    assert bare.reason.endswith("last known: rejected — the portal shows no reason")
+
+
 def test_unmatched_item_of_a_stale_portal_is_stale_not_unsubmitted():
     r = one([item()], [], stale_portals={"hosp-sh": datetime(2026, 11, 20, 6)})
     assert (r.finding, r.portal, r.status_age_days) == ("STALE", "hosp-sh", 3)

@@ -211,11 +211,21 @@ def _reasons(
         )
     m = f == "STALE"
     if m.any():
-        r[m] = (
+        text = (
             sub(out["portal"], m)
             + " not read; last read "
             + pd.Series(last_read.to_numpy()[m]).dt.strftime("%Y-%m-%d").fillna("never")
         )
+        # A record last seen rejected keeps the portal's reason: the fix to make is still known.
+        rejected = sub(out["status"], m).eq("REJECTED")
+        why = sub(rec["reason"], m)
+        text = text.where(
+            ~rejected,
+            text
+            + "; last known: rejected — "
+            + why.where(why.ne(""), "the portal shows no reason"),
+        )
+        r[m] = text.to_numpy()
     m = f == "AMBIGUOUS"
     if m.any():
         amb = ambiguous.assign(
