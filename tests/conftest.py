@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 from hypothesis import HealthCheck, settings
+from loguru import logger
 
 settings.register_profile(
     "arsync",
@@ -63,3 +64,17 @@ def store_url(request, tmp_path):
 def module_store_url(request, tmp_path_factory):
     """:func:`store_url` shared by a module's tests (for module-scoped runs)."""
     yield from _store_url(request.param, tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture
+def caplog(caplog):
+    """pytest's caplog also sees what arsync logs (loguru), as loguru's docs recommend."""
+    handler_id = logger.add(
+        caplog.handler,
+        format="{message}",
+        level=0,
+        filter=lambda record: record["level"].no >= caplog.handler.level,
+        enqueue=False,
+    )
+    yield caplog
+    logger.remove(handler_id)

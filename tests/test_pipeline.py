@@ -4,15 +4,24 @@ portal that cannot be read, a week later, and an on-demand run narrowed to one c
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
+from arsync.common.errors import InputError
 from arsync.common.frames import WORKLIST
 from arsync.config import load_settings
+from arsync.connectors.portals import load_definitions
+from arsync.jobs.cli.main import cli
 from arsync.jobs.pipeline.run import Scope, StageFailed, run
 from arsync.jobs.pipeline.runstore import RunStore
 from arsync.sandbox.world import World
@@ -118,34 +127,59 @@ def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(nightly, tmp_path,
     )
     assert len(store.recent(10)) == 1  # resumed, not a second run
     assert store.get(res.run_id).attempt == 2
-    with pytest.raises(StageFailed, match="nothing to resume"):
+    with pytest.raises(InputError, match="nothing to resume"):
         run(s, resume=True, echo=lambda _: None)
 
 
-def test_a_portal_that_cannot_be_read_goes_stale_and_stops_nothing(nightly, tmp_path):
+def test_a_portal_that_cannot_be_read_makes_the_run_partial_with_exit_3_and_says_why(
+    nightly, tmp_path
+):
+    """Through the CLI: a portal down for maintenance stops nothing; the run ends partial (exit
+    3) naming the portal and why, `arsync runs` says the same, its items show STALE with their
+    last known status — and an item last seen rejected keeps the portal's reason."""
     out, first, _, url = nightly
-    # The same output folder: the last known records of the first run are there.
-    broken = tmp_path / "defs"
+    before = worklist_of(first)
+    pid = before.loc[before["finding"] == "REJECTED", "portal"].value_counts().index[0]
+    family = load_definitions()[pid].family
+    broken = tmp_path / "defs"  # the same output folder: the first run's records are there
     broken.mkdir()
-    (broken / "hosp-sh.yaml").write_text(
-        "kind: portal\nid: hosp-sh\nfamily: hospital\nname: down for maintenance\n"
+    (broken / f"{pid}.yaml").write_text(
+        f"kind: portal\nid: {pid}\nfamily: {family}\nname: down for maintenance\n"
         f"base_url: http://127.0.0.1:{closed_port()}/\naccounts: sandbox\ncustomers: sandbox\nbuyers: sandbox\n"
     )
-    lines: list[str] = []
-    res = run(
-        settings_for(out, url, **{"portals.definitions_dir": str(broken)}),
-        as_of=AS_OF,
-        echo=lines.append,
+    env = {
+        "ARSYNC_SANDBOX__SIZE": "tiny",
+        "ARSYNC_RUNS__OUT_DIR": str(out),
+        "ARSYNC_RUNS__STORE_URL": url,
+        "ARSYNC_PORTALS__DEFINITIONS_DIR": str(broken),
+        "ARSYNC_PORTALS__RETRY__ATTEMPTS": "2",
+        "ARSYNC_PORTALS__RETRY__INITIAL": "0",
+        "ARSYNC_PORTALS__RETRY__MAXIMUM": "0",
+    }
+    r = CliRunner(env=env).invoke(cli, ["nightly", "--as-of", str(AS_OF)])
+    assert r.exit_code == 3, r.output
+    info = RunStore(url).recent(1)[0]
+    assert info.status == "partial" and info.error.startswith(f"portal {pid}/")
+    assert "not reachable" in info.error
+    assert (
+        r.stderr.strip().splitlines()[-1] == f"arsync: run {info.run_id} is partial: {info.error}"
     )
-    assert res.status == "partial"
-    assert any("hosp-sh" in line and ("FAILED" in line or "STALE" in line) for line in lines)
-    wl, before = worklist_of(res), worklist_of(first)
+    assert f"WARNING   portal {pid}/" in r.stderr  # said as it happened, too
+    listed = CliRunner(env=env).invoke(cli, ["runs", "--limit", "1"])
+    assert "partial" in listed.output and f"why: {info.error}" in listed.output
+
+    wl = WORKLIST.coerce(pd.read_parquet(Path(info.folder) / "reconcile" / "worklist.parquet"))
     stale = wl[wl["finding"] == "STALE"]
-    assert len(stale) > 0 and set(stale["portal"]) == {"hosp-sh"}
+    assert len(stale) > 0 and set(stale["portal"]) == {pid}
     # Stale items keep the last known status; the other portals' items are as fresh as before.
-    was = before.set_index(list(WORKLIST.key)).loc[stale.set_index(list(WORKLIST.key)).index]
+    key = list(WORKLIST.key)
+    was = before.set_index(key).loc[stale.set_index(key).index]
     assert list(stale["status"]) == list(was["status"])
-    others = wl[wl["portal"].ne("hosp-sh") & wl["portal"].ne("")]
+    rejected = stale["status"].eq("REJECTED").to_numpy()
+    assert rejected.any()
+    for now, then in zip(stale["reason"][rejected], was["reason"][rejected]):
+        assert now.endswith(f"; last known: rejected — {then}")
+    others = wl[wl["portal"].ne(pid) & wl["portal"].ne("")]
     assert (others["finding"] != "STALE").all()
 
 
@@ -192,18 +226,18 @@ def test_on_demand_run_for_one_customer_refreshes_only_that_workbook(tmp_path, s
     assert calls["reconcile"] < calls["nightly"]
 
 
-def test_an_on_demand_run_for_an_unknown_customer_says_so(tmp_path, store_url):
-    with pytest.raises(StageFailed, match="customer\\(s\\) 4711 not found in SAP") as e:
-        run(
-            settings_for(tmp_path, store_url),
-            kind="reconcile",
-            as_of=AS_OF,
-            scope=Scope(customers=("4711",)),
-            echo=lambda _: None,
-        )
+def test_an_on_demand_run_for_an_unknown_customer_is_an_input_error_not_a_run_to_resume(
+    tmp_path, store_url
+):
+    s = settings_for(tmp_path, store_url)
+    with pytest.raises(InputError, match="customer\\(s\\) 4711 not found in SAP") as e:
+        run(s, kind="reconcile", as_of=AS_OF, scope=Scope(customers=("4711",)))
     assert "--resume" not in str(e.value)
     info = RunStore(store_url).recent(1)[0]
-    assert info.status == "failed" and info.stages[0]["status"] == "failed"
+    assert info.status == "bad_input" and "4711 not found" in info.error
+    assert info.stages[0]["status"] == "failed"
+    with pytest.raises(InputError, match="nothing to resume"):
+        run(s, kind="reconcile", resume=True)
 
 
 def test_a_resumed_run_keeps_its_evidence_apart_from_the_killed_attempts(
@@ -238,3 +272,85 @@ def test_a_resumed_run_keeps_its_evidence_apart_from_the_killed_attempts(
     assert again
     records = pd.read_parquet(folder / "portals" / "portal_records.parquet")
     assert len(records) and records["evidence"].str.startswith(str(folder / "attempt-2")).all()
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "?"
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (the browser arsync started), from /proc."""
+    parent = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        kids = {c for c, pp in parent.items() if pp == p}
+        found |= kids
+        todo += list(kids)
+    return found
+
+
+def test_sigterm_during_the_portal_stage_stops_cleanly_and_resume_finishes(
+    nightly, tmp_path, store_url
+):
+    """The service manager stops the nightly while browsers read the portals: exit 143, one
+    line and no traceback, no browser left behind, the run `interrupted`; --resume ends it
+    with the worklist an uninterrupted run makes."""
+    _, reference, _, _ = nightly
+    out = tmp_path / "out"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "PYTHONUNBUFFERED": "1",
+        "ARSYNC_SANDBOX__SIZE": "tiny",
+        "ARSYNC_RUNS__STORE_URL": store_url,
+        "ARSYNC_PORTALS__SESSION_DIR": str(tmp_path / "sessions"),
+        "ARSYNC_PORTALS__RETRY__ATTEMPTS": "2",
+        "ARSYNC_PORTALS__RETRY__INITIAL": "0",
+        "ARSYNC_PORTALS__RETRY__MAXIMUM": "0",
+    }
+    argv = [sys.executable, "-m", "arsync", "nightly", "--as-of", str(AS_OF), "--out", str(out)]
+    proc = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    seen: list[str] = []
+    for line in proc.stderr:  # blocks until the first account is read: the browser is up
+        seen.append(line)
+        if any("[portals] started" in x for x in seen) and "  portal " in line:
+            break
+    browser = _descendants(proc.pid)
+    assert browser, "".join(seen)
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=300) == 143, "".join(seen) + rest
+    info = RunStore(store_url).recent(1)[0]
+    assert rest.strip().splitlines()[-1] == (
+        f"arsync: run {info.run_id} interrupted by SIGTERM during stage portals; "
+        "`arsync nightly --resume` continues it"
+    )
+    assert "Traceback" not in rest and "Error" not in rest
+    assert info.status == "interrupted"
+    assert [(s["stage"], s["status"]) for s in info.stages] == [
+        ("sap", "ok"),
+        ("portals", "interrupted"),
+    ]
+    left = {p: _name(p) for p in browser if Path(f"/proc/{p}").exists()}
+    assert not left, f"browser processes left: {left}"
+
+    env.pop("PYTHONUNBUFFERED")
+    r = CliRunner(env=env).invoke(cli, ["nightly", "--resume", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert RunStore(store_url).recent(1)[0].run_id == info.run_id
+    resumed = WORKLIST.coerce(pd.read_parquet(Path(info.folder) / "reconcile" / "worklist.parquet"))
+    pd.testing.assert_frame_equal(
+        resumed.drop(columns=["status_age_days"]),
+        worklist_of(reference).drop(columns=["status_age_days"]),
+    )

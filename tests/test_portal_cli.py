@@ -70,3 +70,27 @@ def test_unknown_portal_is_a_clear_error(runner, tmp_path):
         cli, ["portals", "fetch", "--portal", "nope", "--out", str(tmp_path / "x")]
     )
     assert res.exit_code == 2 and "unknown portal id(s) nope" in res.output
+
+
+def test_login_in_the_terminal_keeps_the_captcha_picture_in_the_logins_folder(
+    runner, tmp_path, monkeypatch
+):
+    """A person answers the captcha in the terminal: the picture is written into the login's own
+    folder under runs.out_dir (with its log), not into the working directory.  (Wrong answers
+    here: the portal refuses them, and that is one line.)"""
+    cli_runner, _ = runner
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    res = cli_runner.invoke(
+        cli, ["portals", "login", "gov-gd/gov-gd-a1", "--terminal"], input="0000\n" * 10
+    )
+    (folder,) = (tmp_path / "out" / "runs").iterdir()
+    picture = folder / "captcha-gov-gd.png"
+    assert picture.read_bytes().startswith(b"\x89PNG")
+    assert (folder / "log.jsonl").exists()
+    assert list(cwd.iterdir()) == []
+    assert f"captcha pictures go to {folder}" in res.stderr
+    assert res.exit_code == 1
+    assert res.stderr.strip().splitlines()[-1].startswith("arsync: gov-gd/gov-gd-a1: ")
+    assert "Traceback" not in res.output and "Error" not in res.output

@@ -192,7 +192,7 @@ def test_redesigned_layout_fails_loudly(pw, settings, sandbox, tmp_path, pid):
     defs, _h, numbers = sandbox(faults={pid: Faults(redesigned=True)}, ids=[pid])
     res = run(pw, settings, defs, tmp_path / "run", invoice_numbers=numbers)
     (o,) = res.outcomes
-    assert o.outcome == "failed" and o.reason.startswith("LayoutDriftError") and o.attempts == 1
+    assert o.outcome == "failed" and o.reason.startswith("layout changed: ") and o.attempts == 1
     assert "missing" in o.reason and Path(o.evidence).is_file()
     assert res.records.empty  # never a partial result
 
@@ -265,7 +265,9 @@ def test_password_never_in_logs_evidence_or_file_names(pw, settings, sandbox, tm
         }
     )  # no saved session to fall back on
     bad = run(pw, fresh, [wrong], tmp_path / "run2")
-    assert bad.outcomes[0].outcome == "failed" and "LogonError" in bad.outcomes[0].reason
+    assert bad.outcomes[0].outcome == "failed" and bad.outcomes[0].reason.startswith(
+        "login refused: "
+    )
     assert bad.outcomes[0].attempts == 1  # a refused login is never retried
     secrets = [*passwords, passwords[0] + "x"]
     texts = [caplog.text, repr(res.outcomes), repr(bad.outcomes), repr(defs), res.records.to_csv()]

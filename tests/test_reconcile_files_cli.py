@@ -127,10 +127,9 @@ def test_a_file_run_is_a_run_with_stages_and_resumes_like_a_nightly(
     res = CliRunner().invoke(
         cli, ["reconcile", "--resume", "--out", str(out)], catch_exceptions=False
     )
-    lines = res.output.splitlines()
     assert res.exit_code == 0, res.output
-    assert "[files] done earlier; outputs reloaded" in lines
-    assert "[reconcile] done earlier; outputs reloaded" in lines
+    assert "INFO    [files] done earlier; outputs reloaded\n" in res.output
+    assert "INFO    [reconcile] done earlier; outputs reloaded\n" in res.output
     assert (out / "worklist.csv").exists()
     listed = CliRunner().invoke(cli, ["runs", "--out", str(out)])
     assert "files" in listed.output and "ok" in listed.output
@@ -168,4 +167,5 @@ def test_a_file_run_narrows_to_a_collector_and_refreshes_worksheets_when_asked(i
     unknown = CliRunner().invoke(
         cli, ["reconcile", "--from-files", str(d), "--out", str(out), "--customer", "4711"]
     )
-    assert unknown.exit_code == 1 and "customer(s) 4711 not found in the files" in unknown.output
+    # a mistyped customer is the operator's input error (2), not a failed run to resume
+    assert unknown.exit_code == 2 and "customer(s) 4711 not found in the files" in unknown.output

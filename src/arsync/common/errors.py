@@ -18,6 +18,11 @@ class ConfigError(ArsyncError):
     """
 
 
+class InputError(ArsyncError):
+    """What the operator asked for cannot be done as typed (an unknown customer or collector,
+    nothing to resume): say so and stop — not a failed run, and nothing to retry or resume."""
+
+
 class TransientError(ArsyncError):
     """A failure worth retrying: network, timeout, busy server, expired session."""
 

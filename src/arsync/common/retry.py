@@ -1,21 +1,23 @@
 """One retry policy for every connector: capped, exponential with jitter, logged (tenacity).
 
-The same policy runs synchronous calls (SAP over RFC) and coroutines (the portal runner).
+The same policy runs synchronous calls (SAP over RFC) and coroutines (the portal runner).  No
+retry begins after an interrupt (:mod:`arsync.common.interrupt`): the failure is re-raised, and
+a backoff wait ends at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import tenacity
+from loguru import logger
+
+from arsync.common import interrupt
 
 T = TypeVar("T")
-log = logging.getLogger("arsync.retry")
 
 
 class RetryLimits(Protocol):
@@ -40,11 +42,11 @@ class RetryPolicy:
     maximum: float = 8.0
     jitter: float = 0.5
     deadline: float = 60.0
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = interrupt.sleep
 
     @classmethod
     def from_settings(
-        cls, retry_settings: RetryLimits, *, sleep: Callable[[float], None] = time.sleep
+        cls, retry_settings: RetryLimits, *, sleep: Callable[[float], None] = interrupt.sleep
     ) -> RetryPolicy:
         """A ``[<section>.retry]`` settings block → a policy (``sleep`` for tests' clocks)."""
         return cls(
@@ -61,10 +63,9 @@ class RetryPolicy:
         *,
         transient: Callable[[BaseException], bool],
         what: str,
-        logger: logging.Logger = log,
     ) -> T:
         """Run ``fn``; retry only the failures ``transient`` accepts; re-raise the last one."""
-        r = tenacity.Retrying(sleep=self.sleep, **self._rules(transient, what, logger))
+        r = tenacity.Retrying(sleep=self.sleep, **self._rules(transient, what))
         return r(fn)
 
     async def acall(
@@ -73,30 +74,31 @@ class RetryPolicy:
         *,
         transient: Callable[[BaseException], bool],
         what: str,
-        logger: logging.Logger = log,
     ) -> T:
         """Await ``fn(attempt_number)`` under the same rules (asyncio sleeps between tries)."""
-        retrying = tenacity.AsyncRetrying(
-            sleep=asyncio.sleep, **self._rules(transient, what, logger)
-        )
+        retrying = tenacity.AsyncRetrying(sleep=asyncio.sleep, **self._rules(transient, what))
         async for attempt in retrying:
             with attempt:
                 result = await fn(attempt.retry_state.attempt_number)
         return result
 
-    def _rules(
-        self, transient: Callable[[BaseException], bool], what: str, logger: logging.Logger
-    ) -> dict[str, Any]:
+    def _rules(self, transient: Callable[[BaseException], bool], what: str) -> dict[str, Any]:
         def _log(rs: tenacity.RetryCallState) -> None:
             exc = rs.outcome.exception() if rs.outcome else None
-            logger.warning(
-                "%s: attempt %d failed (%s: %s); retrying in %.2fs",
+            logger.bind(error_type=type(exc).__name__, attempt=rs.attempt_number).warning(
+                "{}: attempt {} failed ({}); retrying in {:.2f}s",
                 what,
                 rs.attempt_number,
-                type(exc).__name__,
                 _short(exc),
                 rs.next_action.sleep if rs.next_action else 0.0,
             )
+
+        def _not_after_interrupt(rs: tenacity.RetryCallState) -> None:
+            if rs.attempt_number > 1 and interrupt.requested():
+                raise KeyboardInterrupt(interrupt.signal_name() or "interrupted")
+
+        def _worth_retrying(exc: BaseException) -> bool:
+            return isinstance(exc, Exception) and not interrupt.requested() and transient(exc)
 
         return dict(
             stop=tenacity.stop_after_attempt(self.attempts)
@@ -104,7 +106,8 @@ class RetryPolicy:
             wait=tenacity.wait_exponential_jitter(
                 multiplier=self.initial, max=self.maximum, jitter=self.jitter
             ),
-            retry=tenacity.retry_if_exception(transient),
+            retry=tenacity.retry_if_exception(_worth_retrying),
+            before=_not_after_interrupt,
             before_sleep=_log,
             reraise=True,
         )

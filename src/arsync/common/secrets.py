@@ -8,14 +8,34 @@ from dataclasses import dataclass
 from .errors import ConfigError
 
 MASK = "***"
+#: Shorter values are not masked in logs: masking two letters would garble every line, and
+#: no real credential is that short.
+MIN_MASKED = 4
+_known: set[str] = set()
+
+
+def remember(value: str | None) -> None:
+    """Note a secret's clear text so that no log line shows it (see :func:`known`)."""
+    if value and len(value) >= MIN_MASKED:
+        _known.add(value)
+
+
+def known() -> frozenset[str]:
+    """Every secret this process has seen: each :class:`Secret` made, and what the settings
+    loader noted (the SAP password, secret environment variables).  The log sinks mask them."""
+    return frozenset(_known)
 
 
 @dataclass(frozen=True, slots=True)
 class Secret:
-    """A credential value.  Only :meth:`reveal` gives the clear text, at the point of use."""
+    """A credential value.  Only :meth:`reveal` gives the clear text, at the point of use.
+    Every secret made is remembered for the log filter (:func:`known`)."""
 
     _value: str
     source: str = ""
+
+    def __post_init__(self) -> None:
+        remember(self._value)
 
     def reveal(self) -> str:
         return self._value

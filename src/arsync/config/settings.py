@@ -434,7 +434,21 @@ def load_settings(
     except ValidationError as exc:
         raise ConfigError(_explain(exc, prov)) from None
     object.__setattr__(s, "__provenance__", prov)
+    _remember_secrets(s, environ)
     return s
+
+
+def _remember_secrets(s: Settings, environ: dict[str, str]) -> None:
+    """Every configured secret (the SAP password, secret-looking ARSYNC_ variables such as
+    ARSYNC_SESSION_KEY) is noted so that the log sinks mask it."""
+    from arsync.common.secrets import remember
+
+    if s.sap.passwd is not None:
+        remember(s.sap.passwd.get_secret_value())
+    for name, value in environ.items():
+        last = name.upper().rsplit("__", 1)[-1].rsplit("_", 1)[-1].lower()
+        if name.upper().startswith(ENV_PREFIX) and last in SECRET_KEYS:
+            remember(value)
 
 
 def provenance(settings: Settings) -> dict[str, str]:

@@ -33,7 +33,6 @@ One collector's failure (a bad item, a file in the way) fails only that workbook
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 from filelock import FileLock
+from loguru import logger
 
 from arsync.common.errors import DataError
 from arsync.common.frames import CLEARED_ITEMS, WORKLIST
@@ -55,7 +55,6 @@ from arsync.reports._summary import summary_rows
 from arsync.reports._system import Sources, evidence_map, system_rows
 from arsync.reports.worksheet_day import DayView, annotate, dispute_rows, statement_cells
 
-log = logging.getLogger(__name__)
 MERGE_ATTEMPTS = 3
 
 
@@ -140,9 +139,9 @@ def refresh_worksheets(
                 )
             )
         except Exception as exc:  # one workbook's failure fails only that workbook, visibly
-            log.debug("worksheet %s failed", name, exc_info=True)
+            logger.opt(exception=True).debug("worksheet {} failed", name)
             msg = f"{path.name} not refreshed: {_describe(exc)}"
-            log.error("worksheet %s: %s", name, msg)
+            logger.error("worksheet {}: {}", name, msg)
             results.append(_result(name, path, "failed", None, 0, None, [msg]))
     return results
 
@@ -172,7 +171,7 @@ def _refresh_one(
     warnings: list[str] = []
     with FileLock(str(path.parent / _atomic.VERSIONS / f"{path.stem}.lock"), timeout=600):
         for p in _atomic.remove_temporary(path):
-            log.info("worksheet %s: removed %s left by an interrupted refresh", name, p.name)
+            logger.info("worksheet {}: removed {} left by an interrupted refresh", name, p.name)
         for attempt in range(MERGE_ATTEMPTS):
             snap = _atomic.snapshot(path)
             try:
@@ -223,8 +222,8 @@ def _refresh_one(
                     [*warnings, *plan.warnings],
                 )
             warnings.append(f"{path.name} changed while it was being refreshed; merged again")
-            log.info(
-                "worksheet %s changed during refresh; re-reading (attempt %d)", path, attempt + 2
+            logger.info(
+                "worksheet {} changed during refresh; re-reading (attempt {})", path, attempt + 2
             )
         return _beside(
             name,
@@ -289,8 +288,8 @@ def _beside(name, path, data, plan, attempts, warnings, news) -> RefreshResult:
     _drop_beside(news, warnings, keep=target)
     msg = f"new version written beside it as {target.name}; nothing was overwritten"
     for w in warnings:
-        log.warning("worksheet %s: %s", name, w)
-    log.warning("worksheet %s: %s", name, msg)
+        logger.warning("worksheet {}: {}", name, w)
+    logger.warning("worksheet {}: {}", name, msg)
     return _result(
         name,
         target,

@@ -39,6 +39,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, first_user: st
     """Serve the web pages and the API, and run the nightly on its schedule."""
     import secrets
 
+    from arsync.jobs.cli.app import start_logging
+
+    start_logging(ctx, stdlib=False)  # uvicorn sets up the standard library's logging itself
+
     import uvicorn
 
     from arsync.common.secrets import Secret

@@ -12,15 +12,13 @@ job store; the run store already knows which nightlies ran.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-
-log = logging.getLogger("arsync.service.schedule")
+from loguru import logger
 
 
 class Nightly:
@@ -54,7 +52,7 @@ class Nightly:
         """Run a missed nightly (once), then follow the schedule."""
         missed = self.missed()
         if missed is not None:
-            log.warning("the nightly of %s was missed; running it now", missed)
+            logger.warning("the nightly of {} was missed; running it now", missed)
             self.fire()
         self.scheduler.start()
 
@@ -66,7 +64,7 @@ class Nightly:
         try:
             self.fired.append(self.launch())
         except Exception:  # the scheduler thread must survive a failed launch; it is logged
-            log.exception("the scheduled nightly could not be started")
+            logger.exception("the scheduled nightly could not be started")
 
     def next_fire(self) -> datetime | None:
         """When the nightly runs next (aware, in the configured zone)."""

@@ -2,7 +2,8 @@
 
 Started by :class:`arsync.service.workers.Workers`; prints its progress (the pipeline's lines)
 to stdout, which the launcher sends to ``progress.log``.  Exit code 0 done, 1 failed, 75 (the
-sysexits "try again later") when the run lock stayed taken.
+sysexits "try again later") when the run lock stayed taken, 130 / 143 when SIGINT / SIGTERM
+stopped the run (marked ``interrupted``; ``--resume`` continues it).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ EXIT_LOCKED = 75
 
 
 def main(argv: list[str]) -> int:
+    from arsync.common import logs
+
+    # the pipeline's lines come through ``echo``; the log adds warnings, secrets masked
+    logs.console(quiet=True)
     what, raw = argv[0], argv[1]
     # Runs yield the CPU to the web process (and its browsers inherit this): pages stay quick.
     with contextlib.suppress(OSError):
@@ -66,6 +71,12 @@ def _run(spec: dict) -> int:
         except ArsyncError as exc:
             print(f"failed: {exc}", flush=True)
             return 1
+        except KeyboardInterrupt as exc:  # SIGTERM / SIGINT: the run is marked interrupted
+            from arsync.common import interrupt
+
+            sig = getattr(exc, "signal", None) or "SIGINT"
+            print(f"interrupted: {exc}", flush=True)
+            return interrupt.exit_status(sig)
         print(f"run {res.run_id}: {res.status}", flush=True)
         return 0
 

@@ -8,11 +8,12 @@ Playwright is imported only when a fetch runs.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from arsync.common import interrupt
 
 from .definitions import SANDBOX, Account, Portal, load_definitions, select
 
@@ -58,7 +59,8 @@ def fetch(
         )
     from .runner import fetch_async
 
-    return asyncio.run(
+    # Ctrl-C / SIGTERM cancel the fetch: browsers close, then KeyboardInterrupt
+    return interrupt.run_async(
         fetch_async(
             settings,
             list(portals),

@@ -1,15 +1,13 @@
-"""The shared RetryPolicy for the portal runner (async), logging under ``arsync.portals.retry``."""
+"""The shared RetryPolicy for the portal runner (async)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from arsync.common.retry import RetryLimits, RetryPolicy
 
 T = TypeVar("T")
-log = logging.getLogger("arsync.portals.retry")
 
 
 def policy_from(retry_settings: RetryLimits) -> RetryPolicy:
@@ -25,4 +23,4 @@ async def run(
     what: str,
 ) -> T:
     """Await ``fn(attempt_number)``; retry the failures ``transient`` accepts; re-raise the last."""
-    return await policy.acall(fn, transient=transient, what=what, logger=log)
+    return await policy.acall(fn, transient=transient, what=what)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import threading
 import time
 import uuid
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from loguru import logger
 
 from arsync.common.errors import ConfigError
 
@@ -37,7 +37,6 @@ from . import account_job as aj
 from .definitions import Account, Portal, accounts_of
 from .runner import Outcome, PortalFetch
 
-log = logging.getLogger("arsync.portals.celery")
 TASK = "arsync.portals.fetch_account"
 POLL_S = 0.2
 
@@ -200,7 +199,7 @@ def _send(settings, pairs, folder: Path, invoice_numbers, today) -> str:
     except ConfigError:
         raise
     except Exception as exc:  # broker down, refused, unknown host
-        log.warning("celery broker: %s", exc)
+        logger.warning("celery broker: {}", exc)
         return f"the Celery broker cannot be reached ({type(exc).__name__}); no account was sent"
     finally:
         app.close()
@@ -296,7 +295,7 @@ class _Heartbeat:
             try:
                 self._client.zadd(self.KEY, dict.fromkeys(tags, time.time()), xx=True)
             except Exception as exc:  # the broker is away for a moment: try next beat
-                log.warning("heartbeat: %s", exc)
+                logger.warning("heartbeat: {}", exc)
 
     def stop(self) -> None:
         self._stop.set()

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from pathlib import Path
+
+from loguru import logger
 
 from arsync.common.private import create_private, private_dir
 from arsync.common.secrets import Secret, scrub
 
 from .sessions import _safe
-
-log = logging.getLogger("arsync.portals.evidence")
 
 
 class Evidence:
@@ -66,5 +65,5 @@ class Evidence:
             await asyncio.to_thread(create_private, path.with_suffix(suffix), shot, self.group)
             return path
         except Exception as exc:  # the page may be gone (browser closed, navigation)
-            log.warning("evidence %s: snapshot failed (%s)", self.dir.name, type(exc).__name__)
+            logger.warning("evidence {}: snapshot failed ({})", self.dir.name, type(exc).__name__)
             return None

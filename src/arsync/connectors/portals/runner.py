@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,8 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from loguru import logger
 
-from arsync.common.errors import ArsyncError, ConfigError, LayoutDriftError, TransientError
+from arsync.common import interrupt
+from arsync.common.errors import (
+    ArsyncError,
+    AuthorizationError,
+    ConfigError,
+    DataError,
+    LayoutDriftError,
+    LogonError,
+    TransientError,
+)
 from arsync.common.schema import Column, Schema
 from arsync.common.secrets import Secret, scrub
 
@@ -34,7 +43,6 @@ from .search import READERS
 from .sessions import NO_KEY, SessionStore
 from .solvers import Solver, make_solver
 
-log = logging.getLogger("arsync.portals")
 OUTCOMES = ("ok", "failed", "needs_login", "stale")
 PORTAL_OUTCOMES = Schema(
     "portal_outcomes",
@@ -154,7 +162,13 @@ class Runner:
         # not be left for the end, when the other slots have nothing more to do
         order = sorted(range(len(pairs)), key=lambda i: -self._cost(pairs[i][0], first_page_only))
         tasks = {i: asyncio.ensure_future(one(i, *pairs[i])) for i in order}  # semaphore is FIFO
-        outcomes = [await tasks[i] for i in range(len(pairs))]
+        try:
+            outcomes = [await tasks[i] for i in range(len(pairs))]
+        except asyncio.CancelledError:  # stopped: every account stops, then the browser closes
+            for t in tasks.values():
+                t.cancel()
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
+            raise
         self.rows = [r for i in range(len(pairs)) for r in got.get(i, [])]  # declaration order
         return PortalFetch(records.frame(self.rows), outcomes)
 
@@ -178,17 +192,32 @@ class Runner:
         into: list[dict] | None = None,
         portal_at: float | None = None,
     ) -> Outcome:
-        """Fetch one account; its typed rows go to ``into`` (default: ``self.rows``).
+        """Fetch one account; its typed rows go to ``into`` (default: ``self.rows``).  Every log
+        line of the account carries its portal and account.
 
         Within ``portals.account_deadline_s`` of its start and before ``portal_at`` (its portal's
         deadline, epoch seconds; :mod:`.deadline`), or the account is given up: outcome
         ``stale``, nothing of it kept, the reason naming the limit."""
+        with logger.contextualize(portal=portal.id, account=acc.id):
+            return await self._account(
+                portal, acc, first_page_only=first_page_only, into=into, portal_at=portal_at
+            )
+
+    async def _account(
+        self,
+        portal: Portal,
+        acc: Account,
+        *,
+        first_page_only: bool = False,
+        into: list[dict] | None = None,
+        portal_at: float | None = None,
+    ) -> Outcome:
         t0, where = time.perf_counter(), f"{portal.id}/{acc.id}"
         out = Outcome(portal.id, acc.id, "failed")
         deadline = account_deadline(self.s, portal_at)
         if deadline.passed():
             out.outcome, out.reason = "stale", f"{where}: not started: {deadline.reason}"
-            log.warning("%s: %s — %s", where, out.outcome, out.reason)
+            logger.warning("{}: {} — {}", where, out.outcome, out.reason)
             return self._done(out, t0)
         secret: Secret | None = None
         secret_error = ""
@@ -238,7 +267,11 @@ class Runner:
                 out.evidence = str(snap or ev.dir)
                 self._keep_session(portal.id, acc.id, await context.storage_state())
                 return got
+            except KeyboardInterrupt:
+                raise  # stopped by the operator: no evidence to take, nothing to classify
             except BaseException as exc:
+                if isinstance(exc, asyncio.CancelledError) and interrupt.requested():
+                    raise  # the operator's Ctrl-C / SIGTERM, not the account's deadline
                 # past the deadline the evidence may take only a moment more
                 stopped = isinstance(exc, asyncio.CancelledError)
                 stem = f"deadline-{n}" if stopped else f"failure-{n}-{type(exc).__name__}"
@@ -280,32 +313,32 @@ class Runner:
         except NeedsLogin as exc:
             out.outcome, out.reason = "needs_login", str(exc)
         except TransientError as exc:
-            out.outcome, out.reason = "stale", f"{type(exc).__name__}: {exc}"
+            out.outcome, out.reason = "stale", _reason(exc)
         except ArsyncError as exc:
-            out.outcome, out.reason = "failed", f"{type(exc).__name__}: {exc}"
+            out.outcome, out.reason = "failed", _reason(exc)
         except Exception as exc:  # a plug-in's or a page's surprise fails this account, not the run
             text = scrub(str(exc).splitlines()[0] if str(exc) else "", secret)
-            out.outcome, out.reason = "failed", f"{type(exc).__name__}: {text}"
+            out.outcome, out.reason = "failed", f"unexpected error ({type(exc).__name__}: {text})"
         finally:
             if context is not None:
                 await _closed(context.close(), f"{where}: browser context", self.s.timeout_ms)
         if out.outcome != "ok":
-            log.warning("%s: %s — %s (evidence: %s)", where, out.outcome, out.reason, out.evidence)
+            # the caller reports the outcome (the pipeline as a warning, `portals fetch` as a line)
+            logger.debug("{}: {} — {} (evidence: {})", where, out.outcome, out.reason, out.evidence)
         return self._done(out, t0)
 
     def _keep_session(self, portal: str, account: str, state: dict) -> None:
         """Save the session when there is a key; without one, say so once and log in next time."""
         if not self.sessions.has_key():
             if not self._warned_no_key:
-                log.warning("portal sessions are not kept: %s", NO_KEY)
+                logger.warning("portal sessions are not kept: {}", NO_KEY)
                 self._warned_no_key = True
             return
         self.sessions.save(portal, account, state)
 
     def _solver(self, acc: Account) -> Solver:
-        return self.solver or make_solver(
-            acc.solver, image_dir=Path(self.s.session_dir).expanduser()
-        )
+        # a captcha picture for a person goes into the run's folder, beside the evidence
+        return self.solver or make_solver(acc.solver, image_dir=self.out_dir)
 
     @staticmethod
     def _done(out: Outcome, t0: float) -> Outcome:
@@ -330,9 +363,25 @@ async def _closed(closing, what: str, timeout_ms: int) -> None:
     try:
         await asyncio.wait_for(closing, timeout=timeout_ms / 1000)
     except TimeoutError:
-        log.warning("%s did not close within %d ms; left to the browser", what, timeout_ms)
+        logger.warning("{} did not close within {} ms; left to the browser", what, timeout_ms)
     except Exception as exc:  # already closed with the browser
-        log.debug("%s close: %s", what, exc)
+        logger.debug("{} close: {}", what, exc)
+
+
+#: An outcome's reason starts with what kind of failure it was, in words (not a class name).
+_KINDS: tuple[tuple[type[ArsyncError], str], ...] = (
+    (LayoutDriftError, "layout changed"),
+    (LogonError, "login refused"),
+    (AuthorizationError, "not authorized"),
+    (ConfigError, "configuration"),
+    (TransientError, "not reachable"),
+    (DataError, "unexpected data"),
+)
+
+
+def _reason(exc: ArsyncError) -> str:
+    kind = next((words for cls, words in _KINDS if isinstance(exc, cls)), "failed")
+    return f"{kind}: {exc}"
 
 
 def _classify(exc: BaseException, where: str, secret: Secret | None) -> BaseException:

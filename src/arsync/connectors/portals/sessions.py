@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import re
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from loguru import logger
 
 from arsync.common.errors import ConfigError
 from arsync.common.private import create_private, private_dir
 
-log = logging.getLogger("arsync.portals.sessions")
 ENV_KEY = "ARSYNC_SESSION_KEY"
 NO_KEY = (
     f"no key for the saved portal sessions: set {ENV_KEY} (make one with: python -c "
@@ -117,8 +116,8 @@ class SessionStore:
         try:
             return json.loads(self._fernet().decrypt(p.read_bytes()))
         except (InvalidToken, ValueError):
-            log.warning(
-                "%s/%s: saved session cannot be decrypted (key changed or missing); ignoring it",
+            logger.warning(
+                "{}/{}: saved session cannot be decrypted (key changed or missing); ignoring it",
                 portal,
                 account,
             )

@@ -9,7 +9,6 @@ customers, amounts through Arrow's decimal type), which keeps per-call Python wo
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -18,14 +17,13 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from loguru import logger
 
 from arsync.common.errors import DataError
 from arsync.common.money import decimals as currency_decimals
 from arsync.connectors.sap.assemble import RAW, empty_raw
 from arsync.connectors.sap.connection import RfcClient
 from arsync.connectors.sap.convert import external_to_minor
-
-log = logging.getLogger("arsync.sap")
 
 OPEN = "BAPI_AR_ACC_GETOPENITEMS"
 BALANCED = "BAPI_AR_ACC_GETBALANCEDITEMS"
@@ -74,7 +72,7 @@ def check_return(ret: dict, func: str, bukrs: str, kunnr: str) -> bool:
     if code == "FN517":
         return False
     if code == "FN503":
-        log.info("%s: customer %s is not defined in company code %s", func, kunnr, bukrs)
+        logger.debug("{}: customer {} is not defined in company code {}", func, kunnr, bukrs)
         return False
     if typ in ("E", "A"):
         raise DataError(

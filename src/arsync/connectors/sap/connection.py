@@ -8,7 +8,6 @@ retries from ``settings.sap.retry`` (logged), call counting, and password scrubb
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import Counter
@@ -20,7 +19,6 @@ from arsync.common.retry import RetryPolicy
 from arsync.common.secrets import Secret, resolve
 from arsync.connectors.sap.errors import classify, is_transient
 
-log = logging.getLogger("arsync.sap")
 Opener = Callable[[], Any]
 _NO_PASSWORD_LOGON = ("snc_mode", "x509cert", "mysapsso2", "dest")
 

@@ -3,17 +3,14 @@ settings."""
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import pandas as pd
+from loguru import logger
 
 from arsync.common.frames import CUSTOMERS
 from arsync.common.parse import alpha_series
 from arsync.connectors.sap.convert import internal_to_minor, wa_number
 from arsync.connectors.sap.readers import KNA1_FIELDS
-
-log = logging.getLogger("arsync.sap")
 
 
 def customers_frame(
@@ -41,11 +38,11 @@ def customers_frame(
     a = a.assign(KUNNR=alpha_series(a["KUNNR"])).drop_duplicates("KUNNR").set_index("KUNNR")
     a = a.reindex(df["customer"]).fillna("")
     if kna1 is not None and (a["NAME1"] == "").any():
-        log.warning("KNA1 has no name for %d customer(s)", int((a["NAME1"] == "").sum()))
+        logger.warning("KNA1 has no name for {} customer(s)", int((a["NAME1"] == "").sum()))
     df["name"] = [f"{n1} {n2}".strip() for n1, n2 in zip(a["NAME1"], a["NAME2"])]
     unknown = sorted(set(a["BRSCH"]) - set(s.segments) - {""})
     if unknown:
-        log.warning("industry key(s) %s have no segment in sap.segments", ", ".join(unknown))
+        logger.warning("industry key(s) {} have no segment in sap.segments", ", ".join(unknown))
     df["segment"] = [s.segments.get(b, "") for b in a["BRSCH"]]
     df["city"] = a["ORT01"].to_numpy()
     df["tax_id"] = a["STCEG"].to_numpy()

@@ -7,7 +7,7 @@ with the BAPI strategy a site that forbids RFC_READ_TABLE still gets its items (
 
 from __future__ import annotations
 
-import logging
+import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from itertools import product
 
 import pandas as pd
+from loguru import logger
 
 from arsync.common.errors import AuthorizationError, ConfigError, DataError
 from arsync.common.parse import alpha
@@ -27,7 +28,6 @@ from arsync.connectors.sap.connection import CallStats, RfcClient, connection_op
 from arsync.connectors.sap.customers import customers_frame
 from arsync.connectors.sap.read_table import TableReader
 
-log = logging.getLogger("arsync.sap")
 Progress = Callable[[int, int, str], None]
 
 
@@ -115,7 +115,7 @@ def pull(
             except (AuthorizationError, ConfigError) as exc:
                 if strategy == "table":
                     raise
-                log.warning("%s could not be read, continuing without: %s", what, exc)
+                logger.warning("{} could not be read, continuing without: {}", what, exc)
                 return None
 
         t001 = optional(lambda: readers.t001(reader, main), "T001")
@@ -214,7 +214,8 @@ def _run(tasks, fn, parallel: int, progress: Progress, what: str, consume=None) 
             progress(i + 1, len(tasks), what)
         return out
     with ThreadPoolExecutor(parallel, thread_name_prefix="sap") as ex:
-        futs = {ex.submit(fn, t): i for i, t in enumerate(tasks)}
+        # each task runs in a copy of the caller's context: log lines keep the run and stage
+        futs = {ex.submit(contextvars.copy_context().run, fn, t): i for i, t in enumerate(tasks)}
         try:
             for n, f in enumerate(as_completed(futs), 1):
                 take(futs[f], f.result())
@@ -269,8 +270,8 @@ def _bapi(clients, pairs, key_date, cleared_from, s, decimals, progress):
 
 def _no_long_reference(why: str) -> None:
     """Older releases have no long reference: said once per pull, and XBLNR is the reference."""
-    log.warning(
-        "%s (an older SAP release): the long reference is not read; the reference is XBLNR, "
+    logger.warning(
+        "{} (an older SAP release): the long reference is not read; the reference is XBLNR, "
         "so a 20-digit 数电 invoice number shows as the 16 characters XBLNR holds",
         why,
     )
@@ -369,6 +370,6 @@ def _contacts(reader, main, kna1, ranges, per_call: int = 100):
             ignore_index=True,
         )
     except (AuthorizationError, ConfigError, DataError) as exc:
-        log.warning("contact persons / e-mails (KNVK, ADR6) could not be read: %s", exc)
+        logger.warning("contact persons / e-mails (KNVK, ADR6) could not be read: {}", exc)
         return None, None
     return knvk, adr6

@@ -4,17 +4,16 @@ WHERE clauses split between tokens into ≤ 72-character OPTIONS rows; never ROW
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 
 import numpy as np
 import pandas as pd
+from loguru import logger
 
 from arsync.common.errors import DataError
 from arsync.connectors.sap.connection import RfcClient
 
-log = logging.getLogger("arsync.sap")
 ROW_LIMIT = 512
 LINE = 72
 _TOK = re.compile(r"'(?:[^']|'')*'|\S+")
@@ -154,9 +153,9 @@ class TableReader:
                 if getattr(exc, "sap_key", "") != "DATA_BUFFER_EXCEEDED" or limit <= 64:
                     raise
                 limit //= 2
-                log.warning(
-                    "RFC_READ_TABLE %s: DATA_BUFFER_EXCEEDED; reading narrower field groups "
-                    "(%d characters)",
+                logger.warning(
+                    "RFC_READ_TABLE {}: DATA_BUFFER_EXCEEDED; reading narrower field groups "
+                    "({} characters)",
                     table,
                     limit,
                 )
@@ -223,6 +222,6 @@ def _cut_utf16(row: str, off: int, n: int, typ: str, name: str) -> str:
     text = units[2 * off : 2 * (off + n)].decode("utf-16-le", "surrogatepass")
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
         # a field boundary inside a surrogate pair: SAP stored half a character
-        log.warning("RFC_READ_TABLE field %s: half a character at its edge (shown as �)", name)
+        logger.warning("RFC_READ_TABLE field {}: half a character at its edge (shown as �)", name)
         text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
     return text.rstrip() if typ == "C" else text.strip()

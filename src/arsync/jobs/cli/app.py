@@ -1,33 +1,81 @@
-"""The `arsync` command line: one group, settings loaded once, errors shown without tracebacks."""
+"""The `arsync` command line: one group, settings loaded once, errors shown without tracebacks.
+
+Exit statuses (for cron and monitoring; README, "Exit statuses"):
+
+====  =====================================================================================
+0     all well
+1     failed: a stage or a command failed (the run can be resumed: ``--resume``)
+2     bad input: configuration, options, an unknown customer / collector / portal — fix the
+      command or the settings; nothing ran that needs resuming
+3     partial: the run finished but some portal could not be read (its items show STALE)
+4     another run holds the lock; nothing was done
+130   interrupted by Ctrl-C (SIGINT); 143 by SIGTERM — the run is marked ``interrupted`` and
+      ``--resume`` continues it
+====  =====================================================================================
+"""
 
 from __future__ import annotations
 
-import logging
+import sys
 
 import click
 
-from arsync.common.errors import ArsyncError, ConfigError
+from arsync.common import interrupt
+from arsync.common.errors import ArsyncError, ConfigError, InputError
 from arsync.common.private import apply_umask
 
 # Start-up stays light: `arsync --help` and `arsync config show` import no pandas, pyarrow,
-# SQLAlchemy or Playwright.  Command modules import what they need inside their commands.
+# SQLAlchemy, Playwright (nor loguru: logging is set up by the commands that do work).
+# Command modules import what they need inside their commands.
 
-EXIT_CONFIG = 2
+EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_INPUT = 2
+EXIT_CONFIG = EXIT_INPUT
+EXIT_PARTIAL = 3
+EXIT_LOCKED = 4
 
 
 class _Group(click.Group):
-    """Turns arsync's own errors into one clear line and an exit code; never a traceback."""
+    """Turns every error into one clear line and an exit status; never a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
-            click.echo(f"arsync: {exc}", err=True)
-            ctx.exit(EXIT_CONFIG)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except (ConfigError, InputError) as exc:
+            _fail(ctx, str(exc), EXIT_INPUT)
+        except KeyboardInterrupt as exc:
+            # a stopped run says which signal and where; a bare interrupt only the signal
+            sig = getattr(exc, "signal", None) or interrupt.signal_name() or "SIGINT"
+            text = str(exc) if str(exc).startswith("run ") else f"interrupted by {sig}"
+            _fail(ctx, text, interrupt.exit_status(sig))
         except ArsyncError as exc:
-            click.echo(f"arsync: {type(exc).__name__}: {exc}", err=True)
-            ctx.exit(EXIT_FAILED)
+            _fail(ctx, str(exc), EXIT_LOCKED if _locked(exc) else EXIT_FAILED)
+        except Exception as exc:  # a bug: one line here, the traceback in the log (-vv shows it)
+            if "loguru" in sys.modules:
+                from loguru import logger
+
+                logger.opt(exception=exc).bind(final=True).error("unexpected error")
+            _fail(
+                ctx,
+                f"unexpected error ({type(exc).__name__}: {exc}) — this is a bug; "
+                "run again with -vv for the traceback",
+                EXIT_FAILED,
+            )
+
+
+def _fail(ctx: click.Context, text: str, code: int) -> None:
+    from arsync.common.secrets import known, scrub
+
+    click.echo(f"arsync: {scrub(text, *known())}", err=True)
+    ctx.exit(code)
+
+
+def _locked(exc: BaseException) -> bool:
+    runstore = sys.modules.get("arsync.jobs.pipeline.runstore")
+    return runstore is not None and isinstance(exc, runstore.RunLocked)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,14 +86,30 @@ class _Group(click.Group):
     default=None,
     help="Settings file (TOML); also ARSYNC_CONFIG.",
 )
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option(
+    "-v", "--verbose", count=True, help="More log output: -v where each line comes from, -vv debug."
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Only warnings and errors; no progress or summary."
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool) -> None:
     """arsync: SAP open items reconciled with the customers' payment portals."""
     apply_umask()  # run data, evidence, logs: owner-only until the settings name a group
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx.obj = _Obj(config_path=config_path)
+    ctx.obj = _Obj(config_path=config_path, verbose=verbose, quiet=quiet)
+
+
+def start_logging(ctx: click.Context, *, stdlib: bool = True) -> None:
+    """Set up the console log for a command that does work (``--verbose`` / ``--quiet``);
+    ``stdlib=False`` leaves the standard library's logging to the program that runs (Celery)."""
+    from arsync.common import logs
+
+    obj = ctx.find_root().obj or {}
+    logs.console(verbose=obj.get("verbose", 0), quiet=obj.get("quiet", False), stdlib=stdlib)
+
+
+def quiet(ctx: click.Context) -> bool:
+    return bool((ctx.find_root().obj or {}).get("quiet", False))
 
 
 class _Obj(dict):

@@ -6,10 +6,7 @@ imports this module but the entry point and tests, so the commands never import 
 
 from __future__ import annotations
 
-import sys
-
-import click
-
+from arsync.common import interrupt
 from arsync.jobs.cli import day, outbox, portals, runs, sap, worker  # noqa: F401  (runs, day register themselves)
 from arsync.jobs.cli.app import cli
 
@@ -39,8 +36,7 @@ __all__ = ["cli", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:
-    try:
+    """Run the command line.  Ctrl-C and SIGTERM stop it the same way (one line, status 130 /
+    143, a run marked ``interrupted``): see :mod:`arsync.common.interrupt`."""
+    with interrupt.handlers():
         cli.main(args=argv, prog_name="arsync", standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("arsync: interrupted", err=True)
-        sys.exit(130)

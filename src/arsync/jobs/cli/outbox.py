@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from arsync.jobs.cli.app import cli, settings_from
+from arsync.jobs.cli.app import cli, settings_from, start_logging
 
 OPEN = ("draft", "approved", "unknown", "failed")
 
@@ -158,6 +158,7 @@ def outbox_reject(ctx, key, by, note):
 @click.pass_context
 def outbox_send(ctx, keys, release, by):
     """Send every approved message (or the ones named) exactly once."""
+    start_logging(ctx)
     from arsync.jobs.pipeline import outbox
     from arsync.jobs.pipeline.sending import send_approved
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
+import os
+import sys
 from datetime import date
 from pathlib import Path
 
 import click
+
+from arsync.common import interrupt
+from arsync.common.errors import InputError
+from arsync.jobs.cli.app import EXIT_FAILED, EXIT_PARTIAL, start_logging
 
 
 @click.group("portals")
@@ -61,7 +66,9 @@ def _read_invoices(path: str | None) -> dict[str, list[str]] | None:
 )
 @click.pass_context
 def fetch_cmd(ctx, portal_ids, concurrency, out_dir, fmt, invoices) -> None:
-    """Read every account of the chosen portals; write portal_records and portal_outcomes."""
+    """Read every account of the chosen portals; write portal_records and portal_outcomes.
+    Exit status 3 when some account could not be read, 1 when none could."""
+    start_logging(ctx)
     from arsync.connectors import portals as P
     from arsync.jobs.pipeline.sources import open_sources
     from arsync.reports.export import write_frames
@@ -95,10 +102,11 @@ def fetch_cmd(ctx, portal_ids, concurrency, out_dir, fmt, invoices) -> None:
     bad = [o for o in result.outcomes if o.outcome != "ok"]
     if bad:
         click.echo(
-            f"{len(bad)} of {len(result.outcomes)} account(s) not read; see portal_outcomes",
+            f"arsync: {len(bad)} of {len(result.outcomes)} account(s) not read; "
+            f"see {paths['portal_outcomes']}",
             err=True,
         )
-        ctx.exit(1)
+        ctx.exit(EXIT_FAILED if len(bad) == len(result.outcomes) else EXIT_PARTIAL)
 
 
 @portals.command("check")
@@ -109,6 +117,7 @@ def fetch_cmd(ctx, portal_ids, concurrency, out_dir, fmt, invoices) -> None:
 @click.pass_context
 def check_cmd(ctx, portal_id, out_dir) -> None:
     """Log in and validate the layout on the first page only."""
+    start_logging(ctx)
     from arsync.connectors import portals as P
     from arsync.jobs.pipeline.sources import open_sources
 
@@ -123,7 +132,7 @@ def check_cmd(ctx, portal_id, out_dir) -> None:
             progress=_line,
         )
     if any(o.outcome != "ok" for o in result.outcomes):
-        ctx.exit(1)
+        ctx.exit(EXIT_FAILED)
     click.echo(f"{portal_id}: layout as declared")
 
 
@@ -136,30 +145,66 @@ def check_cmd(ctx, portal_id, out_dir) -> None:
     "--solver",
     default="manual",
     show_default=True,
-    help="manual | sandbox | a registered solver (entry point group arsync.solvers)",
+    help="With --terminal: manual | sandbox | a registered solver (entry point group arsync.solvers).",
 )
 @click.option(
     "--wait", "wait_s", default=300, show_default=True, help="Seconds to wait for a person."
 )
 @click.pass_context
 def login_cmd(ctx, account, terminal, solver, wait_s) -> None:
-    """Log in to ACCOUNT (portal/account) and keep the session, encrypted, for later fetches."""
+    """Log in to ACCOUNT (portal/account) and keep the session, encrypted, for later fetches.
+
+    Without --terminal a browser window opens for the person (it needs a display); with it,
+    the captcha picture is saved in the login's folder (out/runs/<id>/) and the answer typed
+    here."""
+    if not terminal and not _has_display():
+        raise _no_display(account)
+    start_logging(ctx)
+    from arsync.common import logs
     from arsync.connectors.portals.login import find_account, login_async
     from arsync.connectors.portals.solvers import make_solver
+    from arsync.jobs.pipeline.run import new_run_id
     from arsync.jobs.pipeline.sources import open_sources
 
     settings = ctx.find_root().obj["settings"]
-    with open_sources(settings, date.today(), sap=False) as sources:
+    run_id = new_run_id()
+    folder = Path(settings.runs.out_dir).resolve() / "runs" / run_id
+    with logs.run_log(folder, run_id), open_sources(settings, date.today(), sap=False) as sources:
         assert sources.portals is not None
         portal, acc = find_account(sources.portals.chosen([account.partition("/")[0]]), account)
-        path = asyncio.run(
-            login_async(
-                settings,
-                portal,
-                acc,
-                visible=not terminal,
-                solver=make_solver(solver) if terminal else None,
-                wait_s=wait_s,
+        if terminal:
+            click.echo(f"login {run_id}: captcha pictures go to {folder}", err=True)
+        try:
+            path = interrupt.run_async(
+                login_async(
+                    settings,
+                    portal,
+                    acc,
+                    visible=not terminal,
+                    solver=make_solver(
+                        solver, **({"image_dir": folder} if solver == "manual" else {})
+                    )
+                    if terminal
+                    else None,
+                    wait_s=wait_s,
+                )
             )
-        )
+        except Exception as exc:
+            if "Missing X server" in str(exc) or "cannot open display" in str(exc):
+                raise _no_display(account) from None
+            raise
     click.echo(f"{portal.id}/{acc.id}: logged in; session saved (encrypted) in {path}")
+
+
+def _no_display(account: str) -> InputError:
+    return InputError(
+        f"no display for a browser window here; run `arsync portals login {account} "
+        "--terminal` to answer the captcha or SMS prompt in this terminal"
+    )
+
+
+def _has_display() -> bool:
+    """A headed browser can open: Windows and macOS always; elsewhere an X or Wayland display."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

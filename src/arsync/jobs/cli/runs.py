@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from arsync.jobs.cli.app import cli, settings_from
+from arsync.jobs.cli.app import EXIT_PARTIAL, cli, quiet, settings_from, start_logging
 
 
 def _date(ctx, param, value):
@@ -34,6 +34,7 @@ def _date(ctx, param, value):
 @click.pass_context
 def nightly(ctx, as_of, out_dir, resume, strategy, company_codes):
     """SAP pull → portal fetch → reconcile → worksheets → run summary."""
+    start_logging(ctx)
     from arsync.jobs.pipeline.run import run
 
     s = settings_from(
@@ -44,8 +45,8 @@ def nightly(ctx, as_of, out_dir, resume, strategy, company_codes):
             "sap.company_codes": list(company_codes) or None,
         },
     )
-    res = run(s, kind="nightly", as_of=as_of, out_dir=out_dir, resume=resume, echo=click.echo)
-    _print_result(res)
+    res = run(s, kind="nightly", as_of=as_of, out_dir=out_dir, resume=resume)
+    _print_result(ctx, res)
 
 
 @cli.command("reconcile")
@@ -80,6 +81,7 @@ def reconcile_cmd(
     resume,
 ):
     """Reconcile on demand: narrowed to customers / collectors / company codes, or from files."""
+    start_logging(ctx)
     from arsync.jobs.pipeline.run import run
     from arsync.jobs.pipeline.sources import FileSource, Scope
 
@@ -98,43 +100,48 @@ def reconcile_cmd(
         worksheets=worksheets,
         out_dir=out_dir,
         resume=resume,
-        echo=click.echo,
     )
-    _print_result(res)
+    _print_result(ctx, res)
 
 
 @cli.command("runs")
-@click.option("--limit", default=10, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=10, show_default=True, help="Runs to show."
+)
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), help="Output folder of the store."
 )
 @click.pass_context
 def runs_cmd(ctx, limit, out_dir):
-    """Recent runs with their stages and outcome."""
-    from arsync.jobs.pipeline.runstore import RunStore
+    """Recent runs with their stages, outcome and why (a store is never created here)."""
+    from arsync.jobs.pipeline.runstore import RunStore, store_url
 
     s = settings_from(ctx, **{"runs.out_dir": out_dir})
-    infos = RunStore.for_settings(s).recent(limit)
-    if not infos:
+    store = RunStore.existing(s)
+    infos = store.recent(limit) if store is not None else []
+    if store is None:
+        click.echo(f"no runs yet: no run store at {store_url(s).removeprefix('sqlite:///')}")
+    elif not infos:
         click.echo("no runs yet")
     for r in infos:
         took = (r.finished_at - r.started_at).total_seconds() if r.finished_at else None
         scope = " ".join(f"{k}={','.join(v)}" for k, v in r.scope.items())
         click.echo(
-            f"{r.run_id}  {r.kind:<9} as of {r.as_of}  {r.status:<8}"
+            f"{r.run_id}  {r.kind:<9} as of {r.as_of}  {r.status:<11}"
             + (f" {took:.1f}s" if took is not None else "")
             + (f"  attempt {r.attempt}" if r.attempt > 1 else "")
             + (f"  [{scope}]" if scope else "")
         )
-        if r.status == "dead" and r.error:
-            click.echo(f"    {r.error} — continue it with --resume")
+        if r.error:
+            resume = " — continue it with --resume" if r.status == "dead" else ""
+            click.echo(f"    why: {r.error}{resume}")
         for stg in r.stages:
             counts = ", ".join(
                 f"{k}={v}" for k, v in stg["counts"].items() if not isinstance(v, (dict, list))
             )
             secs = f"{stg['seconds']:.1f}s" if stg["seconds"] is not None else ""
             click.echo(
-                f"    {stg['stage']:<11} {stg['status']:<8} {secs:>7}  {counts}"
+                f"    {stg['stage']:<11} {stg['status']:<11} {secs:>7}  {counts}"
                 + (f"  error: {stg['error']}" if stg["error"] else "")
             )
 
@@ -174,14 +181,21 @@ def unlock_cmd(ctx, yes, out_dir):
     click.echo(f"lock removed; run {held.run_id} is marked dead (continue it with --resume)")
 
 
-def _print_result(res) -> None:
+def _print_result(ctx, res) -> None:
+    """The run's summary on stdout (not with --quiet); a partial run also says why on stderr
+    (portals not read: their items show STALE; workbooks not refreshed in place) and exits
+    with status 3."""
     sm = res.summary
-    click.echo("")
-    click.echo(f"run {res.run_id}: {res.status}")
-    for line in sm.get("lines", []):
-        click.echo(line)
-    if sm.get("worksheets_dir"):
-        click.echo(f"worksheets: {sm['worksheets_dir']}")
-    if sm.get("statements_dir"):
-        click.echo(f"statements: {sm['statements_dir']}")
-    click.echo(f"run folder: {res.folder}")
+    if not quiet(ctx):
+        click.echo(f"run {res.run_id}: {res.status}")
+        for line in sm.get("lines", []):
+            click.echo(line)
+        if sm.get("worksheets_dir"):
+            click.echo(f"worksheets: {sm['worksheets_dir']}")
+        if sm.get("statements_dir"):
+            click.echo(f"statements: {sm['statements_dir']}")
+        click.echo(f"run folder: {res.folder}")
+    if res.status == "partial":
+        why = "; ".join(res.attention) or "see `arsync runs`"
+        click.echo(f"arsync: run {res.run_id} is partial: {why}", err=True)
+        ctx.exit(EXIT_PARTIAL)

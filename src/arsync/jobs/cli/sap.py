@@ -7,6 +7,8 @@ from datetime import date
 
 import click
 
+from arsync.jobs.cli.app import start_logging
+
 #: The file formats of ``arsync.reports.export`` (kept here: the CLI starts without pandas).
 FORMATS = ("csv", "xlsx", "parquet")
 
@@ -37,6 +39,7 @@ def sap() -> None:
 @click.pass_context
 def pull_cmd(ctx: click.Context, key_date, company_codes, strategy, out_dir, fmt) -> None:
     """Pull from SAP and write open_items, cleared_items and customers files."""
+    start_logging(ctx)
     from arsync.connectors.sap import pull
     from arsync.jobs.pipeline.sources import open_sources
     from arsync.reports.export import write_frames

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from arsync.jobs.cli.app import start_logging
+
 
 @click.command("worker")
 @click.option(
@@ -17,6 +19,7 @@ import click
 def worker(ctx: click.Context, concurrency: int | None, name: str | None) -> None:
     """Fetch portal accounts from the Celery queue ([celery] broker_url and queue) with this
     machine's own browser until stopped (Ctrl-C / SIGTERM let the running accounts finish)."""
+    start_logging(ctx, stdlib=False)  # Celery sets up the standard library's logging itself
     from arsync.connectors.portals.distributed import run_worker
 
     run_worker(ctx.find_root().obj["settings"], concurrency=concurrency, name=name)

@@ -31,7 +31,7 @@ runs = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),  # nightly | reconcile
     sa.Column("as_of", sa.Date, nullable=False),
     sa.Column("scope", sa.Text, nullable=False, default="{}"),  # JSON: narrowed customers, ...
-    # running | ok | failed | partial | dead (its process went away while running)
+    # running | ok | partial | failed | interrupted | bad_input | dead (see outcome.py)
     sa.Column("status", sa.String(12), nullable=False),
     sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("finished_at", sa.DateTime),
@@ -47,7 +47,7 @@ stages = sa.Table(
     sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
     sa.Column("stage", sa.String(30), primary_key=True),
     sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("status", sa.String(12), nullable=False),  # running | ok | failed | partial
+    sa.Column("status", sa.String(12), nullable=False),  # running|ok|partial|failed|interrupted
     sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("finished_at", sa.DateTime),
     sa.Column("seconds", sa.Float),
@@ -107,8 +107,8 @@ class RunInfo:
         return [s["stage"] for s in self.stages if s["status"] in ("ok", "partial")]
 
 
-#: Statuses --resume continues: failed, or died while running.
-UNFINISHED = ("failed", "running", "dead")
+#: Statuses --resume continues: failed, interrupted (Ctrl-C, SIGTERM), or died while running.
+UNFINISHED = ("failed", "running", "dead", "interrupted")
 
 
 class RunStore:
@@ -133,10 +133,15 @@ class RunStore:
 
     @classmethod
     def for_settings(cls, settings) -> RunStore:
-        url = (
-            settings.runs.store_url
-            or f"sqlite:///{Path(settings.runs.out_dir).resolve() / 'runs.sqlite'}"
-        )
+        return cls(store_url(settings), settings.runs.lock_stale_hours, settings.runs.group)
+
+    @classmethod
+    def existing(cls, settings) -> RunStore | None:
+        """The store if there is one: a SQLite file that does not exist yet is not created
+        (`arsync runs` in a folder that is no project); any other URL is opened."""
+        url = store_url(settings)
+        if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).is_file():
+            return None
         return cls(url, settings.runs.lock_stale_hours, settings.runs.group)
 
     # -- lock --------------------------------------------------------------------------------
@@ -240,7 +245,8 @@ class RunStore:
             )
 
     def resume(self, run_id: str) -> int:
-        """Mark a failed or dead run ``running`` again as its next attempt; the attempt number."""
+        """Mark a failed, interrupted or dead run ``running`` again as its next attempt; the
+        attempt number."""
         with self.engine.begin() as c:
             c.execute(
                 runs.update()
@@ -381,13 +387,16 @@ class RunStore:
         return out
 
     def last_unfinished(self, kind: str) -> RunInfo | None:
-        """The newest run of ``kind`` if it failed or died while running: what --resume continues.
+        """The newest run of ``kind`` if it failed, was interrupted or died while running: what
+        --resume continues.
 
-        A run that finished (ok, or partial with a failed portal) leaves nothing to resume.
+        A run that finished (ok, or partial with a failed portal) leaves nothing to resume; a run
+        refused for bad input (a mistyped customer) did nothing and is passed over.
         """
-        recent = self.recent(1, kind)
-        if recent and recent[0].status in UNFINISHED:
-            return recent[0]
+        for info in self.recent(20, kind):
+            if info.status == "bad_input":
+                continue
+            return info if info.status in UNFINISHED else None
         return None
 
 
@@ -420,6 +429,14 @@ def upgrade(engine: sa.Engine) -> None:
         except sa.exc.DBAPIError:
             if attempt == 2:
                 raise
+
+
+def store_url(settings) -> str:
+    """``runs.store_url``, or the SQLite file ``runs.sqlite`` in ``runs.out_dir``."""
+    return (
+        settings.runs.store_url
+        or f"sqlite:///{Path(settings.runs.out_dir).resolve() / 'runs.sqlite'}"
+    )
 
 
 def _info(r, st) -> RunInfo:

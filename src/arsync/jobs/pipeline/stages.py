@@ -69,7 +69,8 @@ class StageContext:
     sources: Sources
     folder: Path
     out: Path
-    echo: Callable[[str], None] = print
+    #: progress lines (the pipeline logs them; keywords are bound to the log line)
+    echo: Callable[..., None] = print
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
     worksheet_results: list = field(default_factory=list)
@@ -241,14 +242,15 @@ def stage_files(ctx: StageContext):
 def _check_scope(scope, customers: pd.DataFrame, codes, source: str = "SAP") -> None:
     """An on-demand run for a customer or collector its source does not know is an error, not
     '0 items'.  ``customers`` is what the source returned for the scope (SAP reads only the
-    scoped customers; a file run passes every customer of its file)."""
-    from arsync.common.errors import DataError
+    scoped customers; a file run passes every customer of its file).  A mistyped customer is
+    the operator's input error (:class:`InputError`), not a failure to resume."""
+    from arsync.common.errors import InputError
 
     where = f" in company code(s) {', '.join(codes)}" if codes else ""
     known = set(customers["customer"])
     missing = [c for c, k in zip(scope.customers, scope.customer_keys) if k not in known]
     if missing:
-        raise DataError(f"customer(s) {', '.join(missing)} not found in {source}{where}")
+        raise InputError(f"customer(s) {', '.join(missing)} not found in {source}{where}")
     if scope.collectors:
         mine = (
             customers
@@ -259,7 +261,7 @@ def _check_scope(scope, customers: pd.DataFrame, codes, source: str = "SAP") -> 
             hint = (
                 " (KNB1-BUSAB code, or a name given in sap.collectors)" if source == "SAP" else ""
             )
-            raise DataError(
+            raise InputError(
                 f"no customer in {source} has collector {', '.join(scope.collectors)}{where}{hint}"
             )
 
@@ -282,7 +284,9 @@ def stage_portals(ctx: StageContext):
 
         def progress(o):
             ctx.echo(
-                f"  portal {o.portal} / {o.account}: {o.outcome} ({o.records} records, {o.seconds:.1f}s)"
+                f"  portal {o.portal}/{o.account}: {o.outcome} ({o.records} records, {o.seconds:.1f}s)",
+                portal=o.portal,
+                account=o.account,
             )
 
         res = fetch(
@@ -339,11 +343,17 @@ def stage_portals(ctx: StageContext):
     )
     write_state(PORTAL_RECORDS.validate(remembered, "last known"), last_path)
 
+    ctx.summary["stale"] = {
+        f"{o.portal}/{o.account}": f"{o.outcome}: {o.reason}" for o in outcomes if o.outcome != "ok"
+    }
     for o in outcomes:
         if o.outcome != "ok":
             ctx.echo(
-                f"  portal {o.portal} / {o.account}: {o.outcome.upper()} {o.reason}"
-                + (f" (evidence: {o.evidence})" if o.evidence else "")
+                f"  portal {o.portal}/{o.account}: {o.outcome.upper()} {o.reason}"
+                + (f" (evidence: {o.evidence})" if o.evidence else ""),
+                level="WARNING",
+                portal=o.portal,
+                account=o.account,
             )
     counts = {
         "portal_records": len(records),
