@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from cryptography.fernet import Fernet
 
 from arsync.jobs.cli.main import cli
 from arsync.sandbox.tiny_portals import tiny_world
@@ -82,8 +83,12 @@ def test_login_in_the_terminal_keeps_the_captcha_picture_in_the_logins_folder(
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
+    key = Fernet.generate_key().decode()  # a login is only worth it if its session can be kept
     res = cli_runner.invoke(
-        cli, ["portals", "login", "gov-gd/gov-gd-a1", "--terminal"], input="0000\n" * 10
+        cli,
+        ["portals", "login", "gov-gd/gov-gd-a1", "--terminal"],
+        input="0000\n" * 10,
+        env={"ARSYNC_SESSION_KEY": key},
     )
     (folder,) = (tmp_path / "out" / "runs").iterdir()
     picture = folder / "captcha-gov-gd.png"
