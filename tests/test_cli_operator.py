@@ -5,7 +5,9 @@ display).  No browser here: file runs, and nightly runs stopped before their por
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import signal
 from datetime import date
 
@@ -179,6 +181,56 @@ def test_the_log_filter_masks_every_known_secret(tmp_path, capsys):
     )
     assert boom["exception"]["message"] == "login failed for ***"
     assert leaked not in (tmp_path / "log.jsonl").read_text() + capsys.readouterr().err
+
+
+def _logged_by_a_stage() -> int:
+    """A debug line, progress, a warning and a failure with its exception; the failure's line."""
+    logger.debug("SAP answered 12 rows")
+    logger.info("[sap] started")
+    logger.warning("portal gov-gd/gov-gd-a1 not read")
+    try:
+        raise RuntimeError("the line is down")
+    except RuntimeError:
+        line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+        logger.exception("stage sap failed")
+    return line
+
+
+@pytest.mark.parametrize(
+    "verbose, quiet, levels",
+    [
+        (0, False, ["INFO", "WARNING", "ERROR"]),
+        (1, False, ["INFO", "WARNING", "ERROR"]),
+        (2, False, ["DEBUG", "INFO", "WARNING", "ERROR"]),
+        (0, True, ["WARNING", "ERROR"]),
+    ],
+)
+def test_verbose_and_quiet_choose_what_the_console_shows(capsys, verbose, quiet, levels):
+    """Default: progress, warnings, errors; -v: and where each line comes from; -vv: debug lines
+    and the traceback of a failure; --quiet: warnings and errors only."""
+    logs.console(verbose=verbose, quiet=quiet)
+    try:
+        line = _logged_by_a_stage()
+        err = capsys.readouterr().err
+    finally:
+        logs.console()
+    heads = [x for x in err.splitlines() if re.match(r"\d\d:\d\d:\d\d ", x)]
+    assert [x.split()[1] for x in heads] == levels
+    origin = f"  (test_cli_operator:{line})"
+    assert heads[-1].endswith(origin) == (verbose >= 1), heads[-1]
+    assert heads[-1].split(maxsplit=2)[2].startswith("stage sap failed")
+    traceback = "Traceback (most recent call last)" in err and "RuntimeError: the line" in err
+    assert traceback == (verbose >= 2)
+
+
+def test_verbose_reaches_the_console_of_a_run(inputs, tmp_path):
+    d, _ = inputs
+    plain = CliRunner().invoke(cli, file_run(d, tmp_path / "a"))
+    told = CliRunner().invoke(cli, ["-v", *file_run(d, tmp_path / "b")])
+    assert plain.exit_code == told.exit_code == 0
+    started = [x for x in told.stderr.splitlines() if "[files] started" in x]
+    assert started and re.search(r"  \(arsync\.[\w.]+:\d+\)$", started[0]), told.stderr
+    assert "[files] started" in plain.stderr and "(arsync." not in plain.stderr
 
 
 # --- Ctrl-C and SIGTERM ------------------------------------------------------------------------
