@@ -220,3 +220,33 @@ def test_a_run_with_one_failed_workbook_is_partial_and_says_which(tmp_path):
     assert f"worksheet {collectors[0]}: failed" in r.output
     for c in collectors[1:]:
         assert (out / "worksheets" / f"{c}.xlsx").is_file()
+
+
+def test_a_workbook_written_beside_makes_the_run_partial_and_says_which(tmp_path):
+    """Excel holds a collector's workbook open (a fresh owner file): the refresh goes into one
+    ``.new`` file beside it, and the run says so — partial, exit 3, the collector named — instead
+    of ``ok``."""
+    from click.testing import CliRunner
+
+    from arsync.jobs.cli.main import cli
+    from arsync.reports.export import write_frames
+    from arsync.sandbox.world import World
+    from arsync.sandbox.world_frames import world_frames
+
+    frames = world_frames(World.tiny(as_of=AS_OF))
+    names = ("open_items", "cleared_items", "customers", "portal_records")
+    write_frames({k: frames[k] for k in names}, tmp_path / "in", "csv")
+    out = tmp_path / "out"
+    args = ["reconcile", "--from-files", str(tmp_path / "in"), "--out", str(out)]
+    args += ["--as-of", AS_OF.isoformat(), "--worksheets"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    held = sorted((out / "worksheets").glob("*.xlsx"))[0]
+    _owner_file(held)  # open in Excel right now
+    _age(held, 60)  # saved a minute ago
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 3, r.output
+    why = r.stderr.strip().splitlines()[-1]
+    assert why.startswith("arsync: run ") and " is partial: " in why
+    assert f"worksheet {held.stem}: beside — " in why
+    assert [p.name.startswith(f"{held.stem}.new-") for p in held.parent.glob("*.new-*")] == [True]
