@@ -5,7 +5,7 @@ server (aiosmtpd) and the WeCom stand-in on loopback receive them."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
@@ -157,3 +157,68 @@ def test_reminders_wait_for_approval_and_then_go_exactly_once(world):
         cli, ["--config", str(config), "outbox", "list", "--all", "--kind", "reminder"]
     )
     assert r.output.count("sent") >= len(reminders)
+
+
+def test_a_week_later_the_worksheet_shows_the_dunning_level_and_the_ladder_goes_up(world):
+    out, _, settings, _, _, mailbox, _ = world
+    store = RunStore.for_settings(settings)
+    sent = {r["customer"]: r["level"] for r in outbox.rows(store, status=["sent"], kind="reminder")}
+    assert sent, "the previous test sent reminders"
+    digests_before = len(digests(mailbox))
+    res = run(settings, as_of=AS_OF + timedelta(days=7), echo=lambda _: None)
+    assert res.status in ("ok", "partial")
+    assert len(digests(mailbox)) == digests_before + 2  # a new day: one digest each again
+    wb = openpyxl.load_workbook(out / "worksheets" / "C1.xlsx")
+    ws = next(wb[n] for n in wb.sheetnames if "汇总" in n or "Summary" in n)
+    head = [c.value for c in ws[1]]
+    col = next(i for i, h in enumerate(head) if h and "催款级别" in str(h))
+    shown = {
+        str(r[0]): str(r[col] or "") for r in ws.iter_rows(min_row=2, values_only=True) if r[0]
+    }
+    words = {"polite": "付款提醒", "firm": "催款函", "final": "最后催告函"}
+    mine = {c: lv for c, lv in sent.items() if c in shown}
+    assert mine and all(words[lv] in shown[c] for c, lv in mine.items())
+    ladder = {"polite": "firm", "firm": "final", "final": "final"}
+    again = {
+        r["customer"]: r["level"] for r in outbox.rows(store, status=["draft"], kind="reminder")
+    }
+    assert again and all(
+        again[c] == ladder[sent[c]] or again[c] == "final" for c in again if c in sent
+    )
+
+
+def test_a_customer_without_an_address_is_a_problem_on_the_worksheet(world):
+    import pandas as pd
+
+    from arsync.jobs.pipeline.notify import with_communications
+
+    _, _, settings, _, _, _, _ = world
+    store = RunStore.for_settings(settings)
+    customers = pd.DataFrame(
+        [
+            {
+                "customer": "0000100001",
+                "name": "甲医院",
+                "collector": "C1",
+                "segment": "hospital",
+                "contact_person": "张伟",
+                "email": "ap@a.example",
+                "phone": "",
+            },
+            {
+                "customer": "0000199999",
+                "name": "乙大学",
+                "collector": "C1",
+                "segment": "academic",
+                "contact_person": "",
+                "email": "",
+                "phone": "",
+            },
+        ]
+    )
+    shown = with_communications(store, customers, settings)
+    assert shown["reminder_email"].tolist()[0] == "ap@a.example"
+    assert (
+        "缺失" in shown["reminder_email"].tolist()[1]
+        and "missing" in shown["reminder_email"].tolist()[1]
+    )

@@ -365,7 +365,10 @@ class _StyleCache:
 
 def _summary_sheet(ws, summary: list[dict], findings: list[str], layout: Layout) -> None:
     language = layout.language
-    cols = _summary.columns(set(layout.system), findings) + [f.id for f in L.SUMMARY_STATEMENT]
+    present = {k for rec in summary for k in rec}  # master columns the run gave (dunning, ...)
+    cols = _summary.columns(set(layout.system) | present, findings) + [
+        f.id for f in L.SUMMARY_STATEMENT
+    ]
     extra = {f.id: f for f in L.SUMMARY_STATEMENT}
     declared = {f.id: f.width for f in L.SUMMARY + L.SUMMARY_STATEMENT}
     total = _summary.total_label(language)

@@ -64,6 +64,9 @@ def summary_rows(
             "next_promise": t.next_promise,
             "last_contact": t.last_contact,
         }
+        for fid in ("dunning", "reminder_email"):  # shown when the run's communications say
+            if fid in m:
+                row[fid] = str(m[fid] or "") or None
         for code in findings:
             n = int(counts.loc[k, code]) if code in counts.columns else 0
             row[f"finding:{code}"] = n or None

@@ -56,7 +56,12 @@ class Sources:
         cust = self.customers
         if cust is None:
             return {}
-        cols = [c for f in L.SYSTEM if (c := f.source.removeprefix("customers.")) and c in cust]
+        fields = L.SYSTEM + L.SUMMARY
+        cols = list(
+            dict.fromkeys(
+                c for f in fields if (c := f.source.removeprefix("customers.")) and c in cust
+            )
+        )
         cols = [c for c in cols if c != "evidence"]
         if not cols:
             return {}

@@ -113,6 +113,16 @@ SUMMARY = (
     Field("promised_amount", "已承诺金额", "Promised", "money", 13),
     Field("next_promise", "最近承诺日", "Next promise", "date", 11),
     Field("last_contact", "最近联系", "Last contact", "date", 11),
+    # communications (notify.enabled): the last reminder sent and where reminders go
+    Field("dunning", "催款级别", "Dunning level", "text", 16, source="customers.dunning"),
+    Field(
+        "reminder_email",
+        "催款邮箱",
+        "Reminder e-mail",
+        "text",
+        24,
+        source="customers.reminder_email",
+    ),
 )
 
 #: Summary columns about the customer's last statement (对账单) and its answer.

@@ -75,10 +75,12 @@ def choose(
     disputed: set[str] | frozenset[str] = frozenset(),
     promises: pd.DataFrame | None = None,
     last_reminders: Mapping[str, Mapping[str, object]] | None = None,
+    drafted: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Dunning:
     """The reminders due at ``as_of``.  ``promises``: item_key, promised_date, state
     (engine.promises STATES); ``last_reminders``: customer → {level, as_of} of the newest
-    reminder drafted or sent."""
+    reminder sent (the ladder); ``drafted``: of the newest drafted or sent (the interval; by
+    default the sent ones)."""
     wl = worklist.copy()
     wl["item_key"] = item_key(wl)
     overdue = wl[(wl["amount"] > 0) & (wl["days_overdue"] >= rules.min_days_overdue)]
@@ -104,11 +106,13 @@ def choose(
 
     rows, skipped = [], []
     last = dict(last_reminders or {})
+    recent = dict(drafted if drafted is not None else last)
     for customer, g in listed.groupby("customer", sort=True):
         prev = last.get(str(customer))
-        if prev is not None and _days_since(prev.get("as_of"), as_of) < rules.interval_days:
+        near = recent.get(str(customer))
+        if near is not None and _days_since(near.get("as_of"), as_of) < rules.interval_days:
             skipped.append(
-                {"customer": customer, "last": prev.get("as_of"), "level": prev.get("level")}
+                {"customer": customer, "last": near.get("as_of"), "level": near.get("level")}
             )
             continue
         days = int(g["days_overdue"].max())

@@ -71,7 +71,8 @@ def draft_reminders(
         rules=rules,
         disputed=disputed or set(),
         promises=promises,
-        last_reminders=outbox.last_reminders(store),
+        last_reminders=outbox.last_reminders(store, sent=True),
+        drafted=outbox.last_reminders(store),
     )
     contacts = customer_contacts(customers, s.contacts_file).set_index("customer")
     done = Drafted()
@@ -150,6 +151,7 @@ def draft_reminders(
         )
         if added:
             done.reminders.append(key)
+            outbox.supersede(store, cust, keep=key)
     return done
 
 
@@ -308,6 +310,43 @@ def _day(v: object) -> date | None:
     if v is None or (not isinstance(v, date) and pd.isna(v)):  # type: ignore[call-overload]
         return None
     return pd.Timestamp(v).date()  # type: ignore[arg-type]
+
+
+LEVEL_WORDS = {
+    "polite": ("付款提醒", "Polite"),
+    "firm": ("催款函", "Firm"),
+    "final": ("最后催告函", "Final"),
+}
+
+
+def with_communications(
+    store: RunStore, customers: pd.DataFrame, settings: Settings
+) -> pd.DataFrame:
+    """The customers frame plus what the worksheet's Summary shows of communications:
+    ``dunning`` (the last reminder sent: its level and date) and ``reminder_email`` (where
+    reminders go, or that the address is missing — a problem to fix, never a silent skip)."""
+    from arsync.reports.vocabulary import pick
+
+    language = settings.reports.language
+    last = outbox.last_reminders(store, sent=True)
+    contacts = customer_contacts(customers, settings.notify.contacts_file).set_index("customer")
+    missing = pick("⚠ 缺失：请补充联系人邮箱", "⚠ missing: add the contact's e-mail", language)
+
+    def dunning(c: str) -> str:
+        r = last.get(c)
+        if not r or r["level"] not in LEVEL_WORDS:
+            return ""
+        sent = r["sent_at"].date() if r["sent_at"] else r["as_of"]
+        return f"{pick(*LEVEL_WORDS[r['level']], language)} {sent}"
+
+    def email(c: str) -> str:
+        found = str(contacts["email"].get(c, "") or "").strip()
+        return found or missing
+
+    keys = customers["customer"].astype(str)
+    return customers.assign(
+        dunning=keys.map(dunning).astype(object), reminder_email=keys.map(email).astype(object)
+    )
 
 
 def previous_worklist(store: RunStore, run_id: str) -> pd.DataFrame | None:

@@ -221,12 +221,14 @@ def counts(store: RunStore, *, collector: str | None = None) -> dict[str, int]:
         return {s: int(n) for s, n in c.execute(q)}
 
 
-def last_reminders(store: RunStore) -> dict[str, dict[str, Any]]:
-    """customer → the newest reminder drafted for them that was not rejected or failed
-    (level, as_of, status, sent_at): the ladder and the interval between reminders read it."""
+def last_reminders(store: RunStore, *, sent: bool = False) -> dict[str, dict[str, Any]]:
+    """customer → the newest reminder drafted for them that was not rejected or failed (with
+    ``sent``: the newest sent) — level, as_of, status, sent_at: the ladder and the interval
+    between reminders read it, the worksheet shows it as the customer's dunning level."""
+    wanted = O.c.status == "sent" if sent else O.c.status.notin_(["rejected", "failed"])
     q = (
         sa.select(O.c.customer, O.c.level, O.c.as_of, O.c.status, O.c.sent_at)
-        .where(O.c.kind == "reminder", O.c.status.notin_(["rejected", "failed"]))
+        .where(O.c.kind == "reminder", wanted)
         .order_by(O.c.as_of, O.c.seq)
     )
     with store.engine.connect() as c:
@@ -282,6 +284,24 @@ def reject(store: RunStore, key: str, *, by: str, note: str = "") -> dict[str, A
         last_error=f"rejected by {by}" + (f": {note}" if note else ""),
     )
     return get(store, row["message_key"])
+
+
+def supersede(store: RunStore, customer: str, *, keep: str) -> int:
+    """Older drafts of reminders to ``customer`` give way to the newest (``keep``): rejected,
+    saying so.  Returns how many."""
+    with store.engine.begin() as c:
+        return int(
+            c.execute(
+                O.update()
+                .where(
+                    O.c.kind == "reminder",
+                    O.c.customer == customer,
+                    O.c.status == "draft",
+                    O.c.message_key != keep,
+                )
+                .values(status="rejected", last_error=f"superseded by {keep[:12]}")
+            ).rowcount
+        )
 
 
 def release_unknown(store: RunStore, key: str, *, by: str) -> dict[str, Any]:

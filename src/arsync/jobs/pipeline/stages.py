@@ -423,6 +423,10 @@ def stage_worksheets(ctx: StageContext):
         from arsync.jobs.pipeline.day_stages import day_view
 
         day = day_view(ctx)
+    if ctx.settings.notify.enabled and customers is not None and ctx.store is not None:
+        from arsync.jobs.pipeline.notify import with_communications
+
+        customers = with_communications(ctx.store, customers, ctx.settings)
     results = refresh_worksheets(
         wl,
         out,
