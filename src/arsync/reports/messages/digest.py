@@ -42,6 +42,7 @@ WORDS = {
     "promised": ("承诺", "promised"),
     "short": ("差额", "short"),
     "more": ("另有 {n} 行未列出，完整内容见", "{n} more lines not shown; see"),
+    "and_more": ("另有 {n} 项，见工作表", "{n} more in the worksheet"),
 }
 
 
@@ -69,7 +70,7 @@ class Digest:
     reminders_waiting: int = 0
     link: str = ""  # the service's download page, when it runs
     attached: str = ""  # the workbook's file name, when attached
-    extra: dict[str, str] = field(default_factory=dict)
+    hidden: dict[str, int] = field(default_factory=dict)  # section → lines beyond the top
 
     @property
     def lines(self) -> int:
@@ -176,6 +177,9 @@ def build_digest(
             for r in rows.sort_values("amount", ascending=False).to_dict("records")
         )
 
+    # each section lists at most ``top`` lines; the rest are counted ("… N more")
+    hidden = {k: len(v) - top for k, v in sections.items() if len(v) > top}
+    sections = {k: v[:top] for k, v in sections.items()}
     overdue = owed[owed["days_overdue"] > 0].groupby("currency")["amount"].sum()
     stale = tuple(sorted((str(p), _day_text(t)) for p, t in (stale_portals or {}).items()))
     mine_portals = set(wl["portal"]) | set(wl.loc[wl["finding"] == "STALE", "portal"])
@@ -192,6 +196,7 @@ def build_digest(
         reminders_waiting=reminders_waiting,
         link=link,
         attached=attached,
+        hidden=hidden,
     )
 
 
