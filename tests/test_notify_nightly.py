@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from arsync.config import load_settings
 from arsync.jobs.cli.main import cli
 from arsync.jobs.pipeline import outbox
+from arsync.jobs.pipeline.history import contact_log
 from arsync.jobs.pipeline.run import run
 from arsync.jobs.pipeline.runstore import RunStore
 from arsync.jobs.pipeline.sending import send_approved
@@ -97,6 +98,8 @@ def test_the_nightly_sends_one_digest_per_collector(world):
     assert any("未清" in n or "Open" in n for n in wb.sheetnames)
     c2 = next(m.message for m in got if m.rcpt_tos == ("c2@corp.example",))
     assert c2["Subject"] == "Daily collections digest · C2 · 2026-11-23"
+    head = c2.get_body(("plain",)).get_content().splitlines()[1]  # "114 open items, overdue …"
+    assert "open items, overdue" in head and "，" not in head  # English punctuation in English
     robot = [d for d in wecom.state.delivered if d.kind == "robot"]
     assert robot and all(d.target == ROBOT_KEY for d in robot)
     assert all(len(d.body["markdown"]["content"].encode("utf-8")) <= 4096 for d in robot)
@@ -152,6 +155,14 @@ def test_reminders_wait_for_approval_and_then_go_exactly_once(world):
         msg = m.message
         assert any(w in msg["Subject"] for w in ("付款提醒", "催款函", "最后催告函"))
         assert msg.get_body(("plain",)).get_content().count("发票号") >= 1
+        files = {a.get_filename(): a.get_content() for a in msg.iter_attachments()}
+        pdfs = [n for n in files if n.endswith(".pdf")]  # the statement of account (对账单)
+        assert pdfs and all(files[n].startswith(b"%PDF-") for n in pdfs)
+        assert pdfs[0].removesuffix(".pdf") in msg["Subject"]
+        for n in (n for n in files if n.endswith(".xlsx")):
+            openpyxl.load_workbook(io.BytesIO(files[n]))  # opens
+        text = msg.get_body(("plain",)).get_content()
+        assert "对账单附后" in text or "statement of account is attached" in text
     r = runner.invoke(cli, ["--config", str(config), "outbox", "send"])
     assert r.exit_code == 0 and "sent 0" in r.output
     assert len(mailbox.received) == before + len(reminders)  # nothing sent twice
@@ -159,6 +170,11 @@ def test_reminders_wait_for_approval_and_then_go_exactly_once(world):
         cli, ["--config", str(config), "outbox", "list", "--all", "--kind", "reminder"]
     )
     assert r.output.count("sent") >= len(reminders)
+    for d in drafts:  # each sent reminder is in the customer's and its items' contact history
+        log = contact_log(store, customer=d["customer"])
+        mine = log[(log["field"] == "reminder_sent") & (log["source"] == "reminder")]
+        mine = mine[mine["value"] == f"{d['level']} {d['message_key'][:12]}"]
+        assert sorted(mine["item_key"]) == sorted(["", *d["items"]])  # each once
 
 
 def test_a_week_later_the_worksheet_shows_the_dunning_level_and_the_ladder_goes_up(world):

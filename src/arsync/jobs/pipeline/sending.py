@@ -31,6 +31,24 @@ def send_approved(
 
 
 def reminder_sent(store: RunStore, row: dict[str, Any]) -> None:
-    """A reminder left: the contact history says so (when the run store keeps one)."""
+    """A reminder left: the contact history records a ``reminder_sent`` event (source
+    ``reminder``) for the customer — value ``<level> <message key[:12]>`` — and one for each item
+    it listed, so the item's history shows it too.  The dunning level the worksheet shows is
+    read from the outbox (:func:`.notify.with_communications`)."""
     if row["kind"] != "reminder":
         return
+    from arsync.jobs.pipeline.history import record_event
+
+    value = f"{row['level']} {row['message_key'][:12]}"
+    for item in ("", *row["items"]):
+        record_event(
+            store,
+            collector=row["collector"],
+            customer=row["customer"],
+            field="reminder_sent",
+            value=value,
+            source="reminder",
+            as_of=row["as_of"],
+            item_key=item,
+            run_id=row["run_id"],
+        )

@@ -44,6 +44,7 @@ WORDS = {
     "more": ("另有 {n} 行未列出，完整内容见", "{n} more lines not shown; see"),
     "and_more": ("另有 {n} 项，见工作表", "{n} more in the worksheet"),
 }
+PUNCTUATION = {"comma": ("，", ", "), "colon": ("：", ": "), "lp": ("（", " ("), "rp": ("）", ")")}
 
 
 @dataclass(frozen=True)
@@ -230,9 +231,16 @@ def _promise_items(rows, facts, item, pick, short: bool = False) -> tuple[Digest
             continue
         note = f"{pick('承诺', 'promised')} {money(r['promised_amount'], r['currency'])} {pick('于', 'by')} {r['promised_date']}"
         if short and r.get("short_amount"):
-            note += f"，{pick('差额', 'short')} {money(r['short_amount'], r['currency'])}"
+            note += (
+                f"{comma(pick)}{pick('差额', 'short')} {money(r['short_amount'], r['currency'])}"
+            )
         out.append(item(facts.loc[r["item_key"]], note))
     return tuple(out)
+
+
+def comma(pick) -> str:
+    """The list comma of the text's language: full width in Chinese (and both), ", " in English."""
+    return ", " if pick("zh", "en") == "en" else "，"
 
 
 def _findings(previous: pd.DataFrame | None) -> dict[str, str]:
@@ -250,6 +258,8 @@ def render_digest(
     from arsync.reports.messages.split import split_lines
 
     words = {k: V.pick(zh, en, d.language) for k, (zh, en) in WORDS.items()}
+    en = d.language == "en"  # punctuation: Chinese text (zh, both) keeps full-width marks
+    words |= {k: p[en] for k, p in PUNCTUATION.items()}
     titles = {k: V.pick(zh, en, d.language) for k, (zh, en) in SECTIONS.items()}
     env = environment("", html=fmt == "html")
     text = env.get_template(f"digest.{fmt}.j2").render(
