@@ -225,3 +225,16 @@ def test_a_reminder_in_both_languages_has_chinese_first():
     subject, body = render_reminder(reminder("polite"), "both")
     assert subject.startswith("付款提醒") and " / Payment reminder" in subject
     assert body.index("尊敬的") < body.index("Dear 张伟")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_final_reminder_cites_an_earlier_letter_only_when_one_was_sent(language):
+    _, first = render_reminder(reminder("final"), language)
+    assert "致函" not in first and "We wrote to you" not in first
+    assert "多次" not in first and "before" not in first
+    _, later = render_reminder(reminder("final", reminded_before=date(2026, 11, 2)), language)
+    cited = {
+        "zh": "我司已于 2026-11-02 就以下款项致函",
+        "en": "We wrote to you about the amounts below on 2026-11-02",
+    }
+    assert cited[language] in later

@@ -65,13 +65,14 @@ def draft_reminders(
     rules = DunningRules(
         r.min_days_overdue, r.firm_days, r.final_days, r.interval_days, _grace(settings)
     )
+    sent = outbox.last_reminders(store, sent=True)
     plan = choose(
         worklist,
         as_of=as_of,
         rules=rules,
         disputed=disputed or set(),
         promises=promises,
-        last_reminders=outbox.last_reminders(store, sent=True),
+        last_reminders=sent,
         drafted=outbox.last_reminders(store),
     )
     contacts = customer_contacts(customers, s.contacts_file).set_index("customer")
@@ -114,6 +115,7 @@ def draft_reminders(
             signature={"zh": s.signature_zh, "en": s.signature_en},
             statement_no=_statement_no(files),
             broken_promise=_day(c["broken_promise"]),
+            reminded_before=_reminded(sent.get(cust)),
             reply_days=r.reply_days,
         )
         language = str(who["language"]) or r.language
@@ -304,6 +306,13 @@ def _statement_no(files: tuple[Path, ...]) -> str:
             if part[:3].isalpha() and part[3:].isdigit() and len(part) > 6:
                 return part
     return ""
+
+
+def _reminded(last: dict[str, Any] | None) -> date | None:
+    """The day our last reminder to the customer was sent (a final letter may cite it)."""
+    if not last:
+        return None
+    return last["sent_at"].date() if last.get("sent_at") else last["as_of"]
 
 
 def _day(v: object) -> date | None:

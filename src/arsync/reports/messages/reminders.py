@@ -44,6 +44,7 @@ class Reminder:
     signature: dict[str, str] = field(default_factory=dict)  # zh / en lines under the name
     statement_no: str = ""
     broken_promise: date | None = None  # the promised date not kept, for firm / final
+    reminded_before: date | None = None  # when our last reminder was sent (none: never)
     reply_days: int = 10
 
     @property
