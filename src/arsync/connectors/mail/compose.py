@@ -67,7 +67,7 @@ def compose(
     msg["To"] = [_address(a) for a in to]
     if cc:
         msg["Cc"] = [_address(a) for a in cc]
-    msg["Subject"] = subject
+    _set_subject(msg, subject)
     msg["Date"] = format_datetime((date or datetime.now()).astimezone())
     msg["Message-ID"] = message_id
     for k, v in (headers or {}).items():
@@ -80,6 +80,18 @@ def compose(
     for a in attachments:
         msg.attach(_attachment_part(a))  # type: ignore[arg-type]  # a compat32 part, on purpose
     return msg
+
+
+def _set_subject(msg: EmailMessage, subject: str) -> None:
+    """The subject as RFC 2047 encoded-words that keep every space.  CPython's folder (3.11 to
+    3.13) may put a space of the text at a fold between two encoded-words, where RFC 2047 §6.2
+    has every decoder drop it: "沈阳市生态环境局 长期逾期" arrived as "沈阳市生态环境局长期逾期".
+    The classic :class:`~email.header.Header` encoder keeps spaces inside the encoded text;
+    ``set_raw`` stores its lines (under 78 characters) as written."""
+    if subject.isascii():
+        msg["Subject"] = subject
+        return
+    msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode())
 
 
 def message_bytes(msg: EmailMessage) -> bytes:
