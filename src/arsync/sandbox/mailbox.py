@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class _Handler:
     reply: Callable[[Received], str | None] | None = None
     on_data: Callable[[Received], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    logins: list[str] = field(default_factory=list)  # users that logged in, in order
 
     async def handle_DATA(self, server, session, envelope) -> str:
         got = Received(
@@ -74,6 +76,10 @@ class Mailbox:
         with self._handler.lock:
             return list(self._handler.received)
 
+    @property
+    def logins(self) -> list[str]:
+        return list(self._handler.logins)
+
     def set_reply(self, reply: Callable[[Received], str | None] | None) -> None:
         self._handler.reply = reply
 
@@ -84,9 +90,24 @@ class Mailbox:
         self._controller.stop()
 
 
-def start_mailbox() -> Mailbox:
-    """An SMTP server on 127.0.0.1 and a free port (plain SMTP, no login)."""
+def start_mailbox(users: dict[str, str] | None = None) -> Mailbox:
+    """An SMTP server on 127.0.0.1 and a free port: plain SMTP, no login; with ``users``
+    (login → password) it asks for AUTH PLAIN / LOGIN (allowed without TLS: loopback only)
+    and refuses a wrong password with 535, as a mail provider does."""
     handler = _Handler()
-    ctl = _LoopbackController(handler, hostname="127.0.0.1", port=0, ready_timeout=30)
+    kw: dict = {}
+    if users is not None:
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = (
+                isinstance(auth_data, LoginPassword)
+                and users.get(auth_data.login.decode()) == auth_data.password.decode()
+            )
+            if ok:
+                handler.logins.append(auth_data.login.decode())
+            return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
+
+        kw = dict(authenticator=authenticator, auth_require_tls=False)
+    ctl = _LoopbackController(handler, hostname="127.0.0.1", port=0, ready_timeout=30, **kw)
     ctl.start()
     return Mailbox("127.0.0.1", ctl.port, handler, ctl)

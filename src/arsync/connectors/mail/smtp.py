@@ -91,7 +91,16 @@ class SmtpSession:
                 if s.security == "starttls":
                     smtp.starttls(context=self._context or ssl.create_default_context())
             if s.user:
-                smtp.login(s.user, self._password.reveal() if self._password else "")
+                password = self._password.reveal() if self._password else ""
+                if not (s.user + password).isascii():  # smtplib's AUTH sends ASCII only
+                    smtp.close()
+                    raise LogonError(
+                        f"SMTP {s.host}: notify.email.user or the password has characters "
+                        "outside ASCII, which SMTP AUTH cannot send — check them"
+                    )
+                smtp.login(s.user, password)
+        except LogonError:
+            raise
         except Exception as exc:
             raise self._classified(exc, f"connecting to {s.host}:{s.port}") from None
         self._smtp = smtp
