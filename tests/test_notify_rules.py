@@ -232,6 +232,10 @@ def test_a_final_reminder_cites_an_earlier_letter_only_when_one_was_sent(languag
     _, first = render_reminder(reminder("final"), language)
     assert "致函" not in first and "We wrote to you" not in first
     assert "多次" not in first and "before" not in first
+    assert (
+        "截至 2026-11-23，以下款项仍未支付" in first
+        or "the following amounts remain unpaid" in first
+    )
     _, later = render_reminder(reminder("final", reminded_before=date(2026, 11, 2)), language)
     cited = {
         "zh": "我司已于 2026-11-02 就以下款项致函",
