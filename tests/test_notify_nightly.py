@@ -100,6 +100,9 @@ def test_the_nightly_sends_one_digest_per_collector(world):
     assert c2["Subject"] == "Daily collections digest · C2 · 2026-11-23"
     head = c2.get_body(("plain",)).get_content().splitlines()[1]  # "114 open items, overdue …"
     assert "open items, overdue" in head and "，" not in head  # English punctuation in English
+    c2_text = c2.get_body(("plain",)).get_content()
+    assert "no e-mail address for reminders" in c2_text  # the seeded world's 0000100003
+    assert "无催款邮箱" not in c2_text  # problems in the collector's language too
     robot = [d for d in wecom.state.delivered if d.kind == "robot"]
     assert robot and all(d.target == ROBOT_KEY for d in robot)
     assert all(len(d.body["markdown"]["content"].encode("utf-8")) <= 4096 for d in robot)

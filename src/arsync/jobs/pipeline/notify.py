@@ -59,6 +59,7 @@ def draft_reminders(
     from arsync.connectors.mail import compose, message_bytes, new_message_id
     from arsync.connectors.mail.compose import Attachment
     from arsync.reports.messages import Reminder, ReminderLine, render_reminder
+    from arsync.reports.vocabulary import pick
 
     s = settings.notify
     r = s.reminders
@@ -79,12 +80,15 @@ def draft_reminders(
     done = Drafted()
     gone = missing_addresses(contacts.reset_index(), list(plan.customers["customer"]))
     done.no_address = gone
-    for row in gone.to_dict("records"):
+    collectors = s.collectors
+    for row in gone.to_dict("records"):  # in the language of the collector's digest
+        ch = collectors.get(row["collector"])
+        lang = (ch.language if ch else "") or settings.reports.language
         done.problems.setdefault(row["collector"], []).append(
-            f"{row['name']} ({row['customer']}): 无催款邮箱 / no e-mail address for reminders"
+            f"{row['name']} ({row['customer']}): "
+            + pick("无催款邮箱", "no e-mail address for reminders", lang)
         )
     company = company_of(settings)
-    collectors = s.collectors
     for c in plan.customers.to_dict("records"):
         cust = str(c["customer"])
         if cust in set(gone["customer"]):
