@@ -151,3 +151,22 @@ def test_disputes_open_withdraw_and_close_with_the_clearing(tmp_path):
     assert book.resolved == 2 and book.open_disputes.empty
     done = register(store, include_resolved=True).set_index("item_key")
     assert done.loc[K1, "resolution"] == "paid" and done.loc[K2, "resolution"] == "withdrawn"
+
+
+def test_a_promise_amount_typed_as_a_formula_on_its_own_row_is_computed(tmp_path):
+    """`=J5*0.5` typed as the promise amount (kept as `=⟦amount⟧*0.5`, moving with its row):
+    half the item's amount.  A formula arsync cannot compute is reported as the collector reads
+    it, never in the worksheet's internal template form."""
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    e = entries(
+        (K1, "promise_date", "2026-12-05"),
+        (K1, "promise_amount", "=⟦amount⟧*0.5"),
+        (K2, "promise_date", "2026-12-05"),
+        (K2, "promise_amount", "=ROUND(⟦amount⟧/3,2)"),
+    )
+    book = judge_at(store, e, DAY, "r1")
+    p = book.promises.set_index("item_key")
+    assert list(p.index) == [K1]
+    assert p.loc[K1, "promised_amount"] == 50_000 and p.loc[K1, "amount_typed"]
+    problem = book.problems.set_index("item_key").loc[K2, "problem"]
+    assert "=ROUND([amount]/3,2)" in problem and "⟦" not in problem

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from arsync.reports import _atomic
+from arsync.reports import _formulas as F
 from arsync.reports import labels as L
 from arsync.reports._carry import merge
 from arsync.reports._read import Formula, read_book
@@ -86,6 +87,18 @@ def as_text(v: object) -> str:
     if isinstance(v, (int, Decimal)):
         return str(v)
     return str(v).strip()
+
+
+def formula_value(text: str, fields: dict[str, Decimal]) -> Decimal | None:
+    """The value of a formula entry (``=⟦amount⟧*0.5``, as :func:`read_entries` gives a formula
+    that refers to its own row) when it is arithmetic over ``fields`` (field id → value, e.g.
+    the item's amount in major units); ``None`` when arsync cannot compute it."""
+    return F.evaluate(text, fields)
+
+
+def formula_shown(text: str) -> str:
+    """A formula entry as a person reads it (``=⟦amount⟧*0.5`` → ``=[amount]*0.5``)."""
+    return F.shown(text)
 
 
 def _text_id(v: object) -> str:

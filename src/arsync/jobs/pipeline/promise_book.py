@@ -22,17 +22,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pandas as pd
 import sqlalchemy as sa
 
 from arsync.common.errors import DataError
+from arsync.common.money import to_major
 from arsync.common.parse import ParseError, exact_minor, parse_amount, parse_date
 from arsync.config.settings import PromiseSettings
 from arsync.jobs.engine.promises import NOT_KEPT, item_payments, judge, judge_group, paid_before
 from arsync.jobs.pipeline.daytables import promises as P
 from arsync.jobs.pipeline.history import previous_as_of
 from arsync.jobs.pipeline.runstore import RunStore
+from arsync.reports.entries import formula_shown, formula_value
 
 PROMISE_COLUMNS = [
     "item_key",
@@ -233,9 +236,7 @@ def _typed_promises(
                     raise ParseError("a promise", rec["promise_amount"], "an amount without a date")
                 continue
             field = "promise_amount"
-            typed_amount = (
-                None if pd.isna(rec["promise_amount"]) else parse_amount(rec["promise_amount"])
-            )
+            typed_amount = _typed_amount(rec["promise_amount"], fact)
             amount = int(abs(fact["amount"]))
             if typed_amount is not None:
                 amount = exact_minor(typed_amount, fact["currency"])
@@ -261,6 +262,22 @@ def _typed_promises(
             }
         )
     return out, pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+
+
+def _typed_amount(raw: object, fact: pd.Series) -> Decimal | None:
+    """A promise amount as typed (``¥12,000.00``), or computed from a formula on the item's own
+    row (``=J5*0.5`` kept as ``=⟦amount⟧*0.5``: half the item's amount); raises
+    ``ParseError`` for what cannot be read, showing a formula as the collector reads it."""
+    if raw is None or (isinstance(raw, float) and pd.isna(raw)):
+        return None
+    text = str(raw)
+    if not text.startswith("="):
+        return parse_amount(raw)
+    amount = to_major(int(fact["amount"]), fact["currency"])
+    value = formula_value(text, {"amount": amount})
+    if value is None:
+        raise ParseError("an amount", formula_shown(text), "a formula arsync cannot compute")
+    return value
 
 
 def _latest(conn: sa.Connection, keys: set[str]) -> dict[str, dict]:
