@@ -170,3 +170,8 @@ def test_a_promise_amount_typed_as_a_formula_on_its_own_row_is_computed(tmp_path
     assert p.loc[K1, "promised_amount"] == 50_000 and p.loc[K1, "amount_typed"]
     problem = book.problems.set_index("item_key").loc[K2, "problem"]
     assert "=ROUND([amount]/3,2)" in problem and "⟦" not in problem
+
+    # a third of 500.00 is 166.666…: rounded to the cent as the worksheet shows it
+    e = entries((K2, "promise_date", "2026-12-05"), (K2, "promise_amount", "=⟦amount⟧/3"))
+    book = judge_at(store, e, DAY, "r2")
+    assert book.promises.set_index("item_key").loc[K2, "promised_amount"] == 16_667

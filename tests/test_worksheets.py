@@ -8,6 +8,7 @@ from decimal import Decimal
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 from arsync.common.errors import DataError, SchemaError
 from arsync.common.frames import CLEARED_ITEMS
@@ -127,12 +128,14 @@ def test_layout_columns_formats_validation_colours(tmp_path):
 def test_summary_by_customer_with_promises_contacts_and_totals(tmp_path):
     rows = [item(i) for i in range(12)]
     refresh(rows, tmp_path)
+    ws = sheet(openpyxl.load_workbook(tmp_path / "C1.xlsx"), "open")
+    half = f"={get_column_letter(columns(ws)['amount'])}{row_of(ws, key(5))}*0.5"
     edit(
         tmp_path / "C1.xlsx",
         {
             key(0): {"promise_amount": 100.5, "promise_date": datetime(2026, 12, 10)},
-            key(5): {"promise_amount": 20, "promise_date": datetime(2026, 12, 3)},
-            key(10): {"contact_date": datetime(2026, 11, 20), "promise_amount": "=1+1"},
+            key(5): {"promise_amount": half, "promise_date": datetime(2026, 12, 3)},
+            key(10): {"contact_date": datetime(2026, 11, 20), "promise_amount": "=SUM(1,1)"},
             key(1): {"contact_date": datetime(2026, 11, 2), "promise_date": datetime(2026, 1, 1)},
         },
     )
@@ -147,7 +150,10 @@ def test_summary_by_customer_with_promises_contacts_and_totals(tmp_path):
         overdue = int(g.loc[g["days_overdue"] > 0, "amount"].sum())
         assert Decimal(str(s.get("overdue_amount", 0))) == Decimal(overdue) / 100
     c0 = summary[(item(0)["customer"], "CNY")]  # items 0, 5 and 10 are one customer's
-    assert c0["promised_amount"] == pytest.approx(120.5)  # the formula is not summed
+    # =J<row>*0.5 is half of item 5 (1234.61 / 2 = 617.305), rounded to the cent as shown
+    promised = Decimal("100.5") + Decimal("617.31")
+    assert item(5)["amount"] == 123461
+    assert Decimal(str(c0["promised_amount"])) == promised  # =SUM(1,1) is not summed
     assert c0["next_promise"] == date(2026, 12, 3) and c0["last_contact"] == date(2026, 11, 20)
     c1 = summary[(item(1)["customer"], "CNY")]
     assert "next_promise" not in c1  # a promise date in the past is not the next one
@@ -155,7 +161,7 @@ def test_summary_by_customer_with_promises_contacts_and_totals(tmp_path):
     assert total["customer_name"] == "合计 / Total" and total["currency"] == "CNY"
     assert total["items"] == len(df)
     assert Decimal(str(total["open_amount"])) == Decimal(int(df["amount"].sum())) / 100
-    assert total["promised_amount"] == pytest.approx(120.5)
+    assert Decimal(str(total["promised_amount"])) == promised
     wb = openpyxl.load_workbook(tmp_path / "C1.xlsx")
     heads = [c.value for c in sheet(wb, "summary")[1]]
     assert "已付款未核销 Paid, not applied" in heads and "逾期金额 Overdue amount" in heads

@@ -3,8 +3,9 @@ customer was last contacted, and a total per currency.
 
 Amounts are computed from the worklist's integer minor units and shown in major units, so
 they reconcile exactly with the items (tested).  Promised amounts and contact dates come
-from what the collector typed on the open items (numbers and dates only; a formula or text
-is not summed).
+from what the collector typed on the open items: numbers and dates, and a formula that is
+arithmetic over its own row's amounts (``=J5*0.5`` → half the item's amount, as the office
+program shows it); another formula or text is not summed.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from decimal import Decimal
 import pandas as pd
 
 from arsync.common.frames import FINDINGS
-from arsync.common.money import to_major
+from arsync.common.money import to_major, to_minor
+from arsync.reports import _formulas as F
 from arsync.reports import labels as L
 from arsync.reports import vocabulary as V
-from arsync.reports._read import Row, as_date
+from arsync.reports._read import Formula, Row, as_date
 
 TOTAL = "total"
 
@@ -96,6 +98,10 @@ def _typed(rows: list[Row], as_of: date) -> dict[tuple[str, str], _Typed]:
             continue
         t = out.setdefault((cust, cur), _Typed())
         amount = r.values.get("promise_amount")
+        if isinstance(amount, Formula):
+            own = {f: v for f, v in r.values.items() if isinstance(v, Decimal)}
+            amount = F.evaluate(amount.text, own)  # rounded to the cent, as it is shown
+            amount = None if amount is None else to_major(to_minor(amount, cur), cur)
         if isinstance(amount, (int, float, Decimal)) and not isinstance(amount, bool):
             t.promised = (t.promised or Decimal(0)) + Decimal(str(amount))
         promise = as_date(r.values.get("promise_date"))

@@ -28,7 +28,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from arsync.common.errors import DataError
-from arsync.common.money import to_major
+from arsync.common.money import to_major, to_minor
 from arsync.common.parse import ParseError, exact_minor, parse_amount, parse_date
 from arsync.config.settings import PromiseSettings
 from arsync.jobs.engine.promises import NOT_KEPT, item_payments, judge, judge_group, paid_before
@@ -239,7 +239,8 @@ def _typed_promises(
             typed_amount = _typed_amount(rec["promise_amount"], fact)
             amount = int(abs(fact["amount"]))
             if typed_amount is not None:
-                amount = exact_minor(typed_amount, fact["currency"])
+                computed = str(rec["promise_amount"]).startswith("=")  # rounded as shown
+                amount = (to_minor if computed else exact_minor)(typed_amount, fact["currency"])
                 if amount <= 0:
                     raise ParseError("an amount", rec["promise_amount"], "not a positive amount")
             try:
