@@ -8,6 +8,11 @@ stand-in's lazy tables and indexes), then the kernel's peak-RSS mark is reset
 before it is what the connector needs (its rows in flight, its frames, the stand-in's answers
 to the calls in flight).  The frames it returns are sized on their own (``memory_usage``,
 deep).  Prints figures and the load average; asserts nothing.
+
+The stand-in hands out its own string objects (shared with its columns); pyrfc makes a new
+``str`` for every field of every row (except '' and one-character strings, which CPython
+shares).  ``--fresh`` (the default) copies every string of the BAPIs' LINEITEMS the way pyrfc
+would, so that the figure is the one a real SAP gives; ``--no-fresh`` measures the stand-in as is.
 """
 
 from __future__ import annotations
@@ -33,19 +38,46 @@ def _status_kb(field: str) -> int:
     return 0
 
 
+class _Fresh:
+    """The stand-in's ``Connection`` with pyrfc's string allocation: a new str per field."""
+
+    def __init__(self, sap: SandboxSap):
+        self._sap = sap
+
+    def Connection(self, **params):
+        return _FreshConnection(self._sap.Connection(**params))
+
+
+class _FreshConnection:
+    def __init__(self, conn):
+        self._conn = conn
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def call(self, func_name: str, options=None, **params):
+        r = self._conn.call(func_name, options, **params)
+        if "LINEITEMS" in r:
+            new = lambda v: v.encode().decode() if isinstance(v, str) else v  # noqa: E731
+            r["LINEITEMS"] = [{k: new(v) for k, v in row.items()} for row in r["LINEITEMS"]]
+        return r
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", default="large")
     ap.add_argument("--strategy", default="bapi", choices=["bapi", "table"])
     ap.add_argument("--key-date", default="2026-11-23")
+    ap.add_argument("--fresh", action=argparse.BooleanOptionalAction, default=True)
     a = ap.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     key = date.fromisoformat(a.key_date)
     t = time.perf_counter()
     world = World(size=a.size, as_of=key)
     sap = SandboxSap(world)
+    rfc = _Fresh(sap) if a.fresh else sap
     st = load_settings(environ={})
-    first = pull(st, key_date=key, strategy=a.strategy, rfc=sap)
+    first = pull(st, key_date=key, strategy=a.strategy, rfc=rfc)
     print(f"world {a.size} + stand-in + first pull: {time.perf_counter() - t:.0f} s")
     del first
     gc.collect()
@@ -54,12 +86,12 @@ def main() -> None:
         fh.write("5")  # reset VmHWM to the current RSS
     before = _status_kb("VmRSS:")
     t, cpu = time.perf_counter(), time.process_time()
-    p = pull(st, key_date=key, strategy=a.strategy, rfc=sap)
+    p = pull(st, key_date=key, strategy=a.strategy, rfc=rfc)
     wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     peak = _status_kb("VmHWM:")
     frames = sum(int(df.memory_usage(deep=True).sum()) for df in p.frames().values())
     print(
-        f"pull {a.strategy}: {len(p.open_items):,} open, {len(p.cleared_items):,} cleared, "
+        f"pull {a.strategy}{' (fresh strings, as pyrfc)' if a.fresh else ''}: {len(p.open_items):,} open, {len(p.cleared_items):,} cleared, "
         f"{len(p.customers):,} customers in {wall:.1f} s ({cpu:.1f} s CPU)"
     )
     print(

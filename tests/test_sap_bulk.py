@@ -6,12 +6,15 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from arsync.common.errors import DataError
+from arsync.common.frames import OPEN_ITEMS
 from arsync.connectors.sap import convert as cv
+from arsync.connectors.sap.assemble import ItemBatches, items_frame
 from arsync.connectors.sap.bapi import fetch_customer, lineitems_raw
 from arsync.connectors.sap.read_table import TableReader
 from arsync.sandbox._rfc_ddic import Field, layout
@@ -139,3 +142,29 @@ def test_a_release_without_a_field_fails_naming_the_call():
         match="GETOPENITEMS customer 0000001000 in company code 1000: LINEITEMS lacks DOC_NO",
     ):
         fetch_customer(Client(), "1000", "0000001000", date(2026, 11, 23), date(2026, 10, 1), False)
+
+
+def test_item_batches_keep_repeated_text_once_and_equal_one_frame():
+    def fresh(v):  # pyrfc gives a new str for every field of every row
+        return v.encode().decode() if isinstance(v, str) else v
+
+    rows = [
+        {
+            k: fresh(v)
+            for k, v in _item(f"{90000000 + (n * 7919) % 1000}", Decimal("1.0000")).items()
+        }
+        for n in range(1000)
+    ]
+    whole = items_frame(lineitems_raw(rows, {}, "t"), OPEN_ITEMS, noted=False, where="t")
+    b = ItemBatches(OPEN_ITEMS, noted=False, where="t")
+    for i in range(0, len(rows), 64):
+        b.add(lineitems_raw(rows[i : i + 64], {}, "t"))
+    got = b.frame()
+    pd.testing.assert_frame_equal(got, whole, check_exact=True)
+    assert got["document_no"].is_monotonic_increasing
+    # repeated text is one object for all batches; the document numbers stay their own
+    assert len({id(v) for v in got["currency"]}) == 1
+    assert len({id(v) for v in got["customer"]}) == 1
+    assert len({id(v) for v in got["text"]}) == 1
+    assert len({id(v) for v in got["document_no"]}) == 1000
+    assert len(ItemBatches(OPEN_ITEMS, noted=False, where="t").frame()) == 0

@@ -56,6 +56,12 @@ def empty_raw() -> pd.DataFrame:
 
 def items_frame(raw: pd.DataFrame, schema: Schema, *, noted: bool, where: str) -> pd.DataFrame:
     """Canonical item frame, validated, sorted by its key."""
+    df = _canonical(raw, schema, noted=noted, where=where)
+    return df.sort_values(list(ITEM_KEY), kind="stable").reset_index(drop=True)
+
+
+def _canonical(raw: pd.DataFrame, schema: Schema, *, noted: bool, where: str) -> pd.DataFrame:
+    """Canonical item frame, validated, in the raw rows' order."""
     if not noted:
         raw = raw[raw["BSTAT"] != "S"]
     raw = raw.reset_index(drop=True)
@@ -103,9 +109,7 @@ def items_frame(raw: pd.DataFrame, schema: Schema, *, noted: bool, where: str) -
     if schema is CLEARED_ITEMS:
         df["clearing_date"] = dats_series(raw["AUGDT"], f"{where} CLEAR_DATE/AUGDT")
         df["clearing_doc"] = alpha_series(raw["AUGBL"])
-    return (
-        _typed(df, schema, where).sort_values(list(ITEM_KEY), kind="stable").reset_index(drop=True)
-    )
+    return _typed(df, schema, where)
 
 
 def _typed(df: pd.DataFrame, schema: Schema, where: str) -> pd.DataFrame:
@@ -123,3 +127,47 @@ def open_and_cleared(
         items_frame(raw_open, OPEN_ITEMS, noted=noted, where=f"{where} open items"),
         items_frame(raw_cleared, CLEARED_ITEMS, noted=True, where=f"{where} cleared items"),
     )
+
+
+class ItemBatches:
+    """Raw item rows converted batch by batch into one canonical frame, for a pull that reads a
+    large portfolio: each batch becomes canonical rows at once (its raw text is let go), text
+    that repeats (company codes, currencies, customers, document types …) is kept once for all
+    batches instead of once a row, and :meth:`frame` puts the batches together column by column
+    in key order.  The result is what :func:`items_frame` gives for all rows at once."""
+
+    #: A column is pooled when a batch holds at most this share of distinct values.
+    POOL_SHARE = 0.25
+
+    def __init__(self, schema: Schema, *, noted: bool, where: str):
+        self.schema, self.noted, self.where = schema, noted, where
+        self._parts: list[pd.DataFrame] = []
+        self._pool: dict[str, str] = {}
+
+    def add(self, raw: pd.DataFrame) -> None:
+        df = _canonical(raw, self.schema, noted=self.noted, where=self.where)
+        if not len(df):
+            return
+        for c in df.columns:
+            if self.schema.kind(c) == "str":
+                codes, uniq = pd.factorize(df[c])
+                if len(uniq) <= self.POOL_SHARE * len(df):
+                    pooled = np.array([self._pool.setdefault(u, u) for u in uniq], dtype=object)
+                    df[c] = pooled[codes]
+        self._parts.append(df)
+
+    def frame(self) -> pd.DataFrame:
+        """Every row added, validated, sorted by the item key (stable: ties keep their order)."""
+        parts, self._parts, self._pool = self._parts, [], {}
+        if not parts:
+            return self.schema.empty()
+        if len(parts) == 1:
+            df = parts[0].sort_values(list(ITEM_KEY), kind="stable").reset_index(drop=True)
+        else:
+            keys = pd.concat([p[list(ITEM_KEY)] for p in parts], ignore_index=True)
+            order = keys.sort_values(list(ITEM_KEY), kind="stable").index.to_numpy()
+            del keys
+            df = pd.DataFrame(index=pd.RangeIndex(len(order)))
+            for c in self.schema.names:  # a column at a time: never two copies of the frame
+                df[c] = np.concatenate([p.pop(c).to_numpy() for p in parts])[order]
+        return self.schema.validate(df, self.where)

@@ -20,9 +20,10 @@ import pandas as pd
 from loguru import logger
 
 from arsync.common.errors import AuthorizationError, ConfigError, DataError
+from arsync.common.frames import CLEARED_ITEMS, OPEN_ITEMS
 from arsync.common.parse import alpha
 from arsync.connectors.sap import readers
-from arsync.connectors.sap.assemble import empty_raw, open_and_cleared
+from arsync.connectors.sap.assemble import ItemBatches, empty_raw, open_and_cleared
 from arsync.connectors.sap.bapi import BALANCED, OPEN, fetch_customer, lineitems_raw
 from arsync.connectors.sap.connection import CallStats, RfcClient, connection_opener, retry_policy
 from arsync.connectors.sap.customers import customers_frame
@@ -134,7 +135,7 @@ def pull(
         pairs, knb1 = _pairs(reader, main, codes, s, optional, collectors)
         progress(0, 1, "master data")
         if strategy == "bapi":
-            raw_open, raw_cleared = _bapi(
+            open_items, cleared_items = _bapi(
                 clients, pairs, key_date, cleared_from, s, decimals, progress
             )
         else:
@@ -150,9 +151,9 @@ def pull(
                 chunk,
                 progress,
             )
-        open_items, cleared_items = open_and_cleared(
-            raw_open, raw_cleared, noted=s.noted_items, where=f"SAP {strategy}"
-        )
+            open_items, cleared_items = open_and_cleared(
+                raw_open, raw_cleared, noted=s.noted_items, where="SAP table"
+            )
         customers = _customers(reader, main, knb1, t001, s, settings, optional, chunk)
     finally:
         clients.close()
@@ -227,26 +228,31 @@ def _run(tasks, fn, parallel: int, progress: Progress, what: str, consume=None) 
     return out
 
 
-#: BAPI line items converted to a frame per this many rows: a row held as the BAPI's dict costs
-#: ~20x its frame cell, so rows are not kept waiting for the whole portfolio; per-call frames
-#: would cost more than the calls.
+#: BAPI line items converted to canonical rows per this many rows: a row held as the BAPI's dict
+#: costs ~20x its frame cell, and its raw text several times its canonical row, so neither waits
+#: for the whole portfolio; per-call frames would cost more than the calls.
 BATCH_ROWS = 20_000
 
 
 def _bapi(clients, pairs, key_date, cleared_from, s, decimals, progress):
+    """``(open_items, cleared_items)``: canonical frames, built batch by batch as customers come."""
+
     def one(pair):
         bukrs, kunnr = pair
         return fetch_customer(clients.get(), bukrs, kunnr, key_date, cleared_from, s.noted_items)
 
     batches: dict[str, list] = {OPEN: [], BALANCED: []}
-    frames: dict[str, list[pd.DataFrame]] = {OPEN: [], BALANCED: []}
+    items = {
+        OPEN: ItemBatches(OPEN_ITEMS, noted=s.noted_items, where="SAP bapi open items"),
+        BALANCED: ItemBatches(CLEARED_ITEMS, noted=True, where="SAP bapi cleared items"),
+    }
     checked = [False]
 
     def flush(fn: str, force: bool = False) -> None:
         rows = batches[fn]
         if rows and (force or len(rows) >= BATCH_ROWS):
-            frames[fn].append(lineitems_raw(rows, decimals, f"{fn} LINEITEMS"))
             batches[fn] = []
+            items[fn].add(lineitems_raw(rows, decimals, f"{fn} LINEITEMS"))
 
     def consume(result) -> None:
         for fn, rows in zip((OPEN, BALANCED), result):
@@ -258,14 +264,9 @@ def _bapi(clients, pairs, key_date, cleared_from, s, decimals, progress):
             flush(fn)
 
     _run(pairs, one, s.parallel, progress, "customers (BAPI)", consume=consume)
-    out = []
     for fn in (OPEN, BALANCED):
         flush(fn, force=True)
-        parts = frames.pop(fn)
-        out.append(
-            pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts or [empty_raw()])[0]
-        )
-    return out[0], out[1]
+    return items[OPEN].frame(), items[BALANCED].frame()
 
 
 def _no_long_reference(why: str) -> None:
