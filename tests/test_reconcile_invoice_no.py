@@ -100,3 +100,19 @@ def test_letters_of_alphanumeric_references_are_kept():
     assert normalize("NOV-12") == ["NOV12"]
     assert normalize("INV-2026-001") == ["2026001"]  # a label in front is a label
     assert normalize("FP2026001") == ["FP2026001"]
+
+
+@settings(max_examples=60)
+@given(st.data(), st.lists(invoice, min_size=1, max_size=12))
+def test_a_column_gives_each_field_its_own_keys_whatever_its_neighbours(data, nums):
+    # plain digits take a short path; spelled numbers, lists and blanks the full one
+    fields = [
+        data.draw(st.sampled_from([n, "", "0" * 3, f"{n};{nums[0]}"]) | spelled(n)) for n in nums
+    ]
+    k = invoice_keys(pd.Series(fields))
+    for i, field in enumerate(fields):
+        one = invoice_keys(pd.Series([field]))
+        assert (
+            k.loc[k["pos"].eq(i), ["key", "tail"]].values.tolist()
+            == one[["key", "tail"]].values.tolist()
+        )

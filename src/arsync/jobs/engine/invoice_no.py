@@ -73,6 +73,42 @@ def invoice_keys(values: pd.Series) -> pd.DataFrame:
 
 
 def _keys_of_unique(arr: pa.Array) -> pd.DataFrame:
+    """``u, key, tail`` for each distinct field ``arr[u]``, in order of ``u``.  A field of ASCII
+    digits only (most of them) is its own single key: it skips the label, separator and
+    grouping rules, which cannot change it."""
+    digits = pc.fill_null(pc.ascii_is_decimal(arr), False).to_numpy(zero_copy_only=False)
+    if not digits.any():
+        return _keys_of_text(arr)
+    fast = np.flatnonzero(digits)
+    key = _bare(arr.filter(pa.array(digits)))
+    quick = pd.DataFrame(
+        {
+            "u": fast,
+            "key": np.asarray(key.to_numpy(zero_copy_only=False), dtype=object),
+            "tail": np.asarray(_tail(key, True).to_numpy(zero_copy_only=False), dtype=object),
+        }
+    )
+    if digits.all():
+        return quick
+    slow = np.flatnonzero(~digits)
+    rest = _keys_of_text(arr.filter(pa.array(~digits)))
+    rest["u"] = slow[rest["u"].to_numpy()]
+    out = pd.concat([quick, rest], ignore_index=True)
+    return out.iloc[np.argsort(out["u"].to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def _bare(numeric: pa.Array) -> pa.Array:
+    """A numeric key without its leading zeros ("0" when nothing else is left)."""
+    bare = pc.utf8_ltrim(numeric, "0")
+    return pc.if_else(pc.equal(bare, ""), "0", bare)
+
+
+def _tail(key: pa.Array, numeric) -> pa.Array:
+    long = pc.and_(numeric, pc.greater(pc.utf8_length(key), TAIL_DIGITS))
+    return pc.if_else(long, _bare(pc.utf8_slice_codeunits(key, -TAIL_DIGITS)), key)
+
+
+def _keys_of_text(arr: pa.Array) -> pd.DataFrame:
     t = pc.utf8_upper(pc.utf8_normalize(arr, "NFKC"))
     t = pc.replace_substring(pc.replace_substring(t, "\u200b", ""), "\u00a0", " ")
     spaced = pc.match_substring_regex(t, "[0-9] [0-9]")
@@ -86,12 +122,8 @@ def _keys_of_unique(arr: pa.Array) -> pd.DataFrame:
     parent = pc.list_parent_indices(parts).to_numpy()
     tok = pc.replace_substring_regex(pc.list_flatten(parts), "[^0-9A-Z]", "")
     numeric = pc.match_substring_regex(tok, "^[0-9]+$")
-    bare = pc.utf8_ltrim(tok, "0")
-    bare = pc.if_else(pc.equal(bare, ""), "0", bare)
-    key = pc.if_else(numeric, bare, tok)
-    long = pc.and_(numeric, pc.greater(pc.utf8_length(key), TAIL_DIGITS))
-    end = pc.utf8_ltrim(pc.utf8_slice_codeunits(key, -TAIL_DIGITS), "0")
-    tail = pc.if_else(long, pc.if_else(pc.equal(end, ""), "0", end), key)
+    key = pc.if_else(numeric, _bare(tok), tok)
+    tail = _tail(key, numeric)
     keep = pc.not_equal(tok, "").to_numpy(zero_copy_only=False)
     out = pd.DataFrame(
         {
