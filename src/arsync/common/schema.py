@@ -102,9 +102,15 @@ class Schema:
             if dup.any():
                 first = df.loc[dup, list(self.key)].iloc[0].to_dict()
                 raise SchemaError(f"{self.name}{at}: duplicate key {first}")
-        if list(df.columns) == self.names and _default_index(df):
-            return df.copy(deep=False)  # in order already: no need to copy a million rows
-        return df[self.names].reset_index(drop=True)
+        # in order already: no need to copy a million rows; else one copy, not two
+        out = (
+            df.copy(deep=False)
+            if list(df.columns) == self.names
+            else df.reindex(columns=self.names)
+        )
+        if not _default_index(out):
+            out.index = pd.RangeIndex(len(out))
+        return out
 
 
 def _default_index(df: pd.DataFrame) -> bool:
