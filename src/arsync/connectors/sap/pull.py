@@ -11,7 +11,7 @@ import contextvars
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import product
@@ -214,15 +214,31 @@ def _run(tasks, fn, parallel: int, progress: Progress, what: str, consume=None) 
             take(i, fn(t))
             progress(i + 1, len(tasks), what)
         return out
+    # At most a few tasks ahead of the consumer: a finished task holds its rows until taken.
+    window, todo = 4 * parallel, iter(enumerate(tasks))
+    running: dict = {}
     with ThreadPoolExecutor(parallel, thread_name_prefix="sap") as ex:
-        # each task runs in a copy of the caller's context: log lines keep the run and stage
-        futs = {ex.submit(contextvars.copy_context().run, fn, t): i for i, t in enumerate(tasks)}
+
+        def fill() -> None:
+            for i, t in todo:
+                # each task runs in a copy of the caller's context: log lines keep the run and stage
+                running[ex.submit(contextvars.copy_context().run, fn, t)] = i
+                if len(running) >= window:
+                    return
+
+        n = 0
         try:
-            for n, f in enumerate(as_completed(futs), 1):
-                take(futs[f], f.result())
-                progress(n, len(tasks), what)
+            fill()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for f in done:
+                    take(running.pop(f), f.result())
+                    n += 1
+                    progress(n, len(tasks), what)
+                del done, f  # let go of the results taken
+                fill()
         except BaseException:
-            for f in futs:
+            for f in running:
                 f.cancel()
             raise
     return out
