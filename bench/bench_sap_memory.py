@@ -41,16 +41,16 @@ def _status_kb(field: str) -> int:
 class _Fresh:
     """The stand-in's ``Connection`` with pyrfc's string allocation: a new str per field."""
 
-    def __init__(self, sap: SandboxSap):
-        self._sap = sap
+    def __init__(self, sap: SandboxSap, times: int = 1):
+        self._sap, self._times = sap, times
 
     def Connection(self, **params):
-        return _FreshConnection(self._sap.Connection(**params))
+        return _FreshConnection(self._sap.Connection(**params), self._times)
 
 
 class _FreshConnection:
-    def __init__(self, conn):
-        self._conn = conn
+    def __init__(self, conn, times: int):
+        self._conn, self._times = conn, times
 
     def __getattr__(self, name):
         return getattr(self._conn, name)
@@ -59,7 +59,13 @@ class _FreshConnection:
         r = self._conn.call(func_name, options, **params)
         if "LINEITEMS" in r:
             new = lambda v: v.encode().decode() if isinstance(v, str) else v  # noqa: E731
-            r["LINEITEMS"] = [{k: new(v) for k, v in row.items()} for row in r["LINEITEMS"]]
+            # --times k: every item k times over, told apart by the first digit of its line item
+            r["LINEITEMS"] = [
+                {k: new(v) for k, v in row.items()}
+                | ({"ITEM_NUM": f"{t}{row['ITEM_NUM'][1:]}"} if t else {})
+                for t in range(self._times)
+                for row in r["LINEITEMS"]
+            ]
         return r
 
 
@@ -69,13 +75,20 @@ def main() -> None:
     ap.add_argument("--strategy", default="bapi", choices=["bapi", "table"])
     ap.add_argument("--key-date", default="2026-11-23")
     ap.add_argument("--fresh", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument(
+        "--times",
+        type=int,
+        default=1,
+        help="each BAPI item this many times over (at most 10): a larger portfolio on a "
+        "smaller world, for a machine without the memory for the large one (with --fresh)",
+    )
     a = ap.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     key = date.fromisoformat(a.key_date)
     t = time.perf_counter()
     world = World(size=a.size, as_of=key)
     sap = SandboxSap(world)
-    rfc = _Fresh(sap) if a.fresh else sap
+    rfc = _Fresh(sap, a.times) if a.fresh else sap
     st = load_settings(environ={})
     first = pull(st, key_date=key, strategy=a.strategy, rfc=rfc)
     print(f"world {a.size} + stand-in + first pull: {time.perf_counter() - t:.0f} s")
