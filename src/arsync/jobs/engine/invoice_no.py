@@ -103,7 +103,7 @@ def _bare(numeric: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(bare, ""), "0", bare)
 
 
-def _tail(key: pa.Array, numeric) -> pa.Array:
+def _tail(key: pa.Array, numeric: pa.Array | bool) -> pa.Array:
     long = pc.and_(numeric, pc.greater(pc.utf8_length(key), TAIL_DIGITS))
     return pc.if_else(long, _bare(pc.utf8_slice_codeunits(key, -TAIL_DIGITS)), key)
 
