@@ -16,6 +16,7 @@ from arsync.common.errors import DataError
 from arsync.common.money import to_major
 from arsync.common.parse import parse_amount
 from arsync.config import load_settings
+from arsync.jobs.engine.priority import bucket_labels
 from arsync.jobs.engine.reconcile import reconcile
 from arsync.jobs.pipeline.dispute_book import register
 from arsync.jobs.pipeline.history import contact_log
@@ -26,8 +27,11 @@ from arsync.jobs.pipeline.statement_book import (
     due_today,
     issue_statements,
     statements_of,
+    write_statements,
 )
+from arsync.reports._layout import money_format
 from arsync.reports._statement_pdf import capitals
+from arsync.reports.statements import build_statements, statement_scopes
 from arsync.sandbox.world import World
 from arsync.sandbox.world_frames import world_frames
 
@@ -94,6 +98,39 @@ def test_a_statement_pdf_and_xlsx_hold_the_customer_its_items_and_totals(portfol
     assert name in cells and st.number in cells and invoice in cells
     amounts = [v for v in cells if isinstance(v, (int, float))]
     assert float(to_major(balance, "CNY")) in amounts
+
+
+def test_worker_processes_draw_the_same_statements_as_the_job_itself(portfolio, tmp_path):
+    wl, customers = portfolio
+    scopes = statement_scopes(wl)[:3]
+    s = settings()
+    sts = list(
+        build_statements(
+            wl,
+            customers,
+            scopes,
+            {sc: f"T{i}" for i, sc in enumerate(scopes)},
+            as_of=AS_OF,
+            company=s.company,
+            settings=s.statements,
+            language="both",
+            buckets=bucket_labels(s.reconcile.aging_limits),
+        )
+    )
+    alone = list(write_statements(sts, tmp_path / "alone", workers=1))
+    pooled = list(write_statements(sts, tmp_path / "pool", workers=2, pool_from=2))
+    assert [st.number for st, _ in pooled] == [st.number for st, _ in alone] == ["T0", "T1", "T2"]
+    for (_, (xa, pa)), (_, (xp, pp)) in zip(alone, pooled):
+        assert xp.parent.name == "pool" and pdf_text(pp) == pdf_text(pa)
+        rows_a = [[c.value for c in r] for r in openpyxl.load_workbook(xa).active.iter_rows()]
+        rows_p = [[c.value for c in r] for r in openpyxl.load_workbook(xp).active.iter_rows()]
+        assert rows_p == rows_a
+    # every cell of an item line is boxed, the amounts in the currency's format
+    ws = openpyxl.load_workbook(alone[0][1][0]).active
+    first = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == 1)
+    for r in (first, first + 1):
+        assert all(ws.cell(r, c).border.left.style == "thin" for c in range(1, 9))
+        assert ws.cell(r, 5).number_format == money_format("CNY")
 
 
 def test_statement_languages(portfolio, tmp_path):

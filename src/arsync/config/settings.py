@@ -231,6 +231,7 @@ class StatementSettings(_Section):
     nightly: Literal["never", "daily", "weekly", "monthly"] = "monthly"
     customers: Literal["overdue", "open"] = "overdue"
     min_days_overdue: int = Field(1, ge=0)
+    workers: int = Field(0, ge=0, le=64)
 
 
 class RunSettings(_Section):

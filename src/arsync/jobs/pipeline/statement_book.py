@@ -16,10 +16,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -89,10 +91,14 @@ def issue_statements(
         )
         rows, lines = [], []
         now = datetime.now()
-        for i, st in enumerate(statements, 1):
-            xlsx, pdf = write_statement(
-                st, folder, settings.statements.font or None, settings.statements.templates_dir
-            )
+        written = write_statements(
+            list(statements),
+            folder,
+            font=settings.statements.font or None,
+            templates_dir=settings.statements.templates_dir,
+            workers=settings.statements.workers,
+        )
+        for i, (st, (xlsx, pdf)) in enumerate(written, 1):
             totals = {c: t["balance"] for c, t in st.totals().items()}
             issued.append(
                 Issued(
@@ -124,6 +130,40 @@ def issue_statements(
             run_id=run_id,
         )
     return issued
+
+
+#: Fewer statements than this are drawn in the job's own process: starting workers (each
+#: imports ReportLab and reads the font) costs more than it saves.
+POOL_FROM = 200
+
+
+def write_statements(
+    statements: list[Statement],
+    folder: str | Path,
+    *,
+    font: str | None = None,
+    templates_dir: str = "",
+    workers: int = 0,
+    pool_from: int = POOL_FROM,
+) -> Iterator[tuple[Statement, tuple[Path, Path]]]:
+    """Write each statement's xlsx and PDF into ``folder``, yielding ``(statement, (xlsx,
+    pdf))`` in order as they are done.  From ``pool_from`` statements on and with ``workers``
+    ≠ 1 (0: one per core), worker processes draw them (spawned, never forked: the nightly's
+    process runs threads); drawing is CPU-bound (ReportLab, openpyxl) and the GIL keeps
+    threads to one core.  A worker's error is raised here as it would be in process."""
+    n = workers or os.cpu_count() or 1
+    if n <= 1 or len(statements) < max(pool_from, 2):
+        for st in statements:
+            yield st, write_statement(st, folder, font, templates_dir)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    draw = partial(write_statement, folder=folder, font=font, templates_dir=templates_dir)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(n, len(statements)), mp_context=ctx) as pool:
+        chunk = max(1, min(32, len(statements) // (4 * n)))
+        yield from zip(statements, pool.map(draw, statements, chunksize=chunk))
 
 
 def confirm(
