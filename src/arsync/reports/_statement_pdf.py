@@ -135,7 +135,9 @@ def _styles(font: str) -> dict:
             spaceBefore=4,
             spaceAfter=6,
         ),
-        "th": ParagraphStyle("th", parent=base, fontSize=7.5, leading=9),
+        # column heads break between words only: "Invoice date", not "Inv / oice date" (the
+        # Chinese heads are a few characters, short of every column)
+        "th": ParagraphStyle("th", parent=base, fontSize=7.5, leading=9, wordWrap=None),
         "h": ParagraphStyle(
             "h", parent=base, fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=3
         ),
@@ -386,9 +388,9 @@ def _aging_table(st: Statement, aging: dict[str, dict[str, int]], s: dict, lang:
             ]
         )
     n = len(buckets) + 1
-    width = (182 - 14) / n
+    width = (182 - 16) / n
     return _table(
-        rows, [14 * mm] + [width * mm] * n, s["font"], [("ALIGN", (1, 1), (-1, -1), "RIGHT")]
+        rows, [16 * mm] + [width * mm] * n, s["font"], [("ALIGN", (1, 1), (-1, -1), "RIGHT")]
     )
 
 
