@@ -72,7 +72,7 @@ def test_buckets_are_the_worksheets_and_credits_count_with_their_sign(medium):
     _, wl = medium
     small = wl[wl["customer"].isin(sorted(set(wl["customer"]))[:5])]
     t = aging_table(small, "customer", BUCKETS)
-    assert list(t.columns[4:-1]) == BUCKETS or set(t.columns) >= set(BUCKETS)
+    assert [c for c in t.columns if c in BUCKETS] == BUCKETS  # all, in the worksheets' order
     for rec in t.to_dict("records"):
         rows = small[(small["customer"] == rec["key"]) & (small["currency"] == rec["currency"])]
         for b in BUCKETS:

@@ -305,7 +305,8 @@ def test_statements_confirm_and_aging_commands(week, tmp_path):
             str(out),
         ],
     )
-    assert res.exit_code == 0, res.output and "disputes opened" in res.output
+    assert res.exit_code == 0, res.output
+    assert "disputes opened" in res.output
     reg = register(store).set_index("item_key")
     assert reg.loc[chosen["open"], "reason_code"] == "quantity"
     assert reg.loc[chosen["open"], "statement_no"] == number
