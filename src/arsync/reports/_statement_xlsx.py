@@ -28,7 +28,8 @@ SUB_FILL = PatternFill("solid", fgColor="F2F2F2")
 THIN = Side(style="thin", color="8C8C8C")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 BOLD = Font(bold=True)
-WIDTHS = (6, 24, 12, 12, 16, 8, 10, 16)
+LEFT = Alignment(horizontal="left")
+WIDTHS = (6, 24, 12, 12, 16, 10, 10, 22)
 
 
 def statement_xlsx(st: Statement) -> bytes:
@@ -57,15 +58,21 @@ def statement_xlsx(st: Statement) -> bytes:
     put(ws, r, 1, T.w("title", lang)).font = Font(bold=True, size=15)
     r += 2
     head = [
-        ("to", st.customer_name, "number", st.number),
-        ("customer_no", st.customer.lstrip("0") or st.customer, "as_of", st.as_of),
-        ("tax_id", st.customer_tax_id, "company_code", st.company_code),
+        ("to", st.customer_name),
+        ("customer_no", st.customer.lstrip("0") or st.customer),
+        ("tax_id", st.customer_tax_id),
+        ("number", st.number),
+        ("as_of", st.as_of),
+        ("company_code", st.company_code),
     ]
-    for k1, v1, k2, v2 in head:
-        put(ws, r, 1, T.w(k1, lang)).font = BOLD
-        put(ws, r, 2, v1, text=True)
-        put(ws, r, 5, T.w(k2, lang)).font = BOLD
-        put(ws, r, 6, v2, text=not isinstance(v2, date))
+    # one pair a row, the label over columns A:B and the value over C:H: side by side, the
+    # bilingual labels and the dates did not fit the item table's narrow columns (seen in
+    # the render: "###", labels cut)
+    for key, value in head:
+        put(ws, r, 1, T.w(key, lang)).font = BOLD
+        put(ws, r, 3, value, text=not isinstance(value, date)).alignment = LEFT
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+        ws.merge_cells(start_row=r, start_column=3, end_row=r, end_column=len(WIDTHS))
         r += 1
     r += 1
     put(ws, r, 1, T.w("items", lang)).font = Font(bold=True, size=11)
@@ -134,7 +141,8 @@ def _header(ws, r: int, texts: list[str]) -> None:
         cell.fill = HEAD_FILL
         cell.border = BOX
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    ws.row_dimensions[r].height = 30 if any(" " in t for t in texts) else 16
+    # bilingual heads wrap to up to three lines in the narrow columns
+    ws.row_dimensions[r].height = 45 if any(" " in t for t in texts) else 16
 
 
 def _lines(ws, r: int, lines: tuple[Line, ...], lang: str, *, credits: bool) -> int:
