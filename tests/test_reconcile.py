@@ -10,7 +10,9 @@ import pytest
 from arsync.common.errors import SchemaError
 from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS, WORKLIST
 from arsync.config.settings import ReconcileSettings
+from arsync.jobs.engine.priority import BASE
 from arsync.jobs.engine.reconcile import reconcile
+from arsync.reports import vocabulary as V
 
 AS_OF = date(2026, 11, 23)
 CUST = "0000001001"
@@ -347,9 +349,11 @@ def test_two_amount_candidates_are_ambiguous():
 
 
 def test_resubmitted_record_wins_over_the_rejected_one():
+    # a resubmission comes after the rejection (a live record older than a rejection is not
+    # its resubmission: see test_a_newer_rejection_is_the_state_...)
     recs = [
-        rec(status="REJECTED", status_date="2026-10-10", reason="发票抬头错误"),
-        rec(record_id="JS000000000002", status="SUBMITTED", status_date="2026-10-01"),
+        rec(status="REJECTED", status_date="2026-10-01", reason="发票抬头错误"),
+        rec(record_id="JS000000000002", status="SUBMITTED", status_date="2026-10-10"),
     ]
     r = one([item()], recs)
     assert (r.finding, r.record_id, r.status) == ("IN_PROCESS", "JS000000000002", "SUBMITTED")
@@ -664,3 +668,197 @@ def test_record_naming_an_invoice_sap_does_not_have_yet_keeps_the_known_share():
     assert (r.finding, r.portal_amount) == ("IN_PROCESS", 123456)
     r = one([item()], [rec(invoice_no="12345678;23456789", amount=100000)])
     assert (r.finding, r.portal_amount) == ("AMOUNT_MISMATCH", 100000)
+
+
+# --- issue 8.14–16: records as they really come --------------------------------------------
+# 14: the newest record by status date is the invoice's state; older rejections are history
+
+LIVE = "JS000000000002"
+
+
+# --- 14: the newest record by status date is the invoice's state; older rejections are history
+
+
+@pytest.mark.parametrize(
+    "live",
+    [
+        dict(invoice_no="12345678"),  # the same number again
+        dict(invoice_no="No.１２３４５６７８"),  # spelled otherwise
+        dict(invoice_no="", order_no="PO-2026-001"),  # order number only, before the invoice
+    ],
+    ids=["same-number", "spelling", "order-only"],
+)
+@pytest.mark.parametrize("status", ["SUBMITTED", "UNDER_REVIEW", "PAYING"])
+def test_a_resubmission_is_the_state_and_the_rejection_is_history(live, status):
+    recs = [
+        rec(status="REJECTED", status_date="2026-10-01", reason="发票抬头错误"),
+        rec(record_id=LIVE, status=status, status_date="2026-10-08", **live),
+    ]
+    r = one([item()], recs)
+    assert (r.finding, r.record_id, r.status) == ("IN_PROCESS", LIVE, status)
+    assert "JS000000000001 rejected 2026-10-01 (发票抬头错误)" in r.reason
+    assert V.reason_zh(r.reason) == (
+        "其他记录：hosp-sh/JS000000000001 已退回 2026-10-01 (发票抬头错误)",
+        True,
+    )
+
+
+def test_a_resubmission_by_a_buyer_nobody_mapped_beats_the_mapped_rejection():
+    recs = [
+        rec(status="REJECTED", status_date="2026-10-01", reason="缺少验收单"),
+        rec(record_id=LIVE, customer="", buyer="上海市某某医院(本部)", status_date="2026-10-09"),
+    ]
+    r = one([item()], recs)
+    assert (r.finding, r.record_id) == ("IN_PROCESS", LIVE)
+    assert "rejected 2026-10-01 (缺少验收单)" in r.reason
+
+
+def test_a_newer_rejection_is_the_state_and_the_older_record_is_history():
+    recs = [
+        rec(status="SUBMITTED", status_date="2026-09-05"),
+        rec(record_id=LIVE, status="REJECTED", status_date="2026-10-10", reason="重复提交"),
+    ]
+    r = one([item()], recs)
+    assert (r.finding, r.record_id) == ("REJECTED", LIVE)
+    assert r.reason.startswith("重复提交") and "JS000000000001 SUBMITTED 2026-09-05" in r.reason
+    assert "hosp-sh/JS000000000001 已提交 2026-09-05" in V.reason_zh(r.reason)[0]
+
+
+def test_without_status_dates_a_live_record_still_wins_over_a_rejection():
+    recs = [
+        rec(status="REJECTED", status_date=None, reason="发票抬头错误"),
+        rec(record_id=LIVE, status="ACCEPTED", status_date=None),
+    ]
+    assert one([item()], recs).record_id == LIVE
+
+
+def test_a_rejected_record_never_reaches_for_another_invoices_amount():
+    """An item with only a rejection waits for its resubmission by number, never by amount."""
+    items = [item(), item(document_no="0090000002", reference="87654321", assignment="")]
+    recs = [
+        rec(status="REJECTED", status_date="2026-10-01", reason="x"),
+        rec(record_id=LIVE, invoice_no="", amount=123456, status_date="2026-09-02"),
+    ]
+    wl = run(items, recs).set_index("document_no")
+    assert wl.loc["0090000001", "finding"] == "REJECTED"
+
+
+# --- 15: buyer names that differ only by spaces, brackets or punctuation map to the customer
+
+
+@pytest.mark.parametrize(
+    "buyer",
+    [
+        "上海市某某医院(总院)",
+        "上海市 某某医院（总院）",
+        "上海市某某医院·总院",
+        "上海市某某医院 总院",
+    ],
+)
+def test_an_unmapped_buyer_spelled_like_the_master_data_maps(buyer):
+    custs = [cust(name="上海市某某医院 (总院)"), cust(customer="0000001002", name="另一家医院")]
+    # an order-only record: no invoice number to reach the item through
+    r = one(
+        [item()],
+        [rec(customer="", buyer=buyer, invoice_no="", order_no="PO-2026-001")],
+        custs=custs,
+    )
+    assert (r.finding, r.match_rule) == ("IN_PROCESS", "order_no")
+
+
+@pytest.mark.parametrize("kind", ["invoice", "order"])
+def test_buyer_names_differing_by_width_and_punctuation_map(kind):
+    custs = [cust(name="复旦大学附属中山医院 (财务处)")]
+    shown = "复旦大学附属中山医院（财务处）"
+    r = rec(customer="", buyer=shown)
+    if kind == "order":
+        r = rec(customer="", buyer=shown, invoice_no="", order_no="PO-2026-001")
+    got = one([item()], [r], custs=custs)
+    assert got.finding == "IN_PROCESS" and got.record_id == "JS000000000001"
+
+
+def test_a_buyer_name_two_customers_share_maps_to_neither():
+    custs = [
+        cust(name="某某医院"),
+        cust(customer="0000001002", name="某某 医院", portals="hosp-sh"),
+    ]
+    r = one(
+        [item()],
+        [rec(customer="", buyer="某某医院", invoice_no="", order_no="PO-2026-001")],
+        custs=custs,
+    )
+    assert r.finding == "NOT_SUBMITTED"
+
+
+def test_a_different_name_is_not_mapped():
+    custs = [cust(name="上海市某某医院")]
+    r = one(
+        [item()],
+        [rec(customer="", buyer="上海市某某医院东院", invoice_no="", order_no="PO-2026-001")],
+        custs=custs,
+    )
+    assert r.finding == "NOT_SUBMITTED"
+
+
+# --- 16: a red-letter credit memo that reverses an invoice in full; a partial one
+
+
+def credit_memo(amount: int, **kw) -> dict:
+    row = dict(
+        document_no="0190000001",
+        doc_type="DG",
+        reference="",
+        assignment="",
+        amount=-amount,
+        invoice_ref="0090000001",
+    )
+    return item(**{**row, **kw})
+
+
+@pytest.mark.parametrize(
+    "records",
+    [[], [rec(status="CANCELLED", status_text="已红冲")], [rec()]],
+    ids=["no-record", "portal-red-flushed", "portal-still-live"],
+)
+def test_a_full_red_letter_credit_memo_pairs_with_its_invoice(records):
+    wl = run([item(due_date="2026-06-01"), credit_memo(123456)], records)
+    inv, cm = (
+        wl.set_index("document_no").loc["0090000001"],
+        wl.set_index("document_no").loc["0190000001"],
+    )
+    assert (inv.finding, cm.finding) == ("REVERSED", "REVERSED")
+    assert "0190000001" in inv.reason and "0090000001" in cm.reason
+    assert inv.next_action.startswith("clear the invoice against its credit memo")
+    # not overdue: no aging, no urgency
+    assert (inv.days_overdue, inv.aging_bucket) == (0, "not due")
+    assert inv.priority == cm.priority == 5 and "REVERSED" in BASE
+    assert V.reason_zh(inv.reason) == ("已由贷项凭证 0190000001 全额红冲；无需催收", True)
+    assert V.reason_zh(cm.reason) == ("冲销发票 0090000001 的红字贷项凭证", True)
+
+
+def test_two_credit_memos_that_together_reverse_the_invoice():
+    wl = run([item(), credit_memo(100000), credit_memo(23456, document_no="0190000002")])
+    assert set(wl.finding) == {"REVERSED"}
+    assert "0190000001, 0190000002" in wl.set_index("document_no").loc["0090000001", "reason"]
+
+
+def test_a_partial_credit_memo_reduces_what_is_owed_and_says_so():
+    # the portal pays the invoice less the credit: what is owed, not a short payment
+    paid = rec(status="PAID", amount=123456, paid_amount=103456, paid_date="2026-11-15")
+    wl = run([item(), credit_memo(20000)], [paid]).set_index("document_no")
+    inv, cm = wl.loc["0090000001"], wl.loc["0190000001"]
+    assert inv.finding == "PAID_NOT_APPLIED"
+    assert "credit memo 0190000001 -200.00; owed 1034.56" in inv.reason
+    assert V.reason_zh(inv.reason)[1]
+    assert (cm.finding, cm.reason) == ("UNAPPLIED_CREDIT", "credit memo for invoice 0090000001")
+    # a portal that shows the invoice in full is no mismatch either
+    wl = run([item(), credit_memo(20000)], [rec()]).set_index("document_no")
+    assert wl.loc["0090000001", "finding"] == "IN_PROCESS"
+    assert "owed 1034.56" in wl.loc["0090000001", "reason"]
+
+
+def test_a_payment_against_the_invoice_is_not_a_credit_memo():
+    pay = credit_memo(123456, doc_type="DZ")
+    wl = run([item(), pay], [rec()]).set_index("document_no")
+    assert wl.loc["0190000001", "finding"] == "UNAPPLIED_CREDIT"
+    assert wl.loc["0090000001", "finding"] == "IN_PROCESS"

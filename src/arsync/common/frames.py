@@ -143,6 +143,7 @@ FINDINGS = (
     "IN_PROCESS",
     "NO_PORTAL",
     "UNAPPLIED_CREDIT",
+    "REVERSED",
 )
 
 NEXT_ACTIONS = {
@@ -155,6 +156,7 @@ NEXT_ACTIONS = {
     "STALE": "retry or check by hand",
     "NO_PORTAL": "ordinary collection by phone / e-mail / WeChat",
     "UNAPPLIED_CREDIT": "apply it to the invoice it belongs to / refund",
+    "REVERSED": "clear the invoice against its credit memo (红冲); nothing to collect",
 }
 
 AGING_BUCKETS = ("not due", "1-30", "31-60", "61-90", "91-180", "181-365", ">365")

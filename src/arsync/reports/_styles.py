@@ -28,6 +28,7 @@ FINDING = {
     "IN_PROCESS": "DDEBF7",
     "NO_PORTAL": "F2F2F2",
     "UNAPPLIED_CREDIT": "EDEDED",
+    "REVERSED": "EDEDED",
 }
 #: promise states (engine.promises.STATES) on the promise status column
 PROMISE = {

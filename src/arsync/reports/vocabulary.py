@@ -22,6 +22,7 @@ FINDINGS = {  # code: (zh, en)
     "STALE": ("平台未读取", "Portal not read"),
     "NO_PORTAL": ("非平台客户", "No portal"),
     "UNAPPLIED_CREDIT": ("未核销贷项", "Unapplied credit"),
+    "REVERSED": ("已红冲待清账", "Reversed by credit memo"),
 }
 
 NEXT_ACTIONS = {  # finding: zh (the English is the engine's NEXT_ACTIONS)
@@ -34,6 +35,7 @@ NEXT_ACTIONS = {  # finding: zh (the English is the engine's NEXT_ACTIONS)
     "STALE": "重试读取或人工查看平台",
     "NO_PORTAL": "电话 / 邮件 / 企业微信常规催收",
     "UNAPPLIED_CREDIT": "核销到所属发票 / 退款",
+    "REVERSED": "将发票与其红字贷项凭证清账；无需催收",
 }
 
 STATUSES = {  # normalized portal status: (zh, en)
@@ -94,12 +96,40 @@ def _status_words(s: str) -> str:
     return STATUSES[s][0] if s in STATUSES else s
 
 
+def _history(text: str) -> str:
+    """``hosp-sh/JS01 rejected 2026-10-01 (原因), gov-gd/18… SUBMITTED 2026-09-05`` in Chinese:
+    the status words translated, IDs, dates and the portal's own reasons kept."""
+    words = {"rejected": "已退回", "cancelled": "已撤销"} | {k: v[0] for k, v in STATUSES.items()}
+    text = re.sub(r"… (\d+) more$", r"… 另 \1 条", text)
+    return re.sub(
+        r"(?<=\S) (rejected|cancelled|[A-Z_]+)(?= \d{4}-|,|$| \()",
+        lambda m: " " + words.get(m[1], m[1]),
+        text,
+    )
+
+
 #: The engine's reason templates (regex over one ``; ``-separated part) → Chinese.
 REASONS: tuple[tuple[re.Pattern[str], object], ...] = tuple(
     (re.compile(p), f)
     for p, f in (
         (r"credit for invoice (?P<ref>.+)", lambda m: f"发票 {m['ref']} 的贷项"),
+        (r"credit memo for invoice (?P<ref>.+)", lambda m: f"发票 {m['ref']} 的贷项凭证"),
         (r"credit memo", lambda m: "贷项凭证"),
+        (
+            r"reversed in full by credit memo (?P<m>.+) \(红冲\)",
+            lambda m: f"已由贷项凭证 {m['m']} 全额红冲",
+        ),
+        (r"nothing to collect", lambda m: "无需催收"),
+        (
+            r"red-letter credit memo reversing invoice (?P<ref>.+)",
+            lambda m: f"冲销发票 {m['ref']} 的红字贷项凭证",
+        ),
+        (
+            r"credit memo (?P<m>.+) (?P<a>-[\d.]+)",
+            lambda m: f"贷项凭证 {m['m']} {m['a']}",
+        ),
+        (r"owed (?P<a>-?[\d.]+)", lambda m: f"扣除贷项后应收 {m['a']}"),
+        (r"other records: (?P<h>.+)", lambda m: f"其他记录：{_history(m['h'])}"),
         (r"payment on account", lambda m: "未核销来款"),
         (r"(?P<portal>\S+) not read", lambda m: f"{m['portal']} 未读取"),
         (

@@ -1,9 +1,11 @@
 """Pick one record per item, and split a record's amounts over the invoices it covers.
 
-Choice: when several records match an item, a live record wins over a REJECTED one and a
-REJECTED over a CANCELLED one (a rejected invoice is usually resubmitted as a new record);
-then the most recent status date, then the most recent read, then portal and id (so
-that the result never depends on input order).
+Choice: when several records match an item, the newest by status date is the invoice's
+state (a rejected invoice resubmitted as a new record: the resubmission; a live record rejected
+later: the rejection); the others are its history, named in the reason.  Where a candidate shows
+no status date, a live record wins over a REJECTED one and a REJECTED over a CANCELLED one, then
+the newest.  Ties: live before dead, the most recent read, then portal and id (so that the
+result never depends on input order).
 
 Split: a record that pays several invoices carries their total.  Each open item gets a
 share in proportion to its invoice amount among all invoices the record covers —
@@ -22,22 +24,56 @@ _DEAD_RANK = {"REJECTED": 1, "CANCELLED": 2}
 
 
 def choose(cand: pd.DataFrame, recs: pd.DataFrame) -> pd.DataFrame:
-    """One row per item: ``ipos, rpos, rule, confidence, n_records`` (records that matched)."""
+    """One row per item: ``ipos, rpos, rule, confidence, n_records`` (records that matched) and
+    ``history``: the other records, newest first, ``, ``-separated
+    (``hosp-sh/JS01 rejected 2026-10-01 (reason)``)."""
     r = recs.set_index("rpos")
     c = cand.copy()
     c["_dead"] = c["rpos"].map(r["status"].map(_DEAD_RANK).fillna(0))
     c["_date"] = c["rpos"].map(r["status_date"])
     c["_read"] = c["rpos"].map(r["fetched_at"])
     c["n_records"] = c.groupby("ipos")["rpos"].transform("size").astype("int64")
+    undated = c["_date"].isna()
+    c["_first"] = 0
+    if undated.any():  # without dates, live before dead decides first
+        some = undated.groupby(c["ipos"]).transform("any")
+        c["_first"] = c["_dead"].where(some, 0)
     # rpos follows (portal, account, record_id): the last tie-break costs no string sort.
     c = c.sort_values(
-        ["ipos", "_dead", "_date", "_read", "rpos"],
-        ascending=[True, True, False, False, True],
+        ["ipos", "_first", "_date", "_dead", "_read", "rpos"],
+        ascending=[True, True, False, True, False, True],
         na_position="last",
         kind="stable",
     )
     out = c.drop_duplicates("ipos", keep="first")
-    return out[["ipos", "rpos", "rule", "confidence", "n_records"]].reset_index(drop=True)
+    out = out[["ipos", "rpos", "rule", "confidence", "n_records"]].reset_index(drop=True)
+    rest = c.loc[c.duplicated("ipos", keep="first"), ["ipos", "rpos"]]
+    out["history"] = ""
+    if len(rest):
+        top = rest.loc[rest.groupby("ipos").cumcount().to_numpy() < 3]
+        hist = _history(top, r).groupby(top["ipos"].to_numpy()).agg(", ".join)
+        more = rest.groupby("ipos").size().sub(3)
+        more = more.loc[more.gt(0)]
+        hist.loc[more.index] = hist.loc[more.index] + ", … " + more.astype(str) + " more"
+        out["history"] = out["ipos"].map(hist).fillna("").astype(object)
+    return out
+
+
+def _history(rest: pd.DataFrame, r: pd.DataFrame) -> pd.Series:
+    """``portal/record_id status date (reason)`` of each record in ``rest``."""
+    rp = rest["rpos"].to_numpy()
+    status = r["status"].reindex(rp).to_numpy(dtype=object)
+    word = np.where(
+        status == "REJECTED", "rejected", np.where(status == "CANCELLED", "cancelled", status)
+    )
+    date = r["status_date"].reindex(rp).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    reason = r["reason"].reindex(rp).fillna("").to_numpy(dtype=object)
+    ident = (r["portal"].reindex(rp) + "/" + r["record_id"].reindex(rp)).to_numpy(dtype=object)
+    text = [
+        " ".join(x for x in (i, w, d) if x) + (f" ({why})" if why else "")
+        for i, w, d, why in zip(ident, word, date, reason)
+    ]
+    return pd.Series(text, index=rest.index, dtype=object)
 
 
 def cleared_invoice_keys(ci: pd.DataFrame, offset: int) -> pd.DataFrame:

@@ -1,13 +1,16 @@
 """One finding per open item, from its chosen record (DESIGN.md, "Findings").
 
 Precedence, first that applies:
+REVERSED (an invoice and the red-letter credit memos that cover it, :mod:`credit_memos`) →
 UNAPPLIED_CREDIT (open credit item) → STALE (the record's portal, or for an unmatched
 item one of the customer's portals, could not be read this run) → AMBIGUOUS → no record:
 NOT_SUBMITTED for a portal customer, NO_PORTAL otherwise → only a CANCELLED record:
 NOT_SUBMITTED → REJECTED → AMOUNT_MISMATCH (the record's share or currency differs from
 the open amount beyond tolerance; also a PAID record whose paid amount does, and a PAID
 remainder of a short payment whose invoice is not among the cleared items) →
-PAID_NOT_APPLIED (PAID in full) → IN_PROCESS.
+PAID_NOT_APPLIED (PAID in full) → IN_PROCESS.  An invoice partly credited is weighed against
+both its amount and what is owed after the credit.  Records that matched but were not chosen
+(an older rejection, a newer resubmission's predecessor) are named at the end of the reason.
 """
 
 from __future__ import annotations
@@ -44,8 +47,10 @@ def decide(
     as_of: pd.Timestamp,
     tol: int,
     stuck_days: int,
+    memos: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The record-derived worklist columns, one row per open item (index = ipos)."""
+    """The record-derived worklist columns, one row per open item (index = ipos); ``memos`` is
+    :func:`arsync.jobs.engine.credit_memos.pair` of ``oi``."""
     n = len(oi)
     ch = chosen.set_index("ipos").reindex(range(n))
     rpos = ch["rpos"].fillna(-1).astype("int64").to_numpy()
@@ -56,6 +61,11 @@ def decide(
     portals = oi["customer"].map(cust_portals).fillna("").astype(object)
     share = ch["share_amount"].astype("Int64")
     paid = ch["share_paid"].astype("Int64")
+    if memos is None:
+        from arsync.jobs.engine.credit_memos import pair
+
+        memos = pair(oi, tol)
+    owed = oi["amount"] + memos["credited"].to_numpy()
 
     stale_date = rec["portal"].map(stale)
     unmatched_stale = _first_stale(portals, stale)
@@ -63,8 +73,8 @@ def decide(
     amb = np.isin(np.arange(n), ambiguous["ipos"].to_numpy()) & ~hit
     status = rec["status"].to_numpy()
     cur_diff = hit & (rec["currency"].to_numpy() != oi["currency"].to_numpy())
-    share_diff = (share - oi["amount"]).abs().gt(tol).fillna(False).to_numpy(dtype=bool)
-    paid_diff = (paid - oi["amount"]).abs().gt(tol).fillna(False).to_numpy(dtype=bool)
+    share_diff = _off(share, oi["amount"], owed, tol)
+    paid_diff = _off(paid, oi["amount"], owed, tol)
     is_paid = status == "PAID"
     # A debit that refers to an invoice no longer open is the remainder of a short payment. When
     # the invoice itself is not among the cleared items read (cleared before the window), the
@@ -74,6 +84,7 @@ def decide(
         ~credit & oi["invoice_ref"].ne("").to_numpy() & ~items["via_ref"].to_numpy(dtype=bool)
     )
     conds = [
+        memos["reversed"].to_numpy(dtype=bool),
         credit,
         stale_hit & ~credit,
         amb,
@@ -87,6 +98,7 @@ def decide(
         is_paid,
     ]
     names = [
+        "REVERSED",
         "UNAPPLIED_CREDIT",
         "STALE",
         "AMBIGUOUS",
@@ -122,7 +134,7 @@ def decide(
         np.isin(status, list(_LIVE)) & hit & age.gt(stuck_days).fillna(False).to_numpy(dtype=bool)
     )
     out["reason"] = _reasons(
-        oi, items, out, rec, ambiguous, recs, portals, last_read, share, paid, cur_diff, tol
+        oi, items, out, rec, ambiguous, recs, portals, last_read, share, paid, cur_diff, tol, memos
     )
     rest = (
         (finding.to_numpy() == "AMOUNT_MISMATCH")
@@ -137,7 +149,35 @@ def decide(
         + oi["invoice_ref"].to_numpy()[rest]
         + " (cleared before the cleared items read)"
     )
+    part = memos["credited"].to_numpy() < 0
+    if part.any():
+        cur = oi["currency"].to_numpy()[part]
+        said = pd.Series(out.loc[part, "reason"].to_numpy(dtype=object))
+        note = (
+            "credit memo "
+            + memos["memo"].to_numpy(dtype=object)[part]
+            + " "
+            + money(pd.Series(memos["credited"].to_numpy()[part]), pd.Series(cur)).to_numpy()
+            + "; owed "
+            + money(pd.Series(owed.to_numpy()[part]), pd.Series(cur)).to_numpy()
+        )
+        out.loc[part, "reason"] = np.where(said.ne(""), said + "; " + note, note)
+    history = ch["history"].fillna("").astype(object).to_numpy() if "history" in ch else None
+    if history is not None:
+        has = (history != "") & hit & (finding.to_numpy() != "REVERSED")
+        if has.any():
+            said = pd.Series(out.loc[has, "reason"].to_numpy(dtype=object))
+            note = "other records: " + pd.Series(history[has])
+            out.loc[has, "reason"] = np.where(said.ne(""), said + "; " + note, note)
     return out
+
+
+def _off(portal: pd.Series, amount: pd.Series, owed: pd.Series, tol: int) -> np.ndarray:
+    """The portal's amount differs beyond tolerance from the invoice and from what is owed."""
+    a = (portal - amount).abs().gt(tol).fillna(False).to_numpy(dtype=bool)
+    b = (portal - owed.to_numpy()).abs().gt(tol).fillna(False).to_numpy(dtype=bool)
+    both: np.ndarray = a & b
+    return both
 
 
 def _take(recs: pd.DataFrame, rpos: np.ndarray) -> pd.DataFrame:
@@ -191,6 +231,7 @@ def _reasons(
     paid: pd.Series,
     cur_diff: np.ndarray,
     tol: int,
+    memos: pd.DataFrame,
 ) -> pd.Series:
     """Why each finding was chosen, in words; built only on the rows of each finding."""
     f = out["finding"].to_numpy()
@@ -201,12 +242,20 @@ def _reasons(
             np.asarray(s, dtype=object)[m] if not isinstance(s, pd.Series) else s.to_numpy()[m]
         )
 
+    m = f == "REVERSED"
+    if m.any():
+        memo = sub(memos["memo"], m)
+        r[m] = np.where(
+            oi["amount"].to_numpy()[m] > 0,
+            "reversed in full by credit memo " + memo + " (红冲); nothing to collect",
+            "red-letter credit memo reversing invoice " + memo,
+        )
     m = f == "UNAPPLIED_CREDIT"
     if m.any():
         ref, dt = sub(oi["invoice_ref"], m), sub(oi["doc_type"], m)
         r[m] = np.where(
             ref.ne(""),
-            "credit for invoice " + ref,
+            np.where(dt.eq("DG"), "credit memo for invoice ", "credit for invoice ") + ref,
             np.where(dt.eq("DG"), "credit memo", "payment on account"),
         )
     m = f == "STALE"

@@ -1,6 +1,9 @@
 """Candidate records for each open debit item, rule by rule (DESIGN.md, "reconcile").
 
-Rules run in order and an item leaves the pool at the first rule that finds anything:
+Rules run in order and an item leaves the pool at the first rule that finds a live record;
+an item that found only REJECTED / CANCELLED records keeps them and stays in the pool for the
+invoice-tail and order-number rules, which may find its resubmission (never for the amount rule,
+which would reach for another invoice's record):
 
 1. ``invoice_no``   the normalized invoice number of the item equals one in the record;
 2. ``invoice_tail`` one side has a 20-digit 数电 number, the other only its last 8 digits;
@@ -139,7 +142,9 @@ def candidates(
     possible, all from the item's first successful rule); ambiguous as ipos, rpos for
     items whose amount-only match has more than one candidate."""
     done: list[pd.DataFrame] = []
-    left = items["debit"].to_numpy(dtype=bool).copy()  # by ipos: still without a candidate
+    left = items["debit"].to_numpy(dtype=bool).copy()  # by ipos: still without a live candidate
+    waiting = np.zeros(len(items), dtype=bool)  # by ipos: only dead candidates so far
+    dead = recs["status"].isin(list(_DEAD)).to_numpy()  # by rpos
 
     def take(c: pd.DataFrame, rule: str) -> None:
         c = c.loc[left[c["ipos"].to_numpy(dtype=np.int64)]]
@@ -147,7 +152,11 @@ def candidates(
         c = c.sort_values("unmapped", kind="stable").drop_duplicates(["ipos", "rpos"])
         if len(c):
             done.append(c[["ipos", "rpos", "unmapped"]].assign(rule=rule))
-            left[c["ipos"].to_numpy(dtype=np.int64)] = False
+            ipos = c["ipos"].to_numpy(dtype=np.int64)
+            live = ~dead[c["rpos"].to_numpy(dtype=np.int64)]
+            waiting[ipos] = True
+            waiting[ipos[live]] = False
+            left[ipos[live]] = False
 
     for rule, on in (("invoice_no", "key"), ("invoice_tail", "tail")):
         ik = ikeys.loc[left[ikeys["ipos"].to_numpy()]]
@@ -163,9 +172,12 @@ def candidates(
             # sharing their last 8 digits are two invoices.
             klen, rlen = c["key"].str.len(), c["key_r"].str.len()
             c = c.loc[c["key"].ne(c["key_r"]) & ~(klen.gt(TAIL_DIGITS) & rlen.gt(TAIL_DIGITS))]
-        # A record mapped to the item's customer beats one whose buyer nobody could map.
+        # A live record mapped to the item's customer beats one whose buyer nobody could map.
         sure = np.zeros(len(items), dtype=bool)
-        sure[c.loc[~c["unmapped"].astype(bool), "ipos"].to_numpy(dtype=np.int64)] = True
+        mapped_live = (
+            ~c["unmapped"].astype(bool).to_numpy() & ~dead[c["rpos"].to_numpy(dtype=np.int64)]
+        )
+        sure[c.loc[mapped_live, "ipos"].to_numpy(dtype=np.int64)] = True
         take(c.loc[~(c["unmapped"].astype(bool) & sure[c["ipos"].to_numpy(dtype=np.int64)])], rule)
 
     keyed = np.zeros(len(recs), dtype=bool)  # by rpos: names an invoice / already matched
@@ -176,6 +188,7 @@ def candidates(
     keyed[unsure["rpos"].to_numpy(dtype=np.int64)] = True
     for d in done:
         keyed[d["rpos"].to_numpy(dtype=np.int64)] = True
+    left &= ~waiting  # a rejected invoice waits for its resubmission by number, not by amount
     found, ambiguous = _by_amount(items.loc[left], recs.loc[~keyed], tolerance, window_days)
     take(found, "amount_date")
     ambiguous = pd.concat([unsure, ambiguous], ignore_index=True)
@@ -184,6 +197,7 @@ def candidates(
         if done
         else pd.DataFrame({"ipos": [], "rpos": [], "unmapped": [], "rule": []})
     )
+    out = out.drop_duplicates(["ipos", "rpos"], keep="first").reset_index(drop=True)
     factor = out["unmapped"].astype(bool).map({True: UNMAPPED_FACTOR, False: 1.0})
     out["confidence"] = (out["rule"].map(CONFIDENCE) * factor).astype(float)
     out[["ipos", "rpos"]] = out[["ipos", "rpos"]].astype("int64")
@@ -210,6 +224,43 @@ def _unmapped(
     )
     fits = [not a or not b or a in b or b in a for a, b in zip(name, shown)]
     return c.loc[np.asarray(fits, dtype=bool)]
+
+
+def map_buyers(recs: pd.DataFrame, cu: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
+    """The records' ``customer``, with buyers nobody mapped filled in where the name the portal
+    shows is a customer's name up to spaces, full- / half-width forms and punctuation
+    (brackets included: ``某医院（总院）`` is ``某医院 (总院)``) — when it spells exactly one
+    customer, or exactly one of those on the record's portal.  Any other difference (a suffix
+    such as ``东院``) is another buyer until someone maps it."""
+    cust = recs["customer"]
+    blank = (cust.eq("") & recs["buyer"].ne("")).to_numpy()
+    if not blank.any() or not len(cu):
+        return cust
+    names = pd.DataFrame({"customer": cu["customer"], "key": _spelling(cu["name"])})
+    names = names.loc[names["key"].ne("")].drop_duplicates()
+    r = pd.DataFrame(
+        {
+            "rpos": np.flatnonzero(blank),
+            "key": _spelling(recs["buyer"].loc[blank]).to_numpy(),
+            "portal": recs["portal"].to_numpy()[blank],
+        }
+    )
+    c = r.merge(names, on="key")
+    n = c.groupby("rpos")["customer"].transform("nunique")
+    many = c.loc[n.gt(1)].merge(pairs[["customer", "portal"]], on=["customer", "portal"])
+    many = many.loc[many.groupby("rpos")["customer"].transform("nunique").eq(1)]
+    got = pd.concat([c.loc[n.eq(1)], many]).drop_duplicates("rpos")
+    out = cust.to_numpy(dtype=object).copy()
+    out[got["rpos"].to_numpy(dtype=np.int64)] = got["customer"].to_numpy(dtype=object)
+    return pd.Series(out, index=cust.index, dtype=object)
+
+
+def _spelling(s: pd.Series) -> pd.Series:
+    """A name without what spelling varies: NFKC (full-width → half-width), upper case, and only
+    Han characters, digits and letters kept."""
+    a = pc.utf8_normalize(pa.array(s.astype(str).to_numpy(dtype=object), type=pa.string()), "NFKC")
+    a = pc.replace_substring_regex(pc.utf8_upper(a), r"[^\p{Han}0-9A-Z]", "")
+    return pd.Series(np.asarray(a.to_numpy(zero_copy_only=False), dtype=object), index=s.index)
 
 
 def _norm_name(s: pd.Series) -> pd.Series:

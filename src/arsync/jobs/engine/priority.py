@@ -10,7 +10,9 @@ moves for money and time:
   an amount of at least ``priority_amount`` minor units of the local currency, and an item
   stuck at one portal stage;
 - one step less urgent for IN_PROCESS / NO_PORTAL items not yet due;
-- clipped to 1..5.
+- clipped to 1..5;
+- REVERSED (an invoice and the red-letter credit memo that cancels it) is always 5: nothing
+  is owed, only a clearing to post.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ BASE = {
     "UNAPPLIED_CREDIT": 3,
     "NO_PORTAL": 3,
     "IN_PROCESS": 4,
+    "REVERSED": 5,
 }
 
 
@@ -68,4 +71,5 @@ def priority(
     late = limits[min(3, len(limits) - 1)]
     p = p - (days.to_numpy() > late) - (local_amount.abs().to_numpy() >= large) - stuck.to_numpy()
     calm = finding.isin(["IN_PROCESS", "NO_PORTAL"]).to_numpy() & (days.to_numpy() <= 0)
-    return pd.Series(np.clip(p + calm, 1, 5).astype("int64"), index=finding.index)
+    p = np.where(finding.eq("REVERSED").to_numpy(), 5, p + calm)
+    return pd.Series(np.clip(p, 1, 5).astype("int64"), index=finding.index)

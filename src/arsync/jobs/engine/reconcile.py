@@ -26,6 +26,7 @@ from arsync.common.frames import (
 from arsync.config.settings import ReconcileSettings
 from arsync.jobs.engine import allocation as _shares
 from arsync.jobs.engine import clearing as _clearing
+from arsync.jobs.engine import credit_memos as _credit_memos
 from arsync.jobs.engine import findings as _findings
 from arsync.jobs.engine import match as _match
 from arsync.jobs.engine import priority as _priority
@@ -64,6 +65,7 @@ def reconcile(
         cu.drop_duplicates("customer").set_index("customer")["name"]
     )
 
+    recs["customer"] = _match.map_buyers(recs, cu, pairs)
     items = _match.prepare_items(oi, ci)
     rkeys = _match.record_keys(recs)
     cand, ambiguous = _match.candidates(
@@ -78,8 +80,19 @@ def reconcile(
     chosen = _shares.choose(cand, recs)
     chosen = _shares.split(chosen, items, recs, rkeys, _shares.cleared_invoice_keys(ci, len(oi)))
 
+    memos = _credit_memos.pair(oi, tol)
     rec = _findings.decide(
-        oi, items, chosen, ambiguous, recs, cust_portals, stale, day, tol, settings.stuck_days
+        oi,
+        items,
+        chosen,
+        ambiguous,
+        recs,
+        cust_portals,
+        stale,
+        day,
+        tol,
+        settings.stuck_days,
+        memos,
     )
     rpos = (
         chosen.set_index("ipos")["rpos"]
@@ -95,7 +108,9 @@ def reconcile(
     wl["customer_name"] = oi["customer"].map(info["name"]).fillna("").astype(object)
     wl["segment"] = oi["customer"].map(info["segment"]).fillna("").astype(object)
     wl["collector"] = oi["customer"].map(info["collector"]).fillna("").astype(object)
-    wl["days_overdue"] = _priority.days_overdue(oi, day)
+    # a reversed invoice is owed by nobody: not overdue in aging, priority or summaries
+    days = _priority.days_overdue(oi, day)
+    wl["days_overdue"] = days.where(~memos["reversed"].to_numpy(), days.clip(upper=0))
     wl["aging_bucket"] = _priority.aging(wl["days_overdue"], settings.aging_limits)
     for c in rec.columns:
         wl[c] = _as_kind(rec[c], WORKLIST.kind(c))
