@@ -151,7 +151,10 @@ def test_long_number_that_excel_already_rounded_is_reported(tmp_path):
         ("open_items.xlsx", 2, "reference")
     ]
     assert "format the column as text" in errors.problem[0]
-    assert list(frames["open_items"].document_no) == ["0090000002"]
+    # the reference only helps matching: the item stays, without it (issue 8.5)
+    assert errors.outcome[0] == "kept"
+    oi = frames["open_items"]
+    assert list(oi.document_no) == ["0090000001", "0090000002"] and oi.reference[0] == ""
 
 
 BAD_CASES = [
@@ -159,7 +162,7 @@ BAD_CASES = [
     ("due_date", "2026-13-01", "not a date"),
     ("due_date", "", "missing date"),
     ("amount", "12x", "not an amount"),
-    ("currency", "XYZ", "unknown currency"),
+    ("currency", "人民币", "not a currency key"),
 ]
 
 
@@ -192,16 +195,31 @@ def test_strict_mode_raises_listing_every_bad_cell(tmp_path, ext):
     with pytest.raises(DataError) as exc:
         read_inputs(tmp_path, strict=True)
     msg = str(exc.value)
-    assert "3 bad cell(s)" in msg
+    assert "3 bad row(s)" in msg
     assert f"open_items{ext} row 2 column amount: not an amount (value 'abc')" in msg
     assert f"open_items{ext} row 3 column due_date" in msg
-    assert f"portal_records{ext} row 2 column status: unknown status" in msg
+    assert f"portal_records{ext} row 2 column status: not a status word; use one of" in msg
 
 
-def test_duplicate_key_is_reported_not_merged(tmp_path):
+def test_identical_duplicate_rows_collapse_with_a_note(tmp_path):
     frames, errors = read_inputs(inputs(tmp_path, open_rows=[OPEN_ROW, OPEN_ROW]))
     assert len(frames["open_items"]) == 1
-    assert (errors.row[0], errors.problem[0]) == (3, "duplicate key (first in row 2)")
+    assert (errors.row[0], errors.problem[0], errors.outcome[0]) == (
+        3,
+        "identical to row 2: counted once",
+        "merged",
+    )
+
+
+def test_duplicates_that_disagree_are_both_left_out_naming_each_other(tmp_path):
+    other = with_(OPEN_ROW, OPEN_HEAD, amount="1234.57")
+    fine = with_(OPEN_ROW, OPEN_HEAD, document_no="90000002")
+    frames, errors = read_inputs(inputs(tmp_path, open_rows=[OPEN_ROW, other, fine]))
+    assert list(frames["open_items"].document_no) == ["0090000002"]
+    assert list(zip(errors.row, errors.problem, errors.outcome)) == [
+        (2, "same key as row(s) 3 with other values: which is right?", "left out"),
+        (3, "same key as row(s) 2 with other values: which is right?", "left out"),
+    ]
 
 
 def test_missing_file_names_it(tmp_path):

@@ -115,15 +115,17 @@ def test_amount_and_minor_cells():
     assert minor[6:].isna().all()
     assert too_fine[9] == "not an amount: more decimals than CNY has (2); never rounded"
     assert set(too_fine[:9]) == {""}
-    yen, p = minor_cells(S(D("1.5"), D("15"), D("1")), S("JPY", "JPY", "XYZ"))
-    assert list(p) == ["not an amount: more decimals than JPY has (0); never rounded", "", ""]
-    assert pd.isna(yen[0]) and yen[1] == 15 and pd.isna(yen[2])  # XYZ: reported on currency
+    yen, p = minor_cells(S(D("1.5"), D("15"), D("1"), D("1")), S("JPY", "JPY", "XYZ", "人民币"))
+    assert list(p) == ["not an amount: more decimals than JPY has (0); never rounded", "", "", ""]
+    assert pd.isna(yen[0]) and yen[1] == 15 and yen[2] == 100  # XYZ: a key, 2 decimals
+    assert pd.isna(yen[3])  # 人民币 is no currency key: reported on the currency column
 
 
 def test_currency_integer_and_flag_cells():
-    vals, problems = currency_cells(S("cny", "JPY", "XYZ", ""))
-    assert list(vals) == ["CNY", "JPY", "XYZ", ""]
-    assert list(problems) == ["", "", "unknown currency", "missing currency"]
+    vals, problems = currency_cells(S("cny", "JPY", "RMB", "人民币", "¥", ""))
+    assert list(vals) == ["CNY", "JPY", "RMB", "人民币", "¥", ""]
+    bad = "not a currency key (such as CNY)"
+    assert list(problems) == ["", "", "", bad, bad, "missing currency"]
     _, p = currency_cells(S("XAU"), table={"XAU": 2})
     assert p[0] == ""
     vals, problems = integer_cells(S("3", 2.0, "", "x", "-1"))

@@ -17,7 +17,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from arsync.common.money import DECIMALS
+from arsync.common.money import CURRENCY_KEY, DECIMALS
 
 from ._amounts import exact_minor, parse_amount
 from ._dates import parse_date
@@ -234,15 +234,15 @@ def minor_cells(
 ) -> tuple[pd.Series, pd.Series]:
     """Decimal major units → Int64 minor units per row's currency, by :func:`exact_minor`.
 
-    Rows without an amount or with an unknown currency stay NA without a problem (the
-    currency column reports its own); more decimals than the currency has is the problem
+    Rows without an amount or with a currency that is no currency key stay NA without a
+    problem (the currency column reports its own); a key neither TCURX nor ISO 4217 lists has
+    2 decimals (RMB); more decimals than the currency has is the problem
     ``not an amount: more decimals than CNY has (2); never rounded``.
     """
-    known = {**DECIMALS, **(table or {})}
     vals: list[object] = []
     problems: list[str] = []
     for a, c in zip(amounts, currency):
-        if not isinstance(a, Decimal) or c not in known:
+        if not isinstance(a, Decimal) or not _currency_key(c, table):
             vals.append(pd.NA)
             problems.append("")
             continue
@@ -261,14 +261,22 @@ def minor_cells(
 def currency_cells(
     cells: pd.Series, table: dict[str, int] | None = None
 ) -> tuple[pd.Series, pd.Series]:
-    """ISO currency codes (upper-cased); unknown → ``unknown currency``, blank → ``missing
-    currency`` (its decimals decide every amount of the row)."""
+    """Currency keys (upper-cased): ISO codes and SAP's own keys (``RMB`` beside ``CNY``: 2
+    decimals where neither TCURX nor ISO 4217 says otherwise).  Problems: ``not a currency
+    key (such as CNY)`` (人民币, ¥), ``missing currency`` when blank — its decimals decide
+    every amount of the row."""
     vals = text_cells(cells).str.upper()
-    known = set(DECIMALS) | set(table or {})
     problem = _none(cells.index)
-    problem[~vals.isin(known)] = "unknown currency"
+    key = vals.map(lambda c: _currency_key(c, table)).astype(bool)
+    problem[~key] = "not a currency key (such as CNY)"
     problem[vals.eq("")] = "missing currency"
     return vals, problem
+
+
+def _currency_key(c: object, table: dict[str, int] | None) -> bool:
+    return isinstance(c, str) and (
+        c in DECIMALS or c in (table or {}) or CURRENCY_KEY.fullmatch(c) is not None
+    )
 
 
 def integer_cells(cells: pd.Series, default: int = 0) -> tuple[pd.Series, pd.Series]:

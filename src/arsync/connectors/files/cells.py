@@ -8,7 +8,9 @@ export may put title lines above it); fully blank rows are skipped but still cou
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -19,11 +21,27 @@ from arsync.connectors.files import fbl5n as _fbl5n
 _SCAN_ROWS = 30
 
 
-def read_table(path: Path, known: set[str] | None = None) -> tuple[pd.DataFrame, pd.Series]:
-    """``(cells, rows)``: one column per header (stripped text), ``rows`` = 1-based file rows."""
+#: Excel holds at most this many characters in a cell; a longer one is no cell a person typed
+CELL_LIMIT = 32_767
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A file's cells under their headers, and what lies outside them."""
+
+    cells: pd.DataFrame  # one column per header, the rows that are not blank
+    rows: pd.Series  # 1-based row number of each, as a person sees it (header row included)
+    total: pd.Series  # bool per row: an ALV subtotal / total line (``*`` / ``**`` in a cell)
+    extra: pd.DataFrame  # row, column (spreadsheet letter), value: cells under no header
+
+
+def read_table(path: Path, known: set[str] | None = None) -> Table:
+    """Read ``path``; non-blank cells beyond the header or under a blank header are kept in
+    ``extra`` (never dropped without a word)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        grid = _read_csv(path)
+        grid = _read_csv(path, known or set())
     elif suffix in (".xlsx", ".xlsm"):
         grid = _read_xlsx(path)
     else:
@@ -31,9 +49,19 @@ def read_table(path: Path, known: set[str] | None = None) -> tuple[pd.DataFrame,
     head = _header_row(grid, known or set())
     if head is None:
         raise DataError(f"{path.name}: no header row found (the first row must name the columns)")
-    headers = [str(h).strip() for h in grid[head]]
+    headers = [str(h).strip() if not _blank(h) else "" for h in grid[head]]
+    while headers and not headers[-1]:
+        headers.pop()  # blank header cells at the end are no columns
     body = grid[head + 1 :]
     width = len(headers)
+    total = [_fbl5n.is_total(list(r)) for r in body]
+    extra = [
+        (head + 2 + i, _letter(j), v)
+        for i, r in enumerate(body)
+        if not total[i]
+        for j, v in enumerate(r)
+        if (j >= width or not headers[j]) and not _blank(v)
+    ]
     body = [list(r[:width]) + [""] * (width - len(r)) for r in body]
     rows = pd.Series(range(head + 2, head + 2 + len(body)), dtype="int64")
     cells = pd.DataFrame(body, columns=range(width), dtype=object)
@@ -43,21 +71,72 @@ def read_table(path: Path, known: set[str] | None = None) -> tuple[pd.DataFrame,
     if cells.columns.duplicated().any():
         dup = cells.columns[cells.columns.duplicated()][0]
         raise DataError(f"{path.name}: column {dup!r} appears twice in the header")
-    blank = cells.map(lambda v: v is None or (isinstance(v, str) and not v.strip())).all(axis=1)
+    blank = cells.map(_blank).all(axis=1)
     keep = ~blank.to_numpy()
-    return cells.loc[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
+    return Table(
+        cells.loc[keep].reset_index(drop=True),
+        rows[keep].reset_index(drop=True),
+        pd.Series(total, dtype=bool)[keep].reset_index(drop=True),
+        pd.DataFrame(extra, columns=["row", "column", "value"]),
+    )
 
 
-def _read_csv(path: Path) -> Sequence[Sequence[object]]:
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _letter(i: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column as a spreadsheet names it."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _read_csv(path: Path, known: set[str]) -> Sequence[Sequence[object]]:
     import csv
 
+    # a cell longer than csv's default limit (131,072) is read whole and reported as a bad
+    # cell by the caller, not a traceback
+    csv.field_size_limit(2**31 - 1)
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            with path.open(newline="", encoding=enc) as fh:
-                return [list(r) for r in csv.reader(fh)]
+            text = path.read_text(encoding=enc)
+            break
         except UnicodeDecodeError:
             continue
-    raise DataError(f"{path.name}: not UTF-8 or GB18030 text")
+    else:
+        raise DataError(f"{path.name}: not UTF-8 or GB18030 text")
+    delimiter = _delimiter(text, known, path.name)
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise DataError(f"{path.name}: not readable as CSV: {exc}") from None
+
+
+def _delimiter(text: str, known: set[str], name: str) -> str:
+    """The delimiter that makes the header name the most known columns: ``,`` as written by
+    arsync and English Excel, ``;`` by Excel where the decimal point is a comma (SAP GUI's
+    export in German locales), tab by SAP's "unconverted" / text export."""
+    import csv
+
+    lines = [ln for ln in text.splitlines()[:_SCAN_ROWS] if ln.strip()]
+    best, hits = ",", -1
+    for d in _DELIMITERS:
+        n = 0
+        for row in csv.reader(lines, delimiter=d):
+            names = [c.strip() for c in row if c.strip()]
+            n = max(n, sum(1 for c in names if c in known or _fbl5n.canonical(c)))
+        if n > hits:
+            best, hits = d, n
+    if hits >= 2 or not known:
+        return best
+    raise DataError(
+        f"{name}: the delimiter was not recognised: no header names its columns when split at "
+        "a comma, semicolon, tab or | — save the file as CSV (comma-separated) or as .xlsx"
+    )
 
 
 def _read_xlsx(path: Path) -> Sequence[Sequence[object]]:

@@ -121,14 +121,55 @@ def canonical(header: str) -> str | None:
 def mapping(headers: list[str]) -> dict[str, str] | None:
     """header → canonical name when ``headers`` look like an FBL5N export, else None.
 
-    An export is recognised by its document number and document-currency amount columns;
-    the first header that maps to a canonical name wins (FBL5N may repeat a label).
+    An export is recognised by its document number and an amount column; the first header
+    that maps to a canonical name wins (FBL5N may repeat a label).  A layout that shows only
+    *Amount in local currency* (and its currency) gives the item's amount from it.
     """
     out: dict[str, str] = {}
     for h in headers:
         c = canonical(h)
         if c and c not in out.values():
             out[h] = c
+    have = set(out.values())
+    if "amount" not in have and "local_amount" in have:
+        swap = {"local_amount": "amount"}
+        if "currency" not in have:
+            swap["local_currency"] = "currency"
+        out = {h: swap.get(c, c) for h, c in out.items()}
     if {"document_no", "amount"} <= set(out.values()):
         return out
     return None
+
+
+#: FBL5N's own column labels (English, German, Chinese), for messages
+LABELS: dict[str, tuple[str, str, str]] = {
+    "customer": ("Account", "Konto", "客户"),
+    "company_code": ("Company Code", "Buchungskreis", "公司代码"),
+    "fiscal_year": ("Fiscal Year", "Geschäftsjahr", "会计年度"),
+    "document_no": ("Document Number", "Belegnummer", "凭证编号"),
+    "line_item": ("Line item", "Position", "行项目"),
+    "due_date": ("Net due date", "Nettofälligkeit", "净到期日"),
+    "amount": ("Amount in doc. curr.", "Betrag in Belegwährung", "凭证货币金额"),
+    "currency": ("Document currency", "Belegwährung", "凭证货币"),
+    "reference": ("Reference", "Referenz", "参考"),
+}
+
+
+def labels(missing: list[str], headers: list[str]) -> list[str]:
+    """The missing canonical columns in the words of the export's language (guessed from which
+    language's labels its headers use)."""
+    norm = {re.sub(r"[\s.]", "", str(h).lower()) for h in headers}
+    score = [
+        sum(re.sub(r"[\s.]", "", t[i].lower()) in norm for t in LABELS.values()) for i in range(3)
+    ]
+    lang = score.index(max(score))
+    return [LABELS[c][lang] if c in LABELS else c for c in missing]
+
+
+_MARK = re.compile(r"\*{1,4}")
+
+
+def is_total(row: list[object]) -> bool:
+    """An ALV subtotal or total line: FBL5N marks it with ``*`` (subtotal) or ``**`` (total)
+    in a cell of its own."""
+    return any(isinstance(v, str) and _MARK.fullmatch(v.strip()) for v in row)

@@ -7,8 +7,12 @@ is accepted in place of ``open_items`` (as ``open_items.*`` or ``fbl5n*.*``): it
 English / German / Chinese headers are recognised and its numbers zero-padded.
 
 A bad cell never disappears: each one is reported with file, row as the user sees it
-(header = row 1) and column.  ``strict=True`` raises one DataError listing them;
-otherwise they come back in the errors frame and their rows are left out.
+(header = row 1), column and what became of its row (``outcome``: ``left out``, ``kept``,
+``merged``).  ``strict=True`` raises one DataError listing the rows left out; otherwise they
+come back in the errors frame.  Also reported, rows kept: cells under no header, open items
+of a customer the customers file does not list, zero amounts; identical duplicate rows (a
+portal export whose pages overlap) are merged into one with a note, while duplicates that
+disagree are both left out, each naming the other.
 """
 
 from __future__ import annotations
@@ -22,9 +26,8 @@ from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RE
 from arsync.common.schema import Schema
 from arsync.connectors.files import fbl5n as _fbl5n
 from arsync.connectors.files.cells import read_table
-from arsync.connectors.files.spec import SPECS, parse_frame
+from arsync.connectors.files.spec import ERROR_COLUMNS, SPECS, parse_frame
 
-ERROR_COLUMNS = ["file", "row", "column", "value", "problem"]
 SCHEMAS: dict[str, Schema] = {
     "open_items": OPEN_ITEMS,
     "cleared_items": CLEARED_ITEMS,
@@ -42,13 +45,14 @@ def read_inputs(
     """Read the reconciliation inputs from ``directory``.
 
     Returns ``(frames, errors)``: frames keyed by name, each valid against its schema
-    (``cleared_items`` empty when no file), and the bad cells as
-    ``file, row, column, value, problem``.
+    (``cleared_items`` empty when no file), and the problems as
+    ``file, row, column, value, problem, outcome``.
     """
     d = Path(directory)
     if not d.is_dir():
         raise DataError(f"input folder {d} not found")
     frames: dict[str, pd.DataFrame] = {}
+    files: dict[str, tuple[str, pd.Series]] = {}  # name → (file, row of each frame row)
     errors: list[pd.DataFrame] = []
     for name in ("open_items", "cleared_items", "customers", "portal_records"):
         path = _find(d, name)
@@ -61,39 +65,61 @@ def read_inputs(
                 )
             frames[name] = SCHEMAS[name].empty()
             continue
-        raw, rows = read_table(path, _KNOWN)
+        table = read_table(path, _KNOWN)
+        raw, rows = table.cells, table.rows
+        errors.append(_extra(table.extra, path.name))
         layout = name
         if name == "open_items":
             fbl = _fbl5n.mapping(list(raw.columns)) if "document_no" not in raw.columns else None
             if fbl is not None:
-                raw = raw[list(fbl)].rename(columns=fbl)
                 layout = "fbl5n"
-        frame, bad = parse_frame(raw, rows, SPECS[layout], file=path.name)
+                raw = raw.loc[~table.total.to_numpy()][list(fbl)].rename(columns=fbl)
+                rows = rows.loc[~table.total.to_numpy()]
+                need = [c for c, _, n in SPECS["fbl5n"] if n and c not in raw.columns]
+                if need:
+                    raise DataError(
+                        f"{path.name}: the FBL5N export lacks "
+                        + ", ".join(_fbl5n.labels(need, list(table.cells.columns)))
+                        + " (add them to the layout and export again)"
+                    )
+        frame, bad = parse_frame(
+            raw.reset_index(drop=True), rows.reset_index(drop=True), SPECS[layout], file=path.name
+        )
         errors.append(bad)
         if layout == "fbl5n":
             # An all-items FBL5N export also lists cleared lines; only open ones are open items.
             cleared = frame["clearing_doc"].ne("") | frame["clearing_date"].notna()
             frame = frame.loc[~cleared].reset_index(drop=True)
-        frame, dup = _drop_duplicates(frame, SCHEMAS[name], path.name)
+        frame, dup = _duplicates(frame, SCHEMAS[name], path.name)
         errors.append(dup)
+        files[name] = (path.name, frame["_row"])
         frames[name] = SCHEMAS[name].validate(
             SCHEMAS[name].coerce(frame.drop(columns="_row")), where=path.name
         )
+    errors.append(_unknown_customers(frames, files))
+    errors = [e for e in errors if len(e)]
     err = pd.concat(errors, ignore_index=True) if errors else pd.DataFrame(columns=ERROR_COLUMNS)
     err = err[ERROR_COLUMNS].sort_values(
         ["file", "row", "column"], kind="stable", ignore_index=True
     )
     err["row"] = err["row"].astype("int64")
-    if strict and len(err):
+    out = err.loc[err["outcome"].eq("left out")]
+    if strict and len(out):
         lines = [
             f"{r.file} row {r.row} column {r.column}: {r.problem} (value {r.value!r})"
-            for r in err.head(50).itertuples()
+            for r in out.head(50).itertuples()
         ]
-        more = f"\n  ... and {len(err) - 50} more" if len(err) > 50 else ""
+        more = f"\n  ... and {len(out) - 50} more" if len(out) > 50 else ""
         raise DataError(
-            f"{len(err)} bad cell(s) in the input files:\n  " + "\n  ".join(lines) + more
+            f"{bad_rows(err)} bad row(s) in the input files:\n  " + "\n  ".join(lines) + more
         )
     return frames, err
+
+
+def bad_rows(errors: pd.DataFrame) -> int:
+    """Rows left out (a row with three bad cells is one bad row)."""
+    out = errors.loc[errors["outcome"].eq("left out"), ["file", "row"]]
+    return len(out.drop_duplicates())
 
 
 def _find(d: Path, name: str) -> Path | None:
@@ -112,28 +138,108 @@ def _find(d: Path, name: str) -> Path | None:
     return None
 
 
-def _drop_duplicates(
+def _duplicates(
     frame: pd.DataFrame, schema: Schema, file: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A key seen twice is reported on every row after the first (never silently merged)."""
+    """Rows with the same key: identical ones (every value equal) are one row, noted as merged;
+    rows that disagree are all left out, each naming the others — which one is right is for a
+    person to say, never the first one by chance."""
     key = list(schema.key)
-    dup = frame.duplicated(key, keep="first")
-    first = frame.drop_duplicates(key).set_index(key)["_row"]
-    bad = frame.loc[dup]
-    firsts = [
-        first.loc[tuple(k) if len(key) > 1 else k[0]] for k in bad[key].itertuples(index=False)
+    same_key = frame.duplicated(key, keep=False)
+    if not same_key.any():
+        return frame, pd.DataFrame(columns=ERROR_COLUMNS)
+    values = [c for c in frame.columns if c != "_row"]
+    dups = frame.loc[same_key]
+    # NaN/NaT compare unequal: compare the rows' text
+    text = dups[values].astype(str).agg("\x1f".join, axis=1)
+    kinds = text.groupby([dups[k] for k in key]).transform("nunique")
+    agree = dups.loc[kinds.eq(1).to_numpy()]
+    clash = dups.loc[kinds.gt(1).to_numpy()]
+    merged = agree.loc[agree.duplicated(key, keep="first")]
+    first = agree.drop_duplicates(key).set_index(key)["_row"]
+    rows_of = clash.groupby(key)["_row"].agg(list)
+
+    def ident(r) -> str:
+        return "/".join(str(r[k]) for k in key)
+
+    def at(r):
+        return tuple(r[k] for k in key) if len(key) > 1 else r[key[0]]
+
+    notes = [
+        (
+            file,
+            r["_row"],
+            ", ".join(key),
+            ident(r),
+            f"identical to row {first.loc[at(r)]}: counted once",
+            "merged",
+        )
+        for _, r in merged.iterrows()
     ]
-    err = pd.DataFrame(
+    clashes = [
+        (
+            file,
+            r["_row"],
+            ", ".join(key),
+            ident(r),
+            "same key as row(s) "
+            + ", ".join(str(x) for x in rows_of.loc[at(r)] if x != r["_row"])
+            + " with other values: which is right?",
+            "left out",
+        )
+        for _, r in clash.iterrows()
+    ]
+    err = pd.DataFrame(notes + clashes, columns=ERROR_COLUMNS)
+    keep = ~frame.index.isin(merged.index) & ~frame.index.isin(clash.index)
+    return frame.loc[keep].reset_index(drop=True), err
+
+
+def _extra(extra: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Cells under no header: the row is read without them, and says so."""
+    if not len(extra):
+        return pd.DataFrame(columns=ERROR_COLUMNS)
+    return pd.DataFrame(
         {
             "file": file,
-            "row": bad["_row"].to_numpy(),
-            "column": ", ".join(key),
-            "value": ["/".join(k) for k in bad[key].itertuples(index=False)],
-            "problem": [f"duplicate key (first in row {r})" for r in firsts],
+            "row": extra["row"].to_numpy(),
+            "column": extra["column"].to_numpy(),
+            "value": [str(v)[:200] for v in extra["value"]],
+            "problem": "a cell under no header: ignored (add a header or remove it)",
+            "outcome": "kept",
         },
         columns=ERROR_COLUMNS,
     )
-    return frame.loc[~dup].reset_index(drop=True), err
 
 
-__all__ = ["ERROR_COLUMNS", "read_inputs"]
+def _unknown_customers(
+    frames: dict[str, pd.DataFrame], files: dict[str, tuple[str, pd.Series]]
+) -> pd.DataFrame:
+    """Open items of a customer the customers file does not list: kept (they are owed), but
+    without a name or collector — said, never silent."""
+    known = set(frames["customers"]["customer"])
+    parts = []
+    for name in ("open_items", "cleared_items"):
+        if name not in files:
+            continue
+        file, rows = files[name]
+        f = frames[name]
+        miss = ~f["customer"].isin(known).to_numpy()
+        if miss.any():
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "file": file,
+                        "row": rows.to_numpy()[miss],
+                        "column": "customer",
+                        "value": f["customer"].to_numpy()[miss],
+                        "problem": f"customer not in {files['customers'][0]}: "
+                        "no name, collector or portal",
+                        "outcome": "kept",
+                    },
+                    columns=ERROR_COLUMNS,
+                )
+            )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ERROR_COLUMNS)
+
+
+__all__ = ["ERROR_COLUMNS", "bad_rows", "read_inputs"]

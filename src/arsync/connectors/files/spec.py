@@ -6,15 +6,23 @@ currency, due date) or ``""`` (optional; a missing column takes its default).
 Defaults that depend on other columns: posting/baseline date ← document date, local
 amount/currency ← document amount/currency, and for FBL5N exports fiscal year ← year of
 the posting date and line item ← '001'.
+
+Every problem is reported with its file, row and column, and says what happened to the row
+(``outcome``): ``left out`` when a key, amount, date or currency cannot be read; ``kept`` when
+the cell only helps matching (a reference or order number in scientific notation: the record
+stays eligible for the other rules) or is free text (control characters removed, an over-long
+cell cut), and for a zero amount.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from arsync.common import parse
 from arsync.common.errors import DataError
 from arsync.common.frames import STATUSES
+from arsync.connectors.files.cells import CELL_LIMIT
 
 Spec = tuple[tuple[str, str, str], ...]
 
@@ -96,6 +104,23 @@ SPECS: dict[str, Spec] = {
     ),
 }
 _WIDTH = {"id": 0, "id3": 3, "id4": 4, "id10": 10}
+#: ID columns that only help matching: a bad cell there is reported, blanked, the row kept
+SOFT = {
+    "reference",
+    "assignment",
+    "invoice_ref",
+    "tax_id",
+    "invoice_no",
+    "order_no",
+    "contract_no",
+    "payment_ref",
+}
+ERROR_COLUMNS = ["file", "row", "column", "value", "problem", "outcome"]
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# amounts whose notation says which separator is the decimal one
+_EU = r"-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+-?|-?\d{1,3}(?:\.\d{3}){2,}-?"
+_EN = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)\.(?:\d{1,2}|\d{4,})-?|-?\d{1,3}(?:,\d{3}){2,}-?"
+_DOTTED = r"-?\d{1,3}(?:\.\d{3})+-?"  # 1.234: one thousand two hundred … or 1.234?
 
 
 def parse_frame(
@@ -119,15 +144,27 @@ def parse_frame(
     out: dict[str, pd.Series] = {}
     problems: dict[str, pd.Series] = {}
     decimals: dict[str, pd.Series] = {}
+    comma = _decimal_comma(raw, [c for c, k, _ in spec if "amount" in k])
     for col, kind, need in spec:
         req = need == "value"
         x = cells(col)
         if kind in _WIDTH:
             v, p = parse.id_cells(x, width=_WIDTH[kind], required=req, excel=excel)
+            if col in SOFT:  # reported, and the record stays eligible for the other rules
+                v = v.where(p.eq(""), "")
         elif kind == "text":
-            v, p = parse.text_cells(x), _none(n)
+            v = parse.text_cells(x)
+            ctrl = v.str.contains(_CONTROL, regex=True)
+            long = v.str.len().gt(CELL_LIMIT)
+            p = _none(n).mask(ctrl, "holds control characters (removed)")
+            p = p.mask(long, f"longer than {CELL_LIMIT:,} characters, Excel's limit (cut)")
+            v = v.str.replace(_CONTROL, "", regex=True).str.slice(0, CELL_LIMIT)
         elif kind == "portals":
-            v = parse.text_cells(x).str.replace(r"\s*[;,、\s]\s*", ";", regex=True).str.strip(";")
+            v = (
+                parse.text_cells(x)
+                .str.replace(r"\s*[;,、，；\s]\s*", ";", regex=True)
+                .str.strip(";")
+            )
             p = _none(n)
         elif kind == "date":
             v, p = parse.date_cells(x, required=req, excel=excel)
@@ -135,6 +172,9 @@ def parse_frame(
             v = pd.to_datetime(parse.text_cells(x).replace("", None), errors="coerce")
             p = _none(n).mask(v.isna() & parse.text_cells(x).ne(""), "not a date-time (use ISO)")
         elif kind.startswith(("amount", "local_amount", "credit_amount")):
+            if comma:  # 1.234 in a file written 1.234.567,89 is one thousand two hundred …
+                t = parse.text_cells(x)
+                x = x.where(~t.str.fullmatch(_DOTTED), t.str.replace(".", "", regex=False))
             decimals[col], p = parse.amount_cells(x, required=req)
             v = blank  # keeps the column's place; minor units are filled in below
         elif kind in ("currency", "local_currency", "credit_currency", "currency?"):
@@ -154,7 +194,9 @@ def parse_frame(
             v, p = parse.flag_cells(x)
         elif kind == "status":
             v = parse.text_cells(x).str.upper()
-            p = _none(n).mask(~v.isin(STATUSES), f"unknown status (one of {', '.join(STATUSES)})")
+            p = _none(n).mask(
+                ~v.isin(STATUSES), f"not a status word; use one of {', '.join(STATUSES)}"
+            )
         else:  # pragma: no cover - spec typo
             raise AssertionError(kind)
         out[col] = v
@@ -176,12 +218,34 @@ def parse_frame(
             m = m.fillna(0)
         out[col] = m
     frame = pd.DataFrame(out)
-    err = _errors(raw, problems, rows, file)
-    bad = pd.concat([p.ne("") for p in problems.values()], axis=1).any(axis=1).to_numpy()
+    bad = np.zeros(n, dtype=bool)
+    for c, p in problems.items():
+        if not _soft(c, spec):
+            bad |= p.ne("").to_numpy(dtype=bool)
+    if "amount" in out and any(c == "due_date" for c, _, _ in spec):  # items, not records
+        zero = out["amount"].eq(0).fillna(False).to_numpy(dtype=bool) & ~bad
+        problems["amount"] = problems["amount"].mask(zero, "zero amount: nothing is owed")
+    err = _errors(raw, problems, rows, file, bad)
     frame["_row"] = rows.to_numpy()
     frame = frame.loc[~bad].reset_index(drop=True)
     _derive(frame)
     return frame, err
+
+
+def _soft(col: str, spec: Spec) -> bool:
+    kind = next(k for c, k, _ in spec if c == col)
+    return col in SOFT or kind == "text"
+
+
+def _decimal_comma(raw: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether this file writes amounts with a decimal comma (``1.234.567,89``, SAP GUI's
+    default notation and Excel's in German locales): some cell shows it and none shows a
+    decimal point.  Then ``1.234`` is 1234 — in JPY too, never 1.234."""
+    parts = [parse.text_cells(raw[c]) for c in columns if c in raw.columns]
+    if not parts:
+        return False
+    text = pd.concat(parts, ignore_index=True)
+    return bool(text.str.fullmatch(_EU).any()) and not bool(text.str.fullmatch(_EN).any())
 
 
 def _derive(f: pd.DataFrame) -> None:
@@ -198,8 +262,14 @@ def _none(n: int) -> pd.Series:
     return pd.Series([""] * n, dtype=object)
 
 
+def _shown(v: pd.Series) -> pd.Series:
+    """A bad cell's value as errors.csv can show it: control characters as �, 200 characters."""
+    v = v.str.replace(_CONTROL, "\ufffd", regex=True)
+    return v.where(v.str.len().le(200), v.str.slice(0, 200) + "…")
+
+
 def _errors(
-    raw: pd.DataFrame, problems: dict[str, pd.Series], rows: pd.Series, file: str
+    raw: pd.DataFrame, problems: dict[str, pd.Series], rows: pd.Series, file: str, bad
 ) -> pd.DataFrame:
     parts = []
     for col, p in problems.items():
@@ -217,10 +287,11 @@ def _errors(
                     "file": file,
                     "row": rows.to_numpy()[hit],
                     "column": col,
-                    "value": parse.text_cells(value).to_numpy(),
+                    "value": _shown(parse.text_cells(value)).to_numpy(),
                     "problem": p.to_numpy()[hit],
+                    "outcome": np.where(bad[hit], "left out", "kept"),
                 }
             )
         )
-    cols = ["file", "row", "column", "value", "problem"]
+    cols = ERROR_COLUMNS
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)

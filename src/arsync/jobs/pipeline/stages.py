@@ -209,13 +209,25 @@ def stage_sap(ctx: StageContext):
 
 def stage_files(ctx: StageContext):
     """A file run's inputs: open items, customers, portal records (and cleared items) read from
-    the export files; bad cells are kept as ``input_errors`` (file, row, column, problem)."""
-    from arsync.connectors.files.read import read_inputs
+    the export files; problems are kept as ``input_errors`` (file, row, column, value, problem,
+    outcome)."""
+    from arsync.common.errors import DataError
+    from arsync.connectors.files.read import bad_rows, read_inputs
 
     assert ctx.sources.files is not None, "a file run opens its folder"
     frames, errors = read_inputs(ctx.sources.files.folder, strict=ctx.sources.files.strict)
     customers = frames["customers"]
     _check_scope(ctx.scope, customers, None, source="the files")
+    codes = set(frames["open_items"]["company_code"]) | set(frames["cleared_items"]["company_code"])
+    unknown = [c for c in ctx.scope.company_codes if c not in codes]
+    if unknown:
+        raise DataError(
+            f"company code(s) {', '.join(unknown)} not in the files (they have "
+            f"{', '.join(sorted(codes)) or 'none'})"
+        )
+    for note in _portal_notes(frames["customers"], frames["portal_records"]):
+        ctx.echo(f"  files: {note}")
+        ctx.summary.setdefault("notes", []).append(note)
     ctx.frames["customers"] = _narrow(customers, ctx.scope, customers)
     for name in ("open_items", "cleared_items"):
         df = frames.get(name)
@@ -234,9 +246,30 @@ def stage_files(ctx: StageContext):
         "cleared_items": len(ctx.frames["cleared_items"]),
         "customers": len(ctx.frames["customers"]),
         "portal_records": len(ctx.frames["portal_records"]),
-        "bad_cells": len(errors),
+        "bad_rows": bad_rows(errors),
+        "problems": len(errors),
     }
-    return counts, "ok"  # bad cells are reported (input_errors, errors.csv), not a failure
+    return counts, "ok"  # bad rows are reported (input_errors, errors.csv), not a failure
+
+
+def _portal_notes(customers: pd.DataFrame, records: pd.DataFrame) -> list[str]:
+    """Portal records that no customer's ``portals`` names: their customers' items would all be
+    NO_PORTAL (a customers file written without the column) — said, never silent."""
+    if records.empty:
+        return []
+    listed = {p for ps in customers["portals"] for p in ps.split(";") if p}
+    if not listed:
+        return [
+            f"{len(records)} portal record(s) but no customer lists a portal (the customers "
+            "file's portals column is empty): every item is NO_PORTAL or matched by the records "
+            "alone; fill the column (sap pull --out writes it)"
+        ]
+    gone = sorted(set(records["portal"]) - listed)
+    return (
+        [f"portal(s) {', '.join(gone)} have records but no customer lists them in portals"]
+        if gone
+        else []
+    )
 
 
 def _check_scope(scope, customers: pd.DataFrame, codes, source: str = "SAP") -> None:
@@ -510,8 +543,10 @@ def stage_notify(ctx: StageContext):
 
 def stage_outputs(ctx: StageContext):
     """A file run's results beside its inputs' answer: ``worklist.csv``, ``worklist.xlsx`` and,
-    for the rows left out, ``errors.csv`` (file, row, column, value, problem) in the output
-    folder."""
+    for the problems in the input files, ``errors.csv`` (file, row, column, value, problem,
+    outcome; UTF-8 with a BOM) in the output folder — all or none
+    (:func:`arsync.reports.export.write_run_outputs`)."""
+    from arsync.connectors.files.read import bad_rows
     from arsync.reports.export import write_run_outputs
 
     wl = ctx.frames["worklist"]
@@ -520,7 +555,7 @@ def stage_outputs(ctx: StageContext):
     if "errors.csv" in paths:
         ctx.summary["errors_file"] = str(paths["errors.csv"])
     ctx.summary["outputs"] = [str(paths["worklist.csv"]), str(paths["worklist.xlsx"])]
-    return {"rows": len(wl), "bad_cells": 0 if errors is None else len(errors)}, "ok"
+    return {"rows": len(wl), "bad_rows": 0 if errors is None else bad_rows(errors)}, "ok"
 
 
 def stage_summary(ctx: StageContext):
@@ -544,8 +579,16 @@ def stage_summary(ctx: StageContext):
     lines.extend(f"  notify: {n}" for n in ctx.summary.get("notify", []))
     errors = ctx.frames.get("input_errors")
     if errors is not None and len(errors):
+        from arsync.connectors.files.read import bad_rows
+
         where = ctx.summary.get("errors_file", "the run's input_errors")
-        lines.append(f"  {len(errors)} bad cell(s) in the input files: rows left out — see {where}")
+        n, kept = bad_rows(errors), int(errors["outcome"].ne("left out").sum())
+        lines.append(
+            f"  {n} bad row(s) in the input files left out, {kept} note(s) on rows kept"
+            f" — see {where}"
+        )
+    for note in ctx.summary.get("notes", []):
+        lines.append(f"  note: {note}")
     if "promises" in ctx.frames:
         from arsync.jobs.pipeline.day_stages import summary_lines
 
