@@ -319,3 +319,47 @@ def test_a_currency_key_no_table_lists_is_read_with_two_decimals(tmp_path):
     """Issue 8.3: --from-files dropped RMB rows."""
     frames, errors = read_inputs(folder(tmp_path, opens=[{**OPEN, "currency": "RMB"}]))
     assert len(errors) == 0 and list(frames["open_items"].amount) == [123456]
+
+
+# --- arsync's own CSV files read back unchanged (its CSV-injection escape taken off) ----------
+
+PAYLOADS = ('=HYPERLINK("http://x","click")', "+1+1", "@SUM(1)", "-2+3", "-", "'=quoted")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_arsyncs_own_files_read_back_with_the_text_they_were_written_with(tmp_path, fmt):
+    """The writer prefixes a CSV text cell starting with = + - @ with a quote (OWASP); read back
+    from ``sap pull`` / ``portals fetch`` files, the quote is gone again: a status text ``-`` is
+    ``-``, not ``'-``, and a name is the name SAP holds."""
+    from arsync.reports.export import write_frames
+    from arsync.sandbox.world import World
+    from arsync.sandbox.world_frames import world_frames
+
+    frames = world_frames(World.tiny(as_of=AS_OF))
+    free = {
+        "open_items": ["text", "dunning_block"],
+        "customers": ["name", "city", "risk_class"],
+        "portal_records": ["buyer", "status_text", "reason", "action_by"],
+    }
+    sent = {}
+    for name, cols in free.items():
+        df = frames[name].copy()
+        for j, col in enumerate(cols):
+            df[col] = [PAYLOADS[(i + j) % len(PAYLOADS)] for i in range(len(df))]
+        sent[name] = df
+    sent["cleared_items"] = frames["cleared_items"]
+    write_frames(sent, tmp_path, fmt)
+    if fmt == "csv":  # the escape is in the file: what a spreadsheet would otherwise evaluate
+        assert "\"'=HYPERLINK(" in (tmp_path / "customers.csv").read_text(encoding="utf-8-sig")
+    got, errors = read_inputs(tmp_path)
+    assert len(errors.loc[errors.outcome.eq("left out")]) == 0
+    for name, cols in free.items():
+        assert len(got[name]) == len(sent[name])
+        for col in cols:
+            assert list(got[name][col]) == list(sent[name][col]), (name, col)
+
+
+def test_a_quote_is_taken_off_only_before_a_formula_character(tmp_path):
+    custs = [{**CUST, "name": "'上海市某某医院", "city": "'-"}]
+    frames, _ = read_inputs(folder(tmp_path, custs=custs))
+    assert list(frames["customers"][["name", "city"]].iloc[0]) == ["'上海市某某医院", "-"]

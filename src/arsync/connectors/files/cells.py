@@ -4,6 +4,13 @@ Cells are kept as read (text from CSV; text, numbers or dates from XLSX) so that
 parsers can tell a 20-digit invoice number typed as text from one Excel has already
 rounded.  The header is the first row that names at least two known columns (an SAP
 export may put title lines above it); fully blank rows are skipped but still counted.
+
+A CSV text cell that starts with a quote followed by ``=``, ``+``, ``-``, ``@``, tab or CR is
+read without that quote: it is the CSV-injection escape of arsync's one writer
+(:mod:`arsync.common.sheet_text`, OWASP's rule), so that arsync's own ``sap pull`` /
+``portals fetch`` files read back unchanged (a status text ``-`` stays ``-``, a name
+``=HYPERLINK(…)`` stays that text).  Excel keeps no such quote when it saves a CSV, so a person's
+file has none to lose.  Workbooks are read as they are: arsync writes text there as text.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from arsync.common.errors import DataError
+from arsync.common.sheet_text import csv_unescape
 from arsync.connectors.files import fbl5n as _fbl5n
 
 _SCAN_ROWS = 30
@@ -111,9 +119,12 @@ def _read_csv(path: Path, known: set[str]) -> Sequence[Sequence[object]]:
         raise DataError(f"{path.name}: not UTF-8 or GB18030 text")
     delimiter = _delimiter(text, known, path.name)
     try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
         raise DataError(f"{path.name}: not readable as CSV: {exc}") from None
+    if "'" in text:  # the writer's CSV-injection escape, taken off again (most files have none)
+        rows = [[csv_unescape(v) if v[:1] == "'" else v for v in r] for r in rows]
+    return rows
 
 
 def _delimiter(text: str, known: set[str], name: str) -> str:
