@@ -16,6 +16,7 @@ file has none to lose.  Workbooks are read as they are: arsync writes text there
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ _SCAN_ROWS = 30
 #: Excel holds at most this many characters in a cell; a longer one is no cell a person typed
 CELL_LIMIT = 32_767
 _DELIMITERS = (",", ";", "\t", "|")
+_ESCAPED = re.compile(r"'[=+\-@\t\r]")  # somewhere in the file: a cell may carry the escape
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def _read_csv(path: Path, known: set[str]) -> Sequence[Sequence[object]]:
         rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
         raise DataError(f"{path.name}: not readable as CSV: {exc}") from None
-    if "'" in text:  # the writer's CSV-injection escape, taken off again (most files have none)
+    if _ESCAPED.search(text):  # the writer's CSV-injection escape, taken off (most files: none)
         rows = [[csv_unescape(v) if v[:1] == "'" else v for v in r] for r in rows]
     return rows
 
