@@ -243,7 +243,7 @@ def test_outputs_are_all_written_or_none(inputs, tmp_path, monkeypatch):
 def test_an_unknown_company_code_in_a_file_run_is_an_error(inputs, tmp_path):
     d, _ = inputs
     r = _files_run(d, tmp_path / "out", "--company-code", "9999")
-    assert r.exit_code == 1
+    assert r.exit_code == 2  # the operator's input error, as a mistyped customer
     assert "company code(s) 9999 not in the files (they have 1000, 2000" in r.output
 
 

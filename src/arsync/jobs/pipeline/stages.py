@@ -211,7 +211,7 @@ def stage_files(ctx: StageContext):
     """A file run's inputs: open items, customers, portal records (and cleared items) read from
     the export files; problems are kept as ``input_errors`` (file, row, column, value, problem,
     outcome)."""
-    from arsync.common.errors import DataError
+    from arsync.common.errors import InputError
     from arsync.connectors.files.read import bad_rows, read_inputs
 
     assert ctx.sources.files is not None, "a file run opens its folder"
@@ -220,8 +220,8 @@ def stage_files(ctx: StageContext):
     _check_scope(ctx.scope, customers, None, source="the files")
     codes = set(frames["open_items"]["company_code"]) | set(frames["cleared_items"]["company_code"])
     unknown = [c for c in ctx.scope.company_codes if c not in codes]
-    if unknown:
-        raise DataError(
+    if unknown:  # mistyped, like a customer: the operator's input error, nothing to resume
+        raise InputError(
             f"company code(s) {', '.join(unknown)} not in the files (they have "
             f"{', '.join(sorted(codes)) or 'none'})"
         )
