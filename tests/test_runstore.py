@@ -7,11 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import psutil
 import pytest
 
+from arsync.common import clock
 from arsync.jobs.pipeline import runstore
 from arsync.jobs.pipeline.runstore import RunLocked, RunStore
 
@@ -103,7 +104,7 @@ def plant_lock(store, run_id: str, **row) -> None:
         "run_id": run_id,
         "host": socket.gethostname(),
         "pid": os.getpid(),
-        "acquired_at": datetime.now(),
+        "acquired_at": clock.now(),
         "process_started": psutil.Process().create_time(),
     } | row
     with store.engine.begin() as c:
@@ -136,11 +137,11 @@ def test_the_same_process_still_running_keeps_its_lock(store):
 
 def test_another_hosts_lock_is_kept_until_it_is_stale(store_url):
     young = RunStore(store_url, lock_stale_hours=6)
-    plant_lock(young, "r1", host="far-away-host", acquired_at=datetime.now() - timedelta(hours=5))
+    plant_lock(young, "r1", host="far-away-host", acquired_at=clock.now() - timedelta(hours=5))
     with pytest.raises(RunLocked, match=r"host far-away-host.*`arsync unlock`"):
         young.acquire("r2")
     with young.engine.begin() as c:
-        c.execute(runstore.locks.update().values(acquired_at=datetime.now() - timedelta(hours=7)))
+        c.execute(runstore.locks.update().values(acquired_at=clock.now() - timedelta(hours=7)))
     young.acquire("r2")
     assert young.lock().run_id == "r2"
 

@@ -99,7 +99,7 @@ def test_the_service_starts_the_missed_nightly_in_a_worker_that_waits_for_the_lo
         overrides={
             "runs.out_dir": str(tmp_path),
             "service.nightly": "30 1 * * *",
-            "service.timezone": "Asia/Shanghai",
+            "runs.timezone": "Asia/Shanghai",
             "service.grace_minutes": 120,
         },
         workers=workers,

@@ -9,7 +9,7 @@ vocabulary below, so that a consumer can rely on names, dtypes and units:
 - ``int?``  pandas nullable ``Int64`` (a promised amount that may be absent).
 - ``float`` float64 (confidences, ratios; never money).
 - ``date``  datetime64[ns] at midnight; NaT when absent.
-- ``datetime`` datetime64[ns] with a time of day (naive, Asia/Shanghai wall time).
+- ``datetime`` datetime64[ns] with a time of day (naive wall time in ``runs.timezone``: :mod:`arsync.common.clock`).
 - ``bool``  bool.
 """
 

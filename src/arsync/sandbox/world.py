@@ -18,6 +18,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from arsync.common import clock
 from arsync.sandbox import _world_contacts as C
 from arsync.sandbox import _world_master as M
 from arsync.sandbox import _world_portal as P
@@ -40,7 +41,7 @@ class World:
     ) -> None:
         if size not in M.SIZES:
             raise ValueError(f"World: unknown size {size!r}; expected one of {', '.join(M.SIZES)}")
-        as_of = date.today() if as_of is None else as_of
+        as_of = clock.today() if as_of is None else as_of
         if isinstance(as_of, datetime):  # also pd.Timestamp: the world has dates, not times
             as_of = as_of.date()
         if not isinstance(as_of, date) or not isinstance(epoch, date):

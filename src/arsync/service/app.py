@@ -107,11 +107,15 @@ def make_scheduler(svc: Service):
             svc, None, kind="nightly", wait_lock_s=s.grace_minutes * 60.0, address="scheduler"
         )
 
-    def started_since(t: datetime) -> bool:
-        local = t.astimezone().replace(tzinfo=None)  # the run store keeps local naive times
-        return any(r.started_at >= local for r in svc.store.recent(50, kind="nightly"))
+    zone = svc.settings.runs.timezone
 
-    return Nightly(s.nightly, s.timezone, s.grace_minutes, launch, started_since)
+    def started_since(t: datetime) -> bool:
+        from arsync.common import clock
+
+        wall = clock.wall(t, zone)  # the run store keeps naive wall times in runs.timezone
+        return any(r.started_at >= wall for r in svc.store.recent(50, kind="nightly"))
+
+    return Nightly(s.nightly, zone, s.grace_minutes, launch, started_since)
 
 
 def _quote(path: str) -> str:

@@ -17,11 +17,12 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from arsync.common import clock
 from arsync.common.errors import ArsyncError, DataError
 from arsync.service.audit import Audit
 from arsync.service.context import Service
@@ -189,7 +190,7 @@ def run_login(spec: dict[str, Any]) -> int:
     channel, audit = LoginChannel(engine, spec["login_id"]), Audit(engine)
     channel.set(pid=os.getpid())
     try:
-        with open_sources(settings, date.today(), sap=False) as sources:
+        with open_sources(settings, clock.today(), sap=False) as sources:
             assert sources.portals is not None
             pid = spec["account"].partition("/")[0]
             portal, acc = find_account(sources.portals.chosen([pid]), spec["account"])

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from ._amounts import UNIT_EXPONENT, amount_to_minor, exact_minor, parse_amount, unit_from_header
 from ._dates import EXCEL_EPOCH, parse_date
 from ._ids import alpha, alpha_series, parse_id
-from ._text import SHANGHAI, ParseError, is_placeholder, normalize_text
+from ._text import ParseError, is_placeholder, normalize_text
 
 if TYPE_CHECKING:
     from ._cells import (
@@ -75,7 +75,6 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "EXCEL_EPOCH",
-    "SHANGHAI",
     "UNIT_EXPONENT",
     "ParseError",
     "alpha",

@@ -1,4 +1,5 @@
-"""Dates as people, portals and SAP exports write them → the calendar day in Asia/Shanghai."""
+"""Dates as people, portals and SAP exports write them → the calendar day in ``runs.timezone``
+(:mod:`arsync.common.clock`; Asia/Shanghai by default)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from arsync.common import clock
+
 from ._numerals import cn_digit_string, cn_int
-from ._text import SHANGHAI, ParseError, is_missing, is_placeholder, normalize_text
+from ._text import ParseError, is_missing, is_placeholder, normalize_text
 
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 once its 1900 leap-year bug is folded in
 _EXCEL_END = 2958466  # serial of 10000-01-01, the first day Excel cannot show
@@ -38,7 +41,7 @@ def _make(y: int, mo: int, d: int, m: re.Match[str] | None, text: object) -> dat
             at = datetime(
                 y, mo, d, int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0), tzinfo=off
             )
-            return at.astimezone(SHANGHAI).date()
+            return at.astimezone(clock.zone()).date()
         if m is not None and m["H"] is not None and _bad_time(m):
             raise ValueError("time out of range")
         return date(y, mo, d)
@@ -54,7 +57,9 @@ def _from_number(s: str, text: object, excel: bool) -> date:
     if s.isdigit() and len(s) == 8:  # SAP DATS and people: 20261123
         return _make(int(s[:4]), int(s[4:6]), int(s[6:]), None, text)
     if s.isdigit() and len(s) in (10, 13):  # epoch seconds / milliseconds from a JSON API
-        return datetime.fromtimestamp(int(s) // 1000 if len(s) == 13 else int(s), SHANGHAI).date()
+        return datetime.fromtimestamp(
+            int(s) // 1000 if len(s) == 13 else int(s), clock.zone()
+        ).date()
     if excel:
         serial = Decimal(s)
         if not 1 <= serial < _EXCEL_END:
@@ -72,7 +77,7 @@ def parse_date(
     excel: bool = False,
     year: int | None = None,
 ) -> date | None:
-    """Date text → ``datetime.date``, the calendar day in Asia/Shanghai; blanks → None.
+    """Date text → ``datetime.date``, the calendar day in ``runs.timezone``; blanks → None.
 
     Reads ``2026-11-23``, ``2026/11/23``, ``2026.11.23``, ``2026-1-5``, ``20261123``,
     ``2026年11月23日`` (also 号, spaces, full-width digits), ``二〇二六年十一月二十三日``,
@@ -94,7 +99,7 @@ def parse_date(
     if is_missing(text):
         return None
     if isinstance(text, datetime):
-        return text.astimezone(SHANGHAI).date() if text.tzinfo else text.date()
+        return text.astimezone(clock.zone()).date() if text.tzinfo else text.date()
     if isinstance(text, date):
         return text
     if isinstance(text, bool):

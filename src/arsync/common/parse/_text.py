@@ -5,12 +5,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import timedelta, timezone
 
 from arsync.common.errors import DataError
-
-# China has kept UTC+8 without DST since 1991: a fixed offset needs no tz database.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 class ParseError(DataError, ValueError):

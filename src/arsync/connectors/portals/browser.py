@@ -5,11 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from datetime import timedelta, timezone
 
 from arsync.common.errors import ConfigError
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -62,7 +62,7 @@ async def login_async(
     store = SessionStore(settings.portals.session_dir, key_file=settings.portals.session_key_file)
     if not store.has_key():  # a person's login is only worth it if it can be kept
         raise ConfigError(NO_KEY)
-    context = await browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    context = await browser.new_context(locale="zh-CN", timezone_id=settings.runs.timezone)
     context.set_default_timeout(settings.portals.timeout_ms)
     try:
         page = await context.new_page()

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.async_api import expect
 
+from arsync.common import clock
 from arsync.common.errors import LayoutDriftError, LogonError, TransientError
 from arsync.common.parse import normalize_text
 from arsync.common.retry import RetryPolicy
@@ -197,7 +198,7 @@ class JsonList(_Reader):
         )
         await _check_headers(page.locator("thead"), L.headers, self.where)
         if L.date_from is not None:
-            start = (today or date.today()) - timedelta(days=L.lookback_days)
+            start = (today or clock.today()) - timedelta(days=L.lookback_days)
             await locate(page, L.date_from).fill(start.isoformat())
         retry = lambda: locate(page, required(L.retry, "list.retry", spec)).click()  # noqa: E731
         size_box = P.size

@@ -13,14 +13,14 @@ import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from loguru import logger
 
-from arsync.common import interrupt
+from arsync.common import clock, interrupt
 from arsync.common.errors import (
     ArsyncError,
     AuthorizationError,
@@ -34,7 +34,7 @@ from arsync.common.schema import Column, Schema
 from arsync.common.secrets import Secret, scrub
 
 from . import _retry, records, trust
-from .browser import SHANGHAI, launch
+from .browser import launch
 from .deadline import account_deadline, portal_deadline
 from .definitions import Account, Portal, accounts_of, family_of
 from .evidence import Evidence
@@ -127,11 +127,12 @@ class Runner:
     ) -> None:
         self.s, self.browser, self.out_dir = settings.portals, browser, Path(out_dir)
         self.group = settings.runs.group
+        self.zone = settings.runs.timezone  # fetched_at, the browser's clock, the default day
         self.policy = _retry.policy_from(self.s.retry)
         self.sessions = SessionStore(self.s.session_dir, key_file=self.s.session_key_file)
         self._warned_no_key = False
         self.invoice_numbers, self.interactive, self.solver = invoice_numbers, interactive, solver
-        self.today, self.progress = today, progress
+        self.today, self.progress = today or clock.today(self.zone), progress
         self.rows: list[dict] = []
         self._terms: dict[str, list[str]] = {}
 
@@ -288,7 +289,7 @@ class Runner:
         try:
             async with limit:
                 context = await self.browser.new_context(
-                    storage_state=state, locale="zh-CN", timezone_id="Asia/Shanghai"
+                    storage_state=state, locale="zh-CN", timezone_id=self.zone
                 )
                 context.set_default_timeout(self.s.timeout_ms)
                 got = await _retry.run(
@@ -297,7 +298,7 @@ class Runner:
                     transient=lambda e: isinstance(e, TransientError),
                     what=where,
                 )
-            now = datetime.now(SHANGHAI).replace(tzinfo=None, microsecond=0)
+            now = clock.now(self.zone)
             typed: dict[str, dict[str, Any]] = {}
             for raw, path in got:
                 rec = records.to_record(

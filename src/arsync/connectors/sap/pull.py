@@ -19,6 +19,7 @@ from itertools import product
 import pandas as pd
 from loguru import logger
 
+from arsync.common import clock
 from arsync.common.errors import AuthorizationError, ConfigError, DataError
 from arsync.common.frames import CLEARED_ITEMS, OPEN_ITEMS
 from arsync.common.parse import alpha
@@ -99,7 +100,7 @@ def pull(
     strategy = strategy or s.strategy
     if strategy not in ("bapi", "table"):
         raise ConfigError(f"sap strategy {strategy!r}: use 'bapi' or 'table'")
-    key_date = key_date or date.today()
+    key_date = key_date or clock.today(settings.runs.timezone)
     cleared_from = key_date - timedelta(days=s.cleared_days)
     progress = progress or (lambda done, total, what: None)
     opener, secret = connection_opener(settings, rfc=rfc)

@@ -122,6 +122,7 @@ class _Obj(dict):
 
             s = load_settings(dict.get(self, "config_path"))
             apply_umask(s.runs.group)
+            _use_zone(s)
             dict.__setitem__(self, "settings", s)
         return dict.__getitem__(self, key)
 
@@ -134,8 +135,16 @@ def settings_from(ctx: click.Context, **flags):
     overrides = {k: v for k, v in flags.items() if v not in (None, (), [])}
     s = load_settings(obj.get("config_path"), overrides=overrides)
     apply_umask(s.runs.group)
+    _use_zone(s)
     obj["settings"] = s
     return s
+
+
+def _use_zone(settings) -> None:
+    """Every date this command derives is in ``runs.timezone``, whatever the host's zone."""
+    from arsync.common import clock
+
+    clock.use(settings.runs.timezone)
 
 
 @cli.group("config")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 
-from arsync.common import interrupt
+from arsync.common import clock, interrupt
 from arsync.common.errors import InputError
 from arsync.jobs.cli.app import EXIT_FAILED, EXIT_PARTIAL, start_logging
 
@@ -74,7 +73,7 @@ def fetch_cmd(ctx, portal_ids, concurrency, out_dir, fmt, invoices) -> None:
     from arsync.reports.export import write_frames
 
     settings = ctx.find_root().obj["settings"]
-    with open_sources(settings, date.today(), sap=False) as sources:
+    with open_sources(settings, clock.today(), sap=False) as sources:
         assert sources.portals is not None
         numbers = _read_invoices(invoices)
         if numbers is None:  # the sandbox searches for its own open items' numbers
@@ -122,7 +121,7 @@ def check_cmd(ctx, portal_id, out_dir) -> None:
     from arsync.jobs.pipeline.sources import open_sources
 
     settings = ctx.find_root().obj["settings"]
-    with open_sources(settings, date.today(), sap=False) as sources:
+    with open_sources(settings, clock.today(), sap=False) as sources:
         assert sources.portals is not None
         result = P.fetch(
             settings,
@@ -169,7 +168,7 @@ def login_cmd(ctx, account, terminal, solver, wait_s) -> None:
     settings = ctx.find_root().obj["settings"]
     run_id = new_run_id()
     folder = Path(settings.runs.out_dir).resolve() / "runs" / run_id
-    with logs.run_log(folder, run_id), open_sources(settings, date.today(), sap=False) as sources:
+    with logs.run_log(folder, run_id), open_sources(settings, clock.today(), sap=False) as sources:
         assert sources.portals is not None
         portal, acc = find_account(sources.portals.chosen([account.partition("/")[0]]), account)
         if terminal:

@@ -7,6 +7,7 @@ from datetime import date
 
 import click
 
+from arsync.common import clock
 from arsync.jobs.cli.app import start_logging
 
 #: The file formats of ``arsync.reports.export`` (kept here: the CLI starts without pandas).
@@ -45,7 +46,7 @@ def pull_cmd(ctx: click.Context, key_date, company_codes, strategy, out_dir, fmt
     from arsync.reports.export import write_frames
 
     settings = ctx.find_root().obj["settings"]
-    kd: date = key_date.date() if key_date else date.today()
+    kd: date = key_date.date() if key_date else clock.today()
     with open_sources(settings, kd) as sources, _progress() as progress:
         assert sources.sap is not None
         result = pull(

@@ -129,7 +129,9 @@ def decide(
     age = (as_of - out["status_date"]).dt.days.astype("Int64")
     last_read = pd.to_datetime(stale_date.where(hit, unmatched_stale.map(stale))).dt.normalize()
     age = age.where(~stale_hit, (as_of - last_read).dt.days.astype("Int64"))
-    out["status_age_days"] = age
+    # a status dated after the as-of day (a run for an earlier day, a portal's clock ahead)
+    # is 0 days old, never negative
+    out["status_age_days"] = age = age.clip(lower=0)
     out["stuck"] = (
         np.isin(status, list(_LIVE)) & hit & age.gt(stuck_days).fillna(False).to_numpy(dtype=bool)
     )

@@ -17,6 +17,8 @@ from typing import Any
 
 import psutil
 
+from arsync.common import clock
+
 #: Start times of one process read twice differ by rounding only (psutil: clock ticks since boot).
 SAME_PROCESS_S = 1.0
 
@@ -94,6 +96,6 @@ def judge(row: Any, *, now: datetime, stale_after: timedelta) -> Holder:
             **base,
             state="gone",
             why=f"pid {row['pid']} now belongs to another process (started "
-            f"{datetime.fromtimestamp(started):%Y-%m-%d %H:%M:%S}): the holder is gone",
+            f"{clock.wall(started):%Y-%m-%d %H:%M:%S}): the holder is gone",
         )
     return Holder(**base, state="running", why=f"process {row['pid']} is running")

@@ -14,13 +14,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from loguru import logger
 
-from arsync.common import interrupt, logs
+from arsync.common import clock, interrupt, logs
 from arsync.common.errors import InputError
 from arsync.common.private import apply_umask, private_dir
 from arsync.jobs.pipeline import stages as st
@@ -59,7 +59,7 @@ class RunResult:
 
 def new_run_id() -> str:
     """``YYYYmmdd-HHMMSS-xxxxxx``: sorts by start time, unique across processes."""
-    return datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+    return clock.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 
 def stages_for(kind: str, worksheets: bool = False) -> tuple[str, ...]:
@@ -91,7 +91,8 @@ def run(
 
     ``kind`` is ``nightly``, ``reconcile`` (on demand, narrowed by ``scope``) or ``files``
     (``files`` names the folder of export files; ``worksheets`` adds the collectors' workbooks
-    to a file run).  ``as_of`` defaults to today.  Progress goes to the log (and to ``echo``
+    to a file run).  ``as_of`` defaults to today in
+    ``runs.timezone``.  Progress goes to the log (and to ``echo``
     when given); the run's own log is ``log.jsonl`` in its folder.  ``fail_after`` is a test
     hook that simulates a crash right after the named stage has been recorded.  ``run_id``
     names a new run (the service picks it before the run's worker process starts); by default
@@ -103,6 +104,7 @@ def run(
     :class:`~arsync.jobs.pipeline.runstore.RunLocked` (another run is at work)."""
     group = settings.runs.group
     apply_umask(group)  # every file of the run (stage files, state, evidence, logs) owner-only
+    clock.use(settings.runs.timezone)  # today, fetched_at, the store's times, epoch stamps
     out = Path(out_dir or settings.runs.out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)  # not closed: worksheets and outputs live here too
     private_dir(out / "runs", group)
@@ -119,7 +121,7 @@ def run(
         folder = Path(previous.folder)
     else:
         run_id = run_id or new_run_id()
-        as_of = as_of or date.today()
+        as_of = as_of or clock.today()
         done = set()
         attempt = 1
         folder = out / "runs" / run_id

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from arsync.common import clock
 from arsync.common.errors import ArsyncError
 from arsync.common.private import create_private, private_file
 from arsync.jobs.pipeline.lock import Holder, judge, this_process
@@ -149,7 +150,7 @@ class RunStore:
         """Take the lock or raise :class:`RunLocked`.  A lock whose holder is gone (its process
         ended, its PID now another process's, or another host's lock older than the stale age;
         :mod:`.lock`) is taken over, and the run it held is marked ``dead``."""
-        row = dict(name=name, run_id=run_id, acquired_at=datetime.now(), **this_process())
+        row = dict(name=name, run_id=run_id, acquired_at=clock.now(), **this_process())
         for _ in range(5):
             with self.engine.begin() as c:
                 try:
@@ -206,7 +207,7 @@ class RunStore:
         held = c.execute(sa.select(locks).where(locks.c.name == name)).mappings().first()
         if held is None:
             return None
-        return judge(held, now=datetime.now(), stale_after=self.stale_after)
+        return judge(held, now=clock.now(), stale_after=self.stale_after)
 
     def release(self, run_id: str, name: str = "pipeline") -> None:
         with self.engine.begin() as c:
@@ -230,7 +231,7 @@ class RunStore:
                     as_of=as_of,
                     scope=json.dumps(scope, sort_keys=True),
                     status="running",
-                    started_at=datetime.now(),
+                    started_at=clock.now(),
                     folder=folder,
                     resumed_from=resumed_from,
                 )
@@ -241,7 +242,7 @@ class RunStore:
             c.execute(
                 runs.update()
                 .where(runs.c.run_id == run_id)
-                .values(status=status, finished_at=datetime.now(), error=error)
+                .values(status=status, finished_at=clock.now(), error=error)
             )
 
     def resume(self, run_id: str) -> int:
@@ -288,7 +289,7 @@ class RunStore:
                     stage=stage,
                     seq=seq,
                     status="running",
-                    started_at=datetime.now(),
+                    started_at=clock.now(),
                     counts="{}",
                 )
             )
@@ -309,7 +310,7 @@ class RunStore:
                 .where(stages.c.stage == stage)
                 .values(
                     status=status,
-                    finished_at=datetime.now(),
+                    finished_at=clock.now(),
                     seconds=seconds,
                     counts=json.dumps(counts or {}, sort_keys=True, default=str),
                     error=error,
@@ -333,7 +334,7 @@ class RunStore:
                 {
                     **{k: v for k, v in o.items() if k in cols},
                     "run_id": run_id,
-                    "recorded_at": datetime.now(),
+                    "recorded_at": clock.now(),
                 }
                 for o in outcomes
                 if (o["portal"], o["account"]) not in have

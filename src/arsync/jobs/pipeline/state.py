@@ -13,12 +13,11 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from arsync.common import atomic
+from arsync.common import atomic, clock
 from arsync.common.schema import Schema
 
 PORTAL_STATE = "portal_records.parquet"
@@ -42,7 +41,7 @@ def read_state(path: Path, schema: Schema) -> StateRead:
         return StateRead(schema.coerce(pd.read_parquet(path)))
     except Exception as exc:  # pyarrow's errors name no file: name it here
         why = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
-        aside = path.with_name(f"{path.name}.corrupt-{datetime.now():%Y%m%d-%H%M%S}")
+        aside = path.with_name(f"{path.name}.corrupt-{clock.now():%Y%m%d-%H%M%S}")
         with contextlib.suppress(OSError):
             os.replace(path, aside)
         where = f"set aside as {aside}" if aside.exists() else "could not be set aside"
