@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from arsync.common import clock
 from arsync.reports._atomic import safe_name
 from arsync.service.users import User
 
@@ -100,7 +101,7 @@ def list_downloads(
             kind=str(c["kind"]),
             name=rel.name,
             size=p.stat().st_size,
-            modified=datetime.fromtimestamp(p.stat().st_mtime),
+            modified=clock.wall(p.stat().st_mtime),
             run_id=c["run_id"],
             collector=c["collector"],
             customer=c["customer"],
@@ -131,7 +132,7 @@ def find(out: Path, path: str) -> tuple[Path, Download] | None:
         kind=str(c["kind"]),
         name=rel.name,
         size=st.st_size,
-        modified=datetime.fromtimestamp(st.st_mtime),
+        modified=clock.wall(st.st_mtime),
         run_id=c["run_id"],
         collector=c["collector"],
         customer=c["customer"],
