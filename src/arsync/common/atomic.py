@@ -5,15 +5,15 @@ was (and at most a hidden ``.<name>.<random>.tmp`` beside it, which :func:`clean
 removes); readers never see a truncated file.  The rename is atomic on POSIX and on Windows
 (``os.replace``) as long as the temporary file sits in the same folder as the target.  After
 the rename the folder itself is fsynced, so that the new name survives a power cut (POSIX;
-a no-op where folders cannot be opened).  Temporary files are created with mode 0600
-(``tempfile.mkstemp``): run data is its owner's.
+a no-op where folders cannot be opened).  Temporary files get the mode the process umask
+gives a new file (:mod:`arsync.common.private`: owner-only, or group-readable with ``runs.group``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,7 @@ def replacing(path: str | Path) -> Iterator[Path]:
     error, the temporary file is fsynced and renamed over ``path``.  On an error (or a
     ``KeyboardInterrupt``) the temporary file is removed and ``path`` is left untouched."""
     target = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _new_temp(target)
     try:
         yield tmp
         _fsync(tmp)
@@ -69,6 +67,19 @@ def clean_leftovers(path: str | Path) -> list[Path]:
             p.unlink()
             gone.append(p)
     return gone
+
+
+def _new_temp(target: Path) -> Path:
+    """A new, empty temporary file beside ``target``, created with the process umask's mode
+    (0600 under arsync's umask 077, 0640 with ``runs.group``) — as the target itself would be."""
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
 
 
 def _fsync(path: Path) -> None:

@@ -24,6 +24,7 @@ import openpyxl
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from arsync.common import clock
 from arsync.common.errors import DataError
 from arsync.common.parse import ParseError, alpha, parse_id
 from arsync.reports import _formulas as F
@@ -100,7 +101,7 @@ def read_book(data: bytes, where: str, as_of: date | None = None) -> OldBook:
     ours = frozenset(
         ws.title for ws in wb.worksheets if L.role_of_sheet(ws.title) or ws.title == L.HISTORY_SHEET
     )
-    reading = _Reading(ours, _Cached(data), as_of or date.today())
+    reading = _Reading(ours, _Cached(data), as_of or clock.today())
     for ws in wb.worksheets:
         if ws.title == L.HISTORY_SHEET:
             _read_history(ws, book)
