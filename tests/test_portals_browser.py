@@ -403,7 +403,10 @@ def test_a_portal_past_its_deadline_starts_no_more_accounts(pw, tmp_path, sandbo
     assert (first.outcome, second.outcome) == ("stale", "stale"), res.outcomes
     assert "not read within the portal's 3 s (portals.portal_deadline_s)" in first.reason
     assert "not started" in second.reason and second.attempts == 0
-    assert h.sims["uni-bj"].logins == {first_user(world, first.account): 1}
+    # only the first account reached the portal (on a loaded machine 3 s can pass before even
+    # its login is done): the second never logged in
+    assert set(h.sims["uni-bj"].logins) <= {first_user(world, first.account)}
+    assert h.sims["uni-bj"].logins.get(first_user(world, first.account), 1) == 1
 
 
 def first_user(world, account: str) -> str:
