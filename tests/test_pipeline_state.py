@@ -54,19 +54,32 @@ def open_items(*customers: str) -> pd.DataFrame:
     return oi
 
 
-def context(tmp_path: Path, scope: Scope, fresh: pd.DataFrame, monkeypatch) -> st.StageContext:
-    """A portal stage over bound declarations whose fetch returns ``fresh`` (no browser)."""
+def context(
+    tmp_path: Path,
+    scope: Scope,
+    fresh: pd.DataFrame,
+    monkeypatch,
+    *,
+    down: tuple[str, ...] = (),
+    items: tuple[str, ...] = (),
+) -> st.StageContext:
+    """A portal stage over bound declarations whose fetch returns ``fresh`` (no browser); the
+    portals in ``down`` fail; ``items`` are the customers with open items (default: the scope's
+    customers, or both)."""
     defs = load_definitions()
     chosen = tuple(defs[i] for i in ("gov-gd", "uni-bj"))
     source = PortalSource(chosen, {A: ("gov-gd", "uni-bj"), B: ("gov-gd", "uni-bj")})
     sources = Sources(as_of=AS_OF, scope=scope, portals=source)
 
     def fake_fetch(settings, portals, **kw):
-        return PortalFetch(fresh, [Outcome(p.id, "acc1", "ok", records=1) for p in portals])
+        return PortalFetch(
+            fresh,
+            [Outcome(p.id, "acc1", "failed" if p.id in down else "ok") for p in portals],
+        )
 
     monkeypatch.setattr(portals_pkg, "fetch", fake_fetch)
     folder = tmp_path / "runs" / "r1"
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
     ctx = st.StageContext(
         settings=load_settings(environ={}),
@@ -75,7 +88,7 @@ def context(tmp_path: Path, scope: Scope, fresh: pd.DataFrame, monkeypatch) -> s
         out=tmp_path,
         echo=lines.append,
     )
-    ctx.frames["open_items"] = open_items(*(scope.customer_keys or (A, B)))
+    ctx.frames["open_items"] = open_items(*(items or scope.customer_keys or (A, B)))
     ctx.frames["customers"] = pd.DataFrame({"customer": [A, B], "collector": ["C1", "C2"]})
     ctx.lines = lines  # type: ignore[attr-defined]
     return ctx
@@ -107,6 +120,40 @@ def test_a_narrowed_run_keeps_the_records_outside_its_scope(tmp_path, monkeypatc
         "3": "UNDER_REVIEW",
         "4": "PAID",  # a record found again is updated, whoever's it is
     }
+
+
+def test_after_one_collectors_run_a_night_with_the_portal_down_keeps_everyones_last_status(
+    tmp_path, monkeypatch
+):
+    # the nightly knew uni-bj's records of both collectors' customers (A: C1, B: C2)
+    (tmp_path / "state").mkdir()
+    records(
+        record("uni-bj", "1", A), record("uni-bj", "2", B), record("uni-bj", "3", B)
+    ).to_parquet(tmp_path / "state" / "portal_records.parquet", index=False)
+    # `reconcile --collector C1`: the search portal is searched for C1's invoices only
+    ctx = context(
+        tmp_path,
+        Scope(collectors=("C1",)),
+        records(record("uni-bj", "1", A, "PAID")),
+        monkeypatch,
+        items=(A,),
+    )
+    st.stage_portals(ctx)
+    assert list(state_of(tmp_path)["record_id"]) == ["1", "2", "3"]  # not C1's subset only
+
+    # the next nightly cannot read uni-bj: every customer's items keep their last known status
+    night = context(tmp_path, Scope(), PORTAL_RECORDS.empty(), monkeypatch, down=("uni-bj",))
+    counts, status = st.stage_portals(night)
+    assert status == "partial" and counts["portal_records"] == 3
+    shown = night.frames["portal_records"].set_index("record_id")
+    assert shown.loc[["1", "2", "3"], "customer"].tolist() == [A, B, B]
+    assert shown["status"].to_dict() == {"1": "PAID", "2": "UNDER_REVIEW", "3": "UNDER_REVIEW"}
+    assert night.stale_portals == {"uni-bj": pd.Timestamp(2026, 11, 22, 3, 0)}
+    assert list(state_of(tmp_path)["record_id"]) == [
+        "1",
+        "2",
+        "3",
+    ]  # a failed portal forgets nothing
 
 
 def test_a_full_run_replaces_what_it_read(tmp_path, monkeypatch):
