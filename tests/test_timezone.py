@@ -52,6 +52,19 @@ with time_machine.travel(datetime(2026, 11, 23, 20, 30, tzinfo=timezone.utc), ti
         as_of=info.as_of, stale_portals={"hosp-sh": clock.now()},
     )
     stale = wl.loc[wl["finding"] == "STALE", "status_age_days"]
+
+    # what the collector's day and the outbox record in the run store
+    from arsync.jobs.pipeline import history, outbox
+    store = RunStore.for_settings(s)
+    history.record_event(store, collector="C1", customer="0000100001", field="note",
+                         value="called", source="cli", as_of=info.as_of)
+    from arsync.jobs.pipeline.daytables import contact_history
+    with store.engine.connect() as c:
+        event_at = c.execute(contact_history.select()).mappings().one()["recorded_at"]
+    draft = outbox.Draft(kind="digest", channel="wecom_robot", recipient="team-a",
+                         collector="C1", subject="digest", text="x", payload={"msgtype": "text"})
+    key, _ = outbox.add(store, out, draft, as_of=info.as_of, run_id=res.run_id)
+    drafted = outbox.get(store, key)
     print(json.dumps({
         "host_today": str(date.today()),
         "as_of": str(info.as_of),
@@ -62,6 +75,8 @@ with time_machine.travel(datetime(2026, 11, 23, 20, 30, tzinfo=timezone.utc), ti
         "epoch_day": str(parse_date("1795465800")),
         "stale_items": int(len(stale)),
         "stale_ages": sorted(set(int(a) for a in stale)),
+        "history_at": str(event_at),
+        "outbox_at": str(drafted["created_at"]),
     }))
 """
 
@@ -93,6 +108,8 @@ def test_on_a_utc_host_every_date_is_the_shanghai_one(inputs, tmp_path):
     assert got["portal_day"] == "2026-11-24"  # a portal's date range ends on Shanghai's today
     assert got["epoch_day"] == "2026-11-24"  # 1795465800 = 2026-11-23 20:30 UTC
     assert got["stale_items"] > 0 and got["stale_ages"] == [0]  # never -1
+    assert got["history_at"] == "2026-11-24 04:30:00"  # contact history, in the run store
+    assert got["outbox_at"] == "2026-11-24 04:30:00"  # the outbox, beside the runs
 
 
 def test_a_status_dated_after_the_as_of_day_is_zero_days_old_never_negative():

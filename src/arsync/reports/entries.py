@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from arsync.common import clock
 from arsync.reports import _atomic
 from arsync.reports import _formulas as F
 from arsync.reports import labels as L
@@ -37,7 +38,7 @@ def read_entries(path: str | Path) -> pd.DataFrame | None:
     if not p.exists():
         return None
     book = read_book(p.read_bytes(), str(p))
-    plan = merge(book, [], as_of=date.today(), cleared={}, owners={}, language="en")
+    plan = merge(book, [], as_of=clock.today(), cleared={}, owners={}, language="en")
     customers = {r.key: r.values.get("customer") for r in plan.closed_rows if r.key}
     rows = []
     for key, entries in plan.history.items():

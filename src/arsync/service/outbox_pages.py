@@ -9,13 +9,13 @@ ops and supervisors start a send (in a worker process).
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from arsync.common import clock
 from arsync.jobs.pipeline import outbox
 from arsync.service.audit import Audit
 from arsync.service.users import User
@@ -101,7 +101,7 @@ def outbox_reject(request: Request, key: str, note: Annotated[str, Form()] = "")
 @router.post("/outbox/send", name="outbox_send")
 def outbox_send(request: Request) -> Response:
     svc, user = request.app.state.service, request.state.caller.user
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     log = svc.out / "outbox" / "send" / f"{stamp}.log"
     spec = {"config_path": svc.config_path, "overrides": svc.overrides}
     svc.workers.start_send(f"send-{stamp}", spec, log)

@@ -6,6 +6,7 @@ from datetime import date
 
 import click
 
+from arsync.common import clock
 from arsync.jobs.cli.app import cli, settings_from
 
 _OUT = click.option(
@@ -81,7 +82,7 @@ def disputes_cmd(ctx, collector, customer, include_resolved, as_of, out_dir):
     if reg.empty:
         click.echo("no disputes")
         return
-    today = date.fromisoformat(as_of) if as_of else date.today()
+    today = date.fromisoformat(as_of) if as_of else clock.today()
     for r in reg.to_dict("records"):
         end = r["resolved_on"] or today
         state = f"{r['resolution']} {r['resolved_on']}" if r["resolution"] else "open"
@@ -123,7 +124,7 @@ def disputes_resolve(ctx, dispute_id, resolution, note, on, out_dir):
     from arsync.jobs.pipeline.dispute_book import resolve
 
     _, store = _store(ctx, out_dir)
-    day = date.fromisoformat(on) if on else date.today()
+    day = date.fromisoformat(on) if on else clock.today()
     resolve(store, dispute_id, resolution, as_of=day, note=note)
     click.echo(f"dispute {dispute_id}: {resolution} on {day}")
 
@@ -214,7 +215,7 @@ def statements_confirm(ctx, customer, number, status, note, signed, lines, reaso
         customer_no(customer),
         number,
         status,
-        as_of=_as_of(on) or date.today(),
+        as_of=_as_of(on) or clock.today(),
         settings=s,
         note=note,
         signed_file=signed,

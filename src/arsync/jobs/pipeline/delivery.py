@@ -29,6 +29,7 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
+from arsync.common.clock import now as wall_now
 from arsync.common.errors import (
     ConfigError,
     DataError,
@@ -87,7 +88,7 @@ def send_outbox(
     channels: Channels | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
-    now: Callable[[], datetime] = datetime.now,
+    now: Callable[[], datetime] = wall_now,
     on_sent: Callable[[dict[str, Any]], None] | None = None,
     echo: Callable[[str], None] = lambda _: None,
 ) -> SendReport:

@@ -11,11 +11,12 @@ reminder sent) are added with :func:`record_event`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
 
+from arsync.common import clock
 from arsync.jobs.pipeline.daytables import contact_history as H
 from arsync.jobs.pipeline.runstore import RunStore, runs
 
@@ -80,7 +81,7 @@ def record_entries(
     for the workbooks of ``collectors`` that were read; return the rows added.  All in one
     transaction: a run that dies half-way records nothing, and its resume records it all."""
     read = sorted(set(collectors))
-    now = datetime.now()
+    now = clock.now()
     added: list[dict] = []
     with store.engine.begin() as conn:
         before = latest_values(conn, read)
@@ -125,7 +126,7 @@ def record_event(
             H.insert().values(
                 run_id=run_id,
                 as_of=as_of,
-                recorded_at=datetime.now(),
+                recorded_at=clock.now(),
                 collector=collector,
                 customer=customer,
                 item_key=item_key,

@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from arsync.common import clock
 from arsync.common.errors import ArsyncError, DataError
 from arsync.jobs.pipeline.outboxtables import outbox as O
 from arsync.jobs.pipeline.outboxtables import outbox_attempts as A
@@ -91,7 +92,7 @@ def add(
             return key, False
     folder = Path(out) / "outbox" / as_of.isoformat() / key[:20]
     _write_folder(folder, d)
-    now = datetime.now()
+    now = clock.now()
     status = "approved" if d.approval == "none" else "draft"
     with store.engine.begin() as c:
         if c.execute(sa.select(O.c.message_key).where(O.c.message_key == key)).first():
@@ -263,7 +264,7 @@ def approve(store: RunStore, key: str, *, by: str, supervisor: bool) -> dict[str
         "draft",
         status="approved",
         approved_by=by,
-        approved_at=datetime.now(),
+        approved_at=clock.now(),
     )
     return get(store, row["message_key"])
 
@@ -280,7 +281,7 @@ def reject(store: RunStore, key: str, *, by: str, note: str = "") -> dict[str, A
         row["status"],
         status="rejected",
         approved_by=by,
-        approved_at=datetime.now(),
+        approved_at=clock.now(),
         last_error=f"rejected by {by}" + (f": {note}" if note else ""),
     )
     return get(store, row["message_key"])
@@ -359,7 +360,7 @@ def finish(
 ) -> None:
     """Record an attempt: ``sent``, ``retry`` (back to approved until ``next_attempt_at``),
     ``failed`` or ``unknown``; ``release`` puts a claimed message back untouched."""
-    now = datetime.now()
+    now = clock.now()
     status = {"sent": "sent", "retry": "approved", "failed": "failed", "unknown": "unknown"}[
         outcome
     ]

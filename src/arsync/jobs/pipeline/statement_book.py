@@ -20,13 +20,14 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
+from arsync.common import clock
 from arsync.common.errors import DataError
 from arsync.config.settings import Settings
 from arsync.jobs.engine.priority import bucket_labels
@@ -90,7 +91,7 @@ def issue_statements(
             buckets=bucket_labels(settings.reconcile.aging_limits),
         )
         rows, lines = [], []
-        now = datetime.now()
+        now = clock.now()
         written = write_statements(
             list(statements),
             folder,
