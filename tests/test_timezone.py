@@ -65,6 +65,9 @@ with time_machine.travel(datetime(2026, 11, 23, 20, 30, tzinfo=timezone.utc), ti
                          collector="C1", subject="digest", text="x", payload={"msgtype": "text"})
     key, _ = outbox.add(store, out, draft, as_of=info.as_of, run_id=res.run_id)
     drafted = outbox.get(store, key)
+    from arsync.service.audit import Audit
+    Audit(store.engine).record("ops", "run.start", res.run_id)  # the service's audit trail
+    audited_at = Audit(store.engine).recent(1)[0].at
     print(json.dumps({
         "host_today": str(date.today()),
         "as_of": str(info.as_of),
@@ -77,6 +80,7 @@ with time_machine.travel(datetime(2026, 11, 23, 20, 30, tzinfo=timezone.utc), ti
         "stale_ages": sorted(set(int(a) for a in stale)),
         "history_at": str(event_at),
         "outbox_at": str(drafted["created_at"]),
+        "audit_at": str(audited_at),
     }))
 """
 
@@ -110,6 +114,7 @@ def test_on_a_utc_host_every_date_is_the_shanghai_one(inputs, tmp_path):
     assert got["stale_items"] > 0 and got["stale_ages"] == [0]  # never -1
     assert got["history_at"] == "2026-11-24 04:30:00"  # contact history, in the run store
     assert got["outbox_at"] == "2026-11-24 04:30:00"  # the outbox, beside the runs
+    assert got["audit_at"] == "2026-11-24 04:30:00"  # the service's users, audit, logins
 
 
 def test_a_status_dated_after_the_as_of_day_is_zero_days_old_never_negative():

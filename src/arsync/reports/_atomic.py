@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
+from arsync.common import clock
+
 VERSIONS = ".versions"
 #: A stem longer than this (UTF-8 bytes) is cut and given a hash suffix, so that every name
 #: derived from it (``.versions/<stem>.vNNNNN.<time>.xlsx``, ``<stem>.new-<time>.xlsx``, the
@@ -115,7 +117,7 @@ def owner(path: Path) -> Owner | None:
         except OSError:
             continue
         who = _excel_owner(lock) if program == "Excel" else _lo_owner(lock)
-        return Owner(program, who, lock, datetime.fromtimestamp(st.st_mtime))
+        return Owner(program, who, lock, clock.wall(st.st_mtime))
     return None
 
 
@@ -128,7 +130,7 @@ def stale_owner(found: Owner, path: Path, now: datetime, max_age_hours: float) -
     — 2 s tolerance for coarse file-system clocks) or when it is older than ``max_age_hours``.
     Obeying a stale one would write every night's refresh beside the workbook, forever."""
     try:
-        saved = datetime.fromtimestamp(path.stat().st_mtime)
+        saved = clock.wall(path.stat().st_mtime)
     except OSError:
         return None
     if (saved - found.since).total_seconds() > 2:

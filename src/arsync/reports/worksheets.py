@@ -35,13 +35,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 from filelock import FileLock
 from loguru import logger
 
+from arsync.common import clock
 from arsync.common.errors import DataError
 from arsync.common.frames import CLEARED_ITEMS, WORKLIST
 from arsync.config.settings import ReportSettings
@@ -191,7 +192,7 @@ def _refresh_one(
             found = _atomic.owner(path)
             if found is not None:
                 why = _atomic.stale_owner(
-                    found, path, datetime.now(), settings.owner_file_max_age_hours
+                    found, path, clock.now(), settings.owner_file_max_age_hours
                 )
                 if why is None:
                     return _beside(
@@ -200,7 +201,7 @@ def _refresh_one(
                 if why not in warnings:
                     warnings.append(why)
             if _atomic.unchanged(path, snap) and all(_atomic.unchanged(p, s) for p, s in news):
-                now = datetime.now()
+                now = clock.now()
                 backup = (
                     _atomic.keep_version(path, snap.data, settings.keep_versions, now)
                     if snap
@@ -283,7 +284,7 @@ def _render(plan: Plan, items: pd.DataFrame, sources: Sources, layout: Layout) -
 def _beside(name, path, data, plan, attempts, warnings, news) -> RefreshResult:
     """Write the refresh beside the workbook; it replaces the earlier ``.new-`` files (their
     entries are in it), so at most one waits for the collector."""
-    target = _atomic.beside(path, data, datetime.now())
+    target = _atomic.beside(path, data, clock.now())
     warnings = list(warnings)
     _drop_beside(news, warnings, keep=target)
     msg = f"new version written beside it as {target.name}; nothing was overwritten"

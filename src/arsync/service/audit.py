@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from arsync.common.clock import now as wall_now
 from arsync.service.tables import audit
 
 LOGIN_FAILED = "login.failed"
@@ -27,7 +28,7 @@ class Entry:
 
 
 class Audit:
-    def __init__(self, engine: sa.Engine, clock: Callable[[], datetime] = datetime.now) -> None:
+    def __init__(self, engine: sa.Engine, clock: Callable[[], datetime] = wall_now) -> None:
         self.engine, self.clock = engine, clock
 
     def record(

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from arsync.common.clock import now as wall_now
 from arsync.config import load_settings
 from arsync.config.settings import Settings
 from arsync.jobs.pipeline.runstore import RunStore
@@ -40,7 +41,7 @@ def open_service(
     config_path: str | None = None,
     overrides: dict[str, Any] | None = None,
     *,
-    clock: Callable[[], datetime] = datetime.now,
+    clock: Callable[[], datetime] = wall_now,
     workers: Workers | None = None,
 ) -> Service:
     """Load the settings (defaults → file → environment → ``overrides``) and open the run store

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from arsync.common.clock import now as wall_now
 from arsync.service.tables import api_tokens, users, web_sessions
 from arsync.service.users import User, UserError
 
@@ -37,7 +38,7 @@ class Token:
 
 
 class Credentials:
-    def __init__(self, engine: sa.Engine, clock: Callable[[], datetime] = datetime.now) -> None:
+    def __init__(self, engine: sa.Engine, clock: Callable[[], datetime] = wall_now) -> None:
         self.engine, self.clock = engine, clock
 
     # -- browser sessions --------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from arsync.common import clock
+from arsync.common.clock import now as wall_now
 from arsync.common.errors import ArsyncError, DataError
 from arsync.service.audit import Audit
 from arsync.service.context import Service
@@ -123,7 +124,7 @@ class LoginChannel:
     """The worker's end of one login's row."""
 
     def __init__(
-        self, engine: sa.Engine, login_id: str, clock: Callable[[], datetime] = datetime.now
+        self, engine: sa.Engine, login_id: str, clock: Callable[[], datetime] = wall_now
     ) -> None:
         self.engine, self.login_id, self.clock = engine, login_id, clock
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from arsync.common.clock import now as wall_now
 from arsync.common.errors import ArsyncError
 from arsync.common.secrets import Secret
 from arsync.service.tables import api_tokens, users, web_sessions
@@ -49,7 +50,7 @@ class User:
 class Users:
     """Users in the run store's database (``engine``); ``clock`` gives "now" (tests set it)."""
 
-    def __init__(self, engine: sa.Engine, clock: Callable[[], datetime] = datetime.now) -> None:
+    def __init__(self, engine: sa.Engine, clock: Callable[[], datetime] = wall_now) -> None:
         self.engine, self.clock = engine, clock
 
     def add(self, username: str, role: str, password: Secret, collector: str | None = None) -> User:
