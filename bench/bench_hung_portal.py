@@ -2,9 +2,12 @@
 without the overall account deadline (issue 10, fault 5).
 
     .venv/bin/python bench/bench_hung_portal.py [--stall-every 3] [--deadlines 0,60] [--numbers 12]
+                                                [--search-batch 1]
 
 The hand-made world of the tests (arsync.sandbox.tiny_portals), portal ``uni-bj`` (one search per
-invoice number), the default per-call timeout (``portals.timeout_ms``, 15 s) and retries
+invoice number: ``list.search_batch`` 1, as when the issue was measured; its default batch of 25
+numbers makes one request of 12 numbers, which a stall every 3rd request never strikes), the
+default per-call timeout (``portals.timeout_ms``, 15 s) and retries
 (``[portals.retry]``).  Prints, per deadline (0: none), the account's outcome, seconds, attempts
 and the requests the simulator held; and the same account with no fault, for scale.
 """
@@ -27,7 +30,13 @@ from arsync.sandbox.portals import Faults
 from arsync.sandbox.tiny_portals import tiny_world
 
 
-async def one(browser, stall_every: int, deadline: float, numbers: int) -> str:
+def batched(p, n: int):
+    """The declaration with ``n`` invoice numbers a search."""
+    lst = p.spec.list.model_copy(update={"search_batch": n})
+    return p.model_copy(update={"spec": p.spec.model_copy(update={"list": lst})})
+
+
+async def one(browser, stall_every: int, deadline: float, numbers: int, batch: int) -> str:
     world = tiny_world(per_account={"government": 45, "hospital": 45, "university": numbers})
     with tempfile.TemporaryDirectory() as tmp:
         s = load_settings(
@@ -38,7 +47,9 @@ async def one(browser, stall_every: int, deadline: float, numbers: int) -> str:
             },
         )
         with sandbox_portals(
-            [load_definitions()["uni-bj"]], world, faults=Faults(stall_every=stall_every)
+            [batched(load_definitions()["uni-bj"], batch)],
+            world,
+            faults=Faults(stall_every=stall_every),
         ) as (defs, handle):
             t0 = time.perf_counter()
             res = await fetch_async(
@@ -63,11 +74,12 @@ async def main() -> None:
     ap.add_argument("--stall-every", type=int, default=3)
     ap.add_argument("--deadlines", default="0,60")
     ap.add_argument("--numbers", type=int, default=12)
+    ap.add_argument("--search-batch", type=int, default=1)
     a = ap.parse_args()
     async with launch(load_settings(environ={})) as browser:
-        print(await one(browser, 0, 0, a.numbers), flush=True)
+        print(await one(browser, 0, 0, a.numbers, a.search_batch), flush=True)
         for d in (float(x) for x in a.deadlines.split(",")):
-            print(await one(browser, a.stall_every, d, a.numbers), flush=True)
+            print(await one(browser, a.stall_every, d, a.numbers, a.search_batch), flush=True)
 
 
 if __name__ == "__main__":
