@@ -86,7 +86,7 @@ def context(
         sources=sources,
         folder=folder,
         out=tmp_path,
-        echo=lines.append,
+        echo=lambda line, **_: lines.append(line),
     )
     ctx.frames["open_items"] = open_items(*(items or scope.customer_keys or (A, B)))
     ctx.frames["customers"] = pd.DataFrame({"customer": [A, B], "collector": ["C1", "C2"]})
