@@ -218,3 +218,46 @@ def scores(truth: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("finding")
+
+
+_STAGE_DATES = (
+    ("ACCEPTED", "accepted_on"),
+    ("UNDER_REVIEW", "review_on"),
+    ("APPROVED", "approved_on"),
+    ("PAYING", "paying_on"),
+    ("PAID", "paid_on"),
+)
+
+
+def stage_history(world) -> pd.DataFrame:
+    """When each open or cleared item entered each portal status, up to the as-of date: what a
+    daily run would have kept in the run store (the status date the portal shows, per item its
+    record covers).  Columns ``company_code, fiscal_year, document_no, line_item, customer,
+    status, entered``."""
+    r = world.portal_records
+    pc = world.portal_customers.drop_duplicates(["portal", "buyer"], keep="last")
+    r = r.merge(
+        pc[["portal", "buyer", "customer"]], on=["portal", "buyer"], how="left", suffixes=("_x", "")
+    )
+    rows = []
+    for status, col in _STAGE_DATES:
+        d = r[r[col].notna()][["invoices", col, "customer"]].rename(columns={col: "entered"})
+        d = d.assign(status=status)
+        rows.append(d)
+    st = pd.concat(rows, ignore_index=True)
+    st = st.assign(invoices=st["invoices"].str.split(";")).explode("invoices")
+    st = st[st["invoices"].fillna("") != ""]
+    key = st["invoices"].str.split("/", expand=True)
+    out = pd.DataFrame(
+        {
+            "company_code": key[0].to_numpy(dtype=object),
+            "fiscal_year": key[1].to_numpy(dtype=object),
+            "document_no": key[2].to_numpy(dtype=object),
+            "line_item": key[3].to_numpy(dtype=object),
+            "customer": st["customer"].fillna("").to_numpy(dtype=object),
+            "status": st["status"].to_numpy(dtype=object),
+            "entered": pd.to_datetime(st["entered"]).to_numpy(),
+        }
+    )
+    keys = ["company_code", "fiscal_year", "document_no", "line_item", "status"]
+    return out.sort_values([*keys, "entered"]).drop_duplicates(keys).reset_index(drop=True)
