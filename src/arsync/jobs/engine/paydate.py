@@ -99,7 +99,7 @@ def learn(
         curves[str(s)] = Survival.fit(g["days"].to_numpy(), g["paid"].to_numpy())
 
     paid = inv[inv["paid"] & (inv["days"] > 0)]
-    logd = np.log(paid["days"].astype(float))
+    logd = pd.Series(np.log(paid["days"].to_numpy(dtype=float)), index=paid.index)
     seg_mean = logd.groupby(paid["segment"]).mean()
     by_c = logd.groupby(paid["customer"]).agg(["mean", "size"])
     c_seg = paid.drop_duplicates("customer").set_index("customer")["segment"]
@@ -129,7 +129,12 @@ def _invoices(open_items: pd.DataFrame, cleared_items: pd.DataFrame) -> pd.DataF
     for df, with_date in ((open_items, False), (cleared_items, True)):
         d = df[df["doc_type"].isin(SALES_TYPES) & (df["amount"] > 0) & (df["special_gl"] == "")]
         cols = ["customer", "document_date"]
-        d = d[[*cols, "clearing_date"]] if with_date else d[cols].assign(clearing_date=pd.NaT)
+        if with_date:
+            d = d[[*cols, "clearing_date"]]
+        else:
+            d = d[cols].assign(
+                clearing_date=pd.Series(pd.NaT, index=d.index, dtype="datetime64[ns]")
+            )
         parts.append(d)
     out = pd.concat(parts, ignore_index=True)
     out["clearing_date"] = pd.to_datetime(out["clearing_date"])
@@ -159,7 +164,9 @@ def estimate(
     t = pd.Timestamp(model.as_of)
     tomorrow = t + pd.Timedelta(days=1)
     cols = [*KEY, "customer", "segment", "document_date", "due_date", "status", "status_date"]
-    df = items[cols].assign(portal_date=items.get("expected_pay_date", pd.NaT))
+    none = pd.Series(pd.NaT, index=items.index, dtype="datetime64[ns]")
+    planned = items["expected_pay_date"] if "expected_pay_date" in items.columns else none
+    df = items[cols].assign(portal_date=planned)
     df = df.reset_index(drop=True)
     entered = df["status_date"]
     if stages is not None and len(stages):
@@ -175,12 +182,12 @@ def estimate(
     h = pd.Timestamp(horizon) if horizon is not None else None
     for i in range(len(df)):
         r = df.iloc[i]
-        got = _one(r, entered.iloc[i], promised.iloc[i], model, t, tomorrow, h)
-        out_date.append(got[0])
-        source.append(got[1])
-        basis.append(got[2])
-        conf.append(got[3])
-        p_h.append(got[4])
+        one = _one(r, entered.iloc[i], promised.iloc[i], model, t, tomorrow, h)
+        out_date.append(one[0])
+        source.append(one[1])
+        basis.append(one[2])
+        conf.append(one[3])
+        p_h.append(one[4])
     dates = pd.to_datetime(pd.Series(out_date, dtype="datetime64[ns]"))
     rolled = roll_workday(dates.to_numpy().astype("datetime64[D]"))
     return df[KEY].assign(
@@ -192,7 +199,18 @@ def estimate(
     )
 
 
-def _one(r, entered, promised, model: PayModel, t, tomorrow, h):
+_Estimate = tuple[pd.Timestamp, str, str, float, float]
+
+
+def _one(
+    r: pd.Series,
+    entered: pd.Timestamp,
+    promised: pd.Timestamp,
+    model: PayModel,
+    t: pd.Timestamp,
+    tomorrow: pd.Timestamp,
+    h: pd.Timestamp | None,
+) -> _Estimate:
     seg = str(r["segment"])
     status = str(r["status"])
     planned = r["portal_date"]
@@ -248,13 +266,15 @@ def _one(r, entered, promised, model: PayModel, t, tomorrow, h):
     return when, "due_date", "no history: the due date", 0.0, _p_promise(when, h) * 0.5
 
 
-def _p_by(curve: Survival, elapsed: float, start, h, f: float = 1.0) -> float:
+def _p_by(
+    curve: Survival, elapsed: float, start: pd.Timestamp, h: pd.Timestamp | None, f: float = 1.0
+) -> float:
     if h is None:
         return float("nan")
     return curve.between(elapsed, elapsed, float((h - start).days) / f)
 
 
-def _p_promise(when, h) -> float:
+def _p_promise(when: pd.Timestamp, h: pd.Timestamp | None) -> float:
     if h is None:
         return float("nan")
     return 1.0 if when <= h else 0.0
