@@ -481,3 +481,6 @@ def _locked_message(held: Holder) -> str:
 # importing them here keeps ``meta`` complete for whoever holds the run store.
 from arsync.jobs.pipeline import daytables as _daytables  # noqa: E402, F401
 from arsync.jobs.pipeline import outboxtables as _outboxtables  # noqa: E402, F401
+
+# The supervisor report's and the plans' tables, likewise.
+from arsync.jobs.pipeline import supervisiontables as _supervisiontables  # noqa: E402, F401
