@@ -250,6 +250,19 @@ class RunSettings(_Section):
         return name
 
 
+class PlanSettings(_Section):
+    """Supervisor report and collection plans (issue 12)."""
+
+    #: plans the nightly makes and refreshes in ``<out>/reports``: week and / or month
+    nightly: list[Literal["week", "month"]] = ["week"]
+    #: the period of the nightly's ``supervisor.xlsx`` ("" = the nightly writes none)
+    supervisor_period: Literal["", "week", "month", "quarter"] = "week"
+    #: the currency of the targets (major units)
+    currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
+    #: targets per plan kind and collector: {"week": {"C1": 500000}, "month": {...}}
+    targets: dict[Literal["week", "month"], dict[str, float]] = {}
+
+
 class ServiceSettings(_Section):
     """`arsync serve`: where it listens, when the nightly runs, how sign-ins are guarded."""
 
@@ -390,6 +403,7 @@ class Settings(BaseSettings):
     portals: PortalSettings = PortalSettings()
     reconcile: ReconcileSettings = ReconcileSettings()
     reports: ReportSettings = ReportSettings()
+    plans: PlanSettings = PlanSettings()
     runs: RunSettings = RunSettings()
     celery: CelerySettings = CelerySettings()
     service: ServiceSettings = ServiceSettings()

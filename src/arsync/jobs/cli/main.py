@@ -7,7 +7,15 @@ imports this module but the entry point and tests, so the commands never import 
 from __future__ import annotations
 
 from arsync.common import interrupt
-from arsync.jobs.cli import day, outbox, portals, runs, sap, worker  # noqa: F401  (runs, day register themselves)
+from arsync.jobs.cli import (  # noqa: F401  (runs, day, reports register themselves)
+    day,
+    outbox,
+    portals,
+    reports,
+    runs,
+    sap,
+    worker,
+)
 from arsync.jobs.cli.app import cli
 
 cli.add_command(sap.sap)
