@@ -79,6 +79,7 @@ def test_nightly_run_records_every_stage_and_agrees_with_the_world(nightly):
         "history",
         "statements",
         "worksheets",
+        "reports",
         "notify",
         "summary",
     ]

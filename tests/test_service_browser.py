@@ -85,8 +85,8 @@ def test_ops_starts_a_narrowed_reconciliation_watches_it_and_downloads_the_works
     run_id = page.url.rsplit("/", 1)[1]
     expect(page.locator("#run-status")).to_have_text("ok", timeout=LONG)
     expect(page.locator("#run-stages tbody tr")).to_have_count(
-        8
-    )  # sap … history, statements, worksheets, notify, summary
+        9
+    )  # sap … history, statements, worksheets, reports, notify, summary
     shot(page, "run-zh")
     with page.expect_download() as got:
         page.get_by_role("link", name="C1.xlsx").click()

@@ -76,6 +76,7 @@ def test_a_narrowed_run_goes_to_a_worker_and_the_service_answers_meanwhile(servi
         "history",
         "statements",
         "worksheets",
+        "reports",
         "notify",
         "summary",
     ]

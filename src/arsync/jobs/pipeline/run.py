@@ -36,6 +36,7 @@ STAGES: tuple[str, ...] = (
     "history",
     "statements",
     "worksheets",
+    "reports",
     "notify",
     "summary",
 )

@@ -58,6 +58,7 @@ OUTPUTS: dict[str, dict[str, Schema | None]] = {
     },
     "statements": {},
     "worksheets": {},
+    "reports": {},
     "notify": {},
     "summary": {},
 }
@@ -532,6 +533,14 @@ def stage_statements(ctx: StageContext):
     from arsync.jobs.pipeline.day_stages import statements_stage
 
     return statements_stage(ctx)
+
+
+def stage_reports(ctx: StageContext):
+    """The run's snapshot, plan against actual, the supervisor's workbook and the week's plan
+    (:mod:`arsync.jobs.pipeline.supervision_stage`)."""
+    from arsync.jobs.pipeline.supervision_stage import reports_stage
+
+    return reports_stage(ctx)
 
 
 def stage_notify(ctx: StageContext):

@@ -1,6 +1,6 @@
 """The run store's tables behind the supervisor report and the collection plans.
 
-Declared on the run store's ``MetaData``; built by the Alembic revision ``0006_supervision``.
+Declared on the run store's ``MetaData``; built by the Alembic revision ``0007_supervision``.
 
 - ``snapshots``: the AR measures of each run on its as-of date (:func:`arsync.jobs.engine.
   portfolio.position`), per scope (``""`` = the team, else a collector) and currency — the
