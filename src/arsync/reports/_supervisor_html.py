@@ -59,7 +59,18 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 _TEMPLATE = _ENV.from_string(_PAGE)
-_COLL = ("collected", "ar", "overdue", "pct_current", "dso", "add", "cei")
+_COLL = (
+    "collected",
+    "ar",
+    "overdue",
+    "pct_current",
+    "dso",
+    "add",
+    "cei",
+    "contacts",
+    "promises_kept",
+    "promises_broken",
+)
 
 
 def _fmt(data: SupervisorData, mid: str, v: float | None) -> str:

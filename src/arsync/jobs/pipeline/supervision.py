@@ -168,7 +168,11 @@ def supervisor_data(settings, store: RunStore, frames: RunFrames, period: str, l
             f"{settings.sap.cleared_days}): the previous period's collections and CEI are incomplete"
         )
     moves = portal_moves(store, frames, start, end, prev)
-    figures = _figures([(now, before), (flows, prev_flows), moves])
+    from arsync.jobs.pipeline.supervision_day import activity
+
+    main = str(items["local_currency"].mode().iloc[0]) if len(items) else "CNY"
+    day = (activity(store, start, end, main), activity(store, prev, start, main))
+    figures = _figures([(now, before), (flows, prev_flows), moves, day])
     if (now["measure"].eq("dso_complete") & now["value"].eq(0)).any():
         notes.append(
             "DSO countback ran out of sales history for some scopes: their DSO is a lower bound "
