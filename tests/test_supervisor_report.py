@@ -134,16 +134,33 @@ def test_a_run_written_again_replaces_its_snapshot_and_keeps_first_stage_dates(t
     assert snaps.duplicated(["run_id", "scope", "currency", "measure"]).sum() == 0
 
 
-def test_portal_moves_count_stage_entries_and_paid_items_applied(two_runs):
+def test_portal_moves_count_stage_entries_and_paid_not_applied_found_and_applied(two_runs):
     _s, store, _first, second = two_runs
     st = ss.read_stages(store)
     assert len(st) > 0
     cur, _prev = sv.portal_moves(store, second, D1, D2, D1 - timedelta(days=7))
     team = cur[(cur["scope"] == "") & (cur["currency"] == "CNY")].set_index("measure")["value"]
-    st = st[st["entered"].between(pd.Timestamp(D1), pd.Timestamp(D2), inclusive="right")]
-    st = st.merge(sv.items_of(second)[KEY].drop_duplicates(), on=KEY)
-    assert team["moved_items"] == (st["status"] != "PAID").sum()
-    assert team["pna_found_items"] == (st["status"] == "PAID").sum()
+    items = sv.items_of(second).drop_duplicates(KEY)
+    st = st.merge(items[[*KEY, "clearing_date", "local_amount", "local_currency"]], on=KEY)
+    st = st[st["local_currency"] == "CNY"]
+    week = st["entered"].between(pd.Timestamp(D1), pd.Timestamp(D2), inclusive="right")
+    assert team["moved_items"] == (week & (st["status"] != "PAID")).sum()
+    # paid on the portal, seen so by the second run while still open in SAP: found this week
+    found = (
+        (st["status"] == "PAID")
+        & (st["first_run"] == f"r-{D2}")
+        & (st["clearing_date"].isna() | (st["clearing_date"] > pd.Timestamp(D2)))
+    )
+    assert found.sum() > 0
+    assert team["pna_found_items"] == found.sum()
+    assert team["pna_found"] == st.loc[found, "local_amount"].sum()
+    # seen open and paid by the first run, cleared in the week: applied
+    applied = (
+        (st["status"] == "PAID")
+        & (st["first_run"] == f"r-{D1}")
+        & st["clearing_date"].between(pd.Timestamp(D1), pd.Timestamp(D2), inclusive="right")
+    )
+    assert team["pna_applied"] == st.loc[applied, "local_amount"].sum()
 
 
 @pytest.mark.parametrize("language", ["zh", "en", "both"])

@@ -26,9 +26,11 @@ table { border-collapse: collapse; }
 th, td { border: 1px solid #ccd; padding: 2px 5px; }
 th { background: #1f5f99; color: #fff; font-weight: normal; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td:first-child { white-space: nowrap; }
 .row { display: flex; gap: 10px; align-items: flex-start; }
-.charts { display: grid; grid-template-columns: 1fr 1fr; gap: 4px; margin-top: 6px; }
-.charts img { width: 100%; }
+.charts { display: grid; grid-template-columns: 1fr 1fr; gap: 2px; margin-top: 6px;
+          justify-items: center; }
+.charts img { height: 46mm; max-width: 100%; }
 .good { color: #2e7d32; } .bad { color: #c62828; }
 .notes { color: #7a4b00; font-size: 8.5pt; margin-top: 4px; }
 </style></head><body>

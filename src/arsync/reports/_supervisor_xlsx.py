@@ -33,6 +33,10 @@ def write(data: SupervisorData, path: str) -> None:
         _trend(wb, f, data)
         _top(wb, f, data)
         _definitions(wb, f, data)
+        for ws in wb.worksheets():  # printed: landscape, one page wide
+            ws.set_landscape()
+            ws.set_paper(9)  # A4
+            ws.fit_to_pages(1, 0)
     finally:
         wb.close()
 

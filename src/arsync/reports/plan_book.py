@@ -84,7 +84,13 @@ def _write(data: PlanData, path: str) -> None:
     wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False})
     try:
         head = wb.add_format(
-            {"bold": True, "bg_color": "#1f5f99", "font_color": "#fff", "border": 1, "text_wrap": 1}
+            {
+                "bold": True,
+                "bg_color": "#1f5f99",
+                "font_color": "#FFFFFF",
+                "border": 1,
+                "text_wrap": 1,
+            }
         )
         money = wb.add_format({"num_format": "#,##0.00"})
         pct = wb.add_format({"num_format": "0%"})
@@ -97,6 +103,10 @@ def _write(data: PlanData, path: str) -> None:
         _work_sheet(wb, f, data)
         if data.actual is not None and len(data.actual):
             _actual_sheet(wb, f, data)
+        for ws in wb.worksheets():  # printed: landscape, one page wide
+            ws.set_landscape()
+            ws.set_paper(9)  # A4
+            ws.fit_to_pages(1, 0)
     finally:
         wb.close()
 
@@ -133,7 +143,7 @@ def _plan_sheet(wb, f, data: PlanData) -> None:
         0,
         0,
         f"{_w(data.kind, lang)}  {data.first} – {data.last}  ({data.currency}; "
-        f"as of {data.as_of}, run {data.run_id})",
+        f"{text('数据截至', 'as of', lang)} {data.as_of}, {text('运行', 'run', lang)} {data.run_id})",
     )
     g = _grid(data, ["collector"])
     labels = list(g.columns)

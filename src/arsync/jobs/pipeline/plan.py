@@ -113,7 +113,7 @@ def make_plan(
 ) -> PlanData:
     """Estimate every open debit item of the run and keep the plan in the run store."""
     first, last = period(frames.as_of, kind)
-    since = complete_from(settings, frames.as_of)
+    since = complete_from(settings, frames.as_of, frames.cleared_items)
     stages = ss.read_stages(store)
     model = paydate.learn(
         frames.open_items, frames.cleared_items, frames.customers, stages, frames.as_of, since

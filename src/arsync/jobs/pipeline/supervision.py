@@ -19,12 +19,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
 from arsync.common.errors import DataError
 from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS, WORKLIST
 from arsync.jobs.engine import portfolio as pf
 from arsync.jobs.pipeline import supervision_store as ss
-from arsync.jobs.pipeline.runstore import RunInfo, RunStore
+from arsync.jobs.pipeline.runstore import RunInfo, RunStore, runs
 
 PERIODS = ("week", "month", "quarter")
 
@@ -99,11 +100,11 @@ def snapshot(settings, store: RunStore, frames: RunFrames) -> pd.DataFrame:
         items_of(frames),
         frames.as_of,
         limits=settings.reconcile.aging_limits,
-        complete_from=complete_from(settings, frames.as_of),
+        complete_from=complete_from(settings, frames.as_of, frames.cleared_items),
     )
     ss.write_snapshot(store, frames.run.run_id, frames.as_of, pos)
     ss.record_stages(store, frames.run.run_id, frames.as_of, frames.worklist)
-    paid = cleared_paid(frames, complete_from(settings, frames.as_of))
+    paid = cleared_paid(frames, complete_from(settings, frames.as_of, frames.cleared_items))
     ss.record_stages(store, frames.run.run_id, frames.as_of, paid)
     return pos
 
@@ -141,8 +142,13 @@ def cleared_paid(frames: RunFrames, since: date) -> pd.DataFrame:
     )[cols]
 
 
-def complete_from(settings, as_of: date) -> date:
-    """The first day whose clearings the run's cleared items hold."""
+def complete_from(settings, as_of: date, cleared: pd.DataFrame | None = None) -> date:
+    """The first day whose clearings the run's cleared items hold: the earliest clearing date
+    among ``cleared`` (what that run read, whatever ``sap.cleared_days`` says today; a day or
+    two late at worst, which only leaves a sales window out), else ``as_of`` minus
+    ``sap.cleared_days``."""
+    if cleared is not None and len(cleared) and cleared["clearing_date"].notna().any():
+        return min(pd.Timestamp(cleared["clearing_date"].min()).date(), as_of)
     return as_of - timedelta(days=settings.sap.cleared_days)
 
 
@@ -153,7 +159,7 @@ def supervisor_data(settings, store: RunStore, frames: RunFrames, period: str, l
     end = frames.as_of
     start = period_start(end, period)
     prev = period_start(start, period)
-    since = complete_from(settings, end)
+    since = complete_from(settings, end, frames.cleared_items)
     items = items_of(frames)
     limits = settings.reconcile.aging_limits
     notes: list[str] = []
@@ -220,34 +226,44 @@ def _figures(pairs) -> pd.DataFrame:
     for cur, prev in pairs:
         a = cur.rename(columns={"value": "current"})
         b = prev.rename(columns={"value": "previous"})
-        parts.append(a.merge(b, on=["scope", "currency", "measure"], how="outer"))
-    return pd.concat(parts, ignore_index=True)
+        both = a.merge(b, on=["scope", "currency", "measure"], how="outer")
+        if len(both):
+            parts.append(both)
+    cols = ["scope", "currency", "measure", "current", "previous"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
 def portal_moves(
     store: RunStore, frames: RunFrames, start: date, end: date, prev: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Items moved along by portal status (stage entries in the period), PAID_NOT_APPLIED cash
-    found (items first seen paid on the portal) and applied (of the items paid on the portal,
-    those cleared in SAP in the period), per scope and currency; (current, previous)."""
+    """Items moved along by portal status (stage entries in the period, PAID apart), and
+    PAID_NOT_APPLIED cash: *found* — items a run in the period saw paid on the portal while SAP
+    still had them open; *applied* — such items cleared in SAP in the period; per scope and
+    currency; (current, previous)."""
     st = ss.read_stages(store)
     items = items_of(frames)
     cols = [*ss.KEY, "collector", "local_currency", "local_amount", "clearing_date"]
     keys = items.drop_duplicates(ss.KEY)[cols]
     st = st.merge(keys, on=ss.KEY, how="inner")
+    with store.engine.connect() as c:
+        run_day = dict(c.execute(sa.select(runs.c.run_id, runs.c.as_of)).all())
+    seen = pd.to_datetime(st["first_run"].map(run_day))
+    paid = st["status"] == "PAID"
+    pna = paid & seen.notna() & (st["clearing_date"].isna() | (st["clearing_date"] > seen))
     out = []
     for a, b in ((start, end), (prev, start)):
         lo, hi = pd.Timestamp(a), pd.Timestamp(b)
         entered = st["entered"].between(lo, hi, inclusive="right")
-        paid = st["status"] == "PAID"
-        applied = paid & st["clearing_date"].between(lo, hi, inclusive="right")
+        found = pna & seen.between(lo, hi, inclusive="right")
+        applied = pna & st["clearing_date"].between(lo, hi, inclusive="right")
         rows = []
         for scope, cur, g in _scopes(st):
-            e, p, ap = entered.loc[g.index], paid.loc[g.index], applied.loc[g.index]
+            e, p = entered.loc[g.index], paid.loc[g.index]
+            f, ap = found.loc[g.index], applied.loc[g.index]
             rows += [
                 (scope, cur, "moved_items", float((e & ~p).sum())),
-                (scope, cur, "pna_found", float(g.loc[e & p, "local_amount"].sum())),
-                (scope, cur, "pna_found_items", float((e & p).sum())),
+                (scope, cur, "pna_found", float(g.loc[f, "local_amount"].sum())),
+                (scope, cur, "pna_found_items", float(f.sum())),
                 (scope, cur, "pna_applied", float(g.loc[ap, "local_amount"].sum())),
             ]
         out.append(pd.DataFrame(rows, columns=["scope", "currency", "measure", "value"]))
