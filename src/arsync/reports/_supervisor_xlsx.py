@@ -8,7 +8,8 @@ so the supervisor can sort, filter and chart them; text from SAP is written as t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 import xlsxwriter
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
 
 _HEAD = {"bold": True, "bg_color": "#1f5f99", "font_color": "#ffffff", "border": 1, "text_wrap": 1}
 _FMT = {"money": "#,##0.00", "days": "0.0", "pct": "0.0", "int": "#,##0"}
+
+
+def _rows(df: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``df`` as named tuples (typed loosely: the columns are the frame's)."""
+    return iter(df.itertuples(index=False))
 
 
 def write(data: SupervisorData, path: str) -> None:
@@ -226,7 +232,7 @@ def _trend(wb, f: _Formats, data: SupervisorData) -> None:
         ws.write(0, c, measure_name(m, lang), f.head)
     datef = wb.add_format({"num_format": "yyyy-mm-dd"})
     for r, (d, vals) in enumerate(wide.iterrows(), start=1):
-        ws.write_datetime(r, 0, pd.Timestamp(d).to_pydatetime(), datef)
+        ws.write_datetime(r, 0, pd.Timestamp(cast(Any, d)).to_pydatetime(), datef)
         for c, m in enumerate(cols, start=1):
             v = vals.get(m)
             _put(ws, r, c, _shown(data, m, v, data.main_currency), f.num[_unit(m)])
@@ -260,7 +266,7 @@ def _top(wb, f: _Formats, data: SupervisorData) -> None:
         name = measure_name("overdue", lang) if h == "overdue" else word(h, lang)
         ws.write(0, c, name, f.head)
     top = data.top
-    for r, x in enumerate(top.itertuples(index=False), start=1):
+    for r, x in enumerate(_rows(top), start=1):
         ws.write_string(r, 0, str(x.currency))
         ws.write_string(r, 1, str(x.customer))
         ws.write_string(r, 2, str(x.name))

@@ -12,8 +12,9 @@ period.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 import xlsxwriter
@@ -22,7 +23,7 @@ from arsync.common.money import decimals
 from arsync.reports._supervisor_words import text
 
 if TYPE_CHECKING:
-    from arsync.jobs.pipeline.plan import PlanData
+    from arsync.reports.plan_data import PlanData
 
 W = {
     "plan": ("收款计划", "Plan"),
@@ -60,6 +61,11 @@ W = {
     "due_date_src": ("到期日", "due date"),
 }
 SOURCES = ("portal", "promise", "history", "due_date")
+
+
+def _rows(df: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``df`` as named tuples (typed loosely: the columns are the frame's)."""
+    return iter(df.itertuples(index=False))
 
 
 def write_plan(data: PlanData, out_dir: Path) -> Path:
@@ -112,7 +118,7 @@ def _write(data: PlanData, path: str) -> None:
 
 
 def _cols(data: PlanData) -> list[tuple[pd.Timestamp, pd.Timestamp, str]]:
-    from arsync.jobs.pipeline.plan import buckets
+    from arsync.reports.plan_data import buckets
 
     out = []
     for a, b in buckets(data.first, data.last, data.kind):
@@ -161,6 +167,7 @@ def _plan_sheet(wb, f, data: PlanData) -> None:
         ws.write(2, c, h, f["head"])
     collectors = sorted(set(data.items["collector"]) | set(data.targets))
     r = 3
+    vals: Any
     for coll in [*collectors, None]:
         name = coll if coll is not None else _w("team", lang)
         if coll is None:
@@ -195,7 +202,7 @@ def _plan_sheet(wb, f, data: PlanData) -> None:
     for i, s in enumerate(rows, start=1):
         ws.write_string(r0 + i, 0, _src(s, lang))
         for c, label in enumerate(labels, start=1):
-            ws.write_number(r0 + i, c, float(by_src.loc[s, label]) / scale, f["money"])
+            ws.write_number(r0 + i, c, float(cast(Any, by_src.loc[s, label])) / scale, f["money"])
     if rows and labels:
         ch = wb.add_chart({"type": "column", "subtype": "stacked"})
         sheet = ws.get_name()
@@ -228,7 +235,8 @@ def _customer_sheet(wb, f, data: PlanData) -> None:
     ]
     for c, h in enumerate(heads):
         ws.write(0, c, h, f["head"])
-    for r, ((coll, cust), vals) in enumerate(g.iterrows(), start=1):
+    for r, (idx, vals) in enumerate(g.iterrows(), start=1):
+        coll, cust = cast(tuple[str, str], idx)
         ws.write_string(r, 0, str(coll))
         ws.write_string(r, 1, str(cust))
         ws.write_string(r, 2, str(names.get(cust, "")))
@@ -262,7 +270,7 @@ def _items_sheet(wb, f, data: PlanData) -> None:
     for c, h in enumerate(heads):
         ws.write(0, c, _w(h, lang), f["head"])
     p = data.planned.sort_values(["collector", "expected_date", "customer"])
-    for r, x in enumerate(p.itertuples(index=False), start=1):
+    for r, x in enumerate(_rows(p), start=1):
         ws.write_string(r, 0, str(x.collector))
         ws.write_string(r, 1, str(x.customer))
         ws.write_string(r, 2, str(x.name))
@@ -303,7 +311,7 @@ def _work_sheet(wb, f, data: PlanData) -> None:
     for c, h in enumerate(heads):
         ws.write(0, c, _w(h, lang), f["head"])
     scale = 10 ** decimals(data.currency)
-    for r, x in enumerate(data.work.itertuples(index=False), start=1):
+    for r, x in enumerate(_rows(data.work), start=1):
         ws.write_string(r, 0, str(x.collector))
         ws.write_string(r, 1, str(x.customer))
         ws.write_string(r, 2, str(x.name))
@@ -329,7 +337,7 @@ def _actual_sheet(wb, f, data: PlanData) -> None:
     heads = ["collector", "customer", "planned", "expected", "collected", "collected_planned"]
     for c, h in enumerate(heads):
         ws.write(1, c, _w(h, lang), f["head"])
-    for r, x in enumerate(a.sort_values(["collector", "customer"]).itertuples(index=False), 2):
+    for r, x in enumerate(_rows(a.sort_values(["collector", "customer"])), 2):
         scale = 10 ** decimals(str(x.currency))
         ws.write_string(r, 0, str(x.collector))
         ws.write_string(r, 1, str(x.customer))

@@ -18,7 +18,6 @@ contact moves (``REACH``: our convention, not a published figure).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
@@ -29,6 +28,8 @@ from arsync.jobs.engine import paydate
 from arsync.jobs.pipeline import supervision_store as ss
 from arsync.jobs.pipeline.runstore import RunStore
 from arsync.jobs.pipeline.supervision import RunFrames, complete_from
+from arsync.reports.plan_data import PlanData
+from arsync.reports.plan_data import buckets as buckets  # the plan's columns, for callers
 
 KINDS = ("week", "month")
 KEY = paydate.KEY
@@ -46,43 +47,6 @@ def period(as_of: date, kind: str) -> tuple[date, date]:
     if kind == "week":
         return first, as_of + timedelta(days=7)
     return first, (pd.Timestamp(as_of) + pd.DateOffset(months=1)).date()
-
-
-def buckets(first: date, last: date, kind: str) -> list[tuple[date, date]]:
-    """The plan's columns: each day of a week plan, 7-day weeks of a month plan (the last one
-    shorter)."""
-    step = 1 if kind == "week" else 7
-    out, d = [], first
-    while d <= last:
-        e = min(d + timedelta(days=step - 1), last)
-        out.append((d, e))
-        d = e + timedelta(days=1)
-    return out
-
-
-@dataclass
-class PlanData:
-    """A plan: ``items`` (every open debit item with its estimate: ``KEY + customer, name,
-    collector, segment, currency, amount`` (minor units), ``expected_date, source, basis,
-    confidence, probability, in_plan, finding``), ``targets`` (collector → minor units) and the
-    items to work first (``work``)."""
-
-    plan_id: str
-    kind: str
-    as_of: date
-    first: date
-    last: date
-    items: pd.DataFrame
-    targets: dict[str, int]
-    currency: str
-    run_id: str = ""
-    language: str = "both"
-    actual: pd.DataFrame | None = None  # the previous plan against actual
-    work: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    @property
-    def planned(self) -> pd.DataFrame:
-        return self.items[self.items["in_plan"]]
 
 
 def promises_of(store: RunStore) -> pd.DataFrame | None:

@@ -24,7 +24,15 @@ def frames_of(ctx) -> RunFrames | None:
     info = ctx.store.get(ctx.run_id)
     if info is None or info.kind != "nightly":
         return None
-    return RunFrames(info, *(ctx.frames[k] for k in needed), ctx.frames.get("portal_records"))
+    f = ctx.frames
+    return RunFrames(
+        info,
+        f["open_items"],
+        f["cleared_items"],
+        f["customers"],
+        f["worklist"],
+        f.get("portal_records"),
+    )
 
 
 def reports_stage(ctx):

@@ -7,7 +7,9 @@ stage) replaces the snapshot and keeps the first entry date of each stage.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -24,6 +26,11 @@ from arsync.jobs.pipeline.supervisiontables import (
 KEY = ["company_code", "fiscal_year", "document_no", "line_item"]
 
 
+def _rows(df: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``df`` as named tuples (typed loosely: the columns are the frame's)."""
+    return iter(df.itertuples(index=False))
+
+
 def write_snapshot(store: RunStore, run_id: str, as_of: date, position: pd.DataFrame) -> int:
     """The run's measures (``scope, currency, measure, value``) as its snapshot; rows written."""
     rows = [
@@ -35,7 +42,7 @@ def write_snapshot(store: RunStore, run_id: str, as_of: date, position: pd.DataF
             measure=r.measure,
             value=float(r.value),
         )
-        for r in position.itertuples(index=False)
+        for r in _rows(position)
     ]
     with store.engine.begin() as c:
         c.execute(snapshots.delete().where(snapshots.c.run_id == run_id))
@@ -87,7 +94,7 @@ def record_stages(store: RunStore, run_id: str, as_of: date, worklist: pd.DataFr
     if len(have):
         known = pd.MultiIndex.from_frame(have[[*KEY, "status"]])
         new = new[~pd.MultiIndex.from_frame(new[[*KEY, "status"]]).isin(known)]
-    rows = [dict(r._asdict(), first_run=run_id) for r in new.itertuples(index=False)]
+    rows = [dict(r._asdict(), first_run=run_id) for r in _rows(new)]
     with store.engine.begin() as c:
         for i in range(0, len(rows), 5000):
             c.execute(stage_history.insert(), rows[i : i + 5000])
@@ -133,7 +140,7 @@ def save_plan(
     expected_date, source, confidence, probability``), replacing a plan of the same id (a plan
     made again the same day)."""
     rows = []
-    for r in items.itertuples(index=False):
+    for r in _rows(items):
         rows.append(
             dict(
                 plan_id=plan_id,
@@ -200,7 +207,7 @@ def write_actuals(store: RunStore, plan_id: str, measured_on: date, actuals: pd.
             collected_planned=int(r.collected_planned),
             measured_on=measured_on,
         )
-        for r in actuals.itertuples(index=False)
+        for r in _rows(actuals)
     ]
     with store.engine.begin() as c:
         c.execute(plan_actuals.delete().where(plan_actuals.c.plan_id == plan_id))
