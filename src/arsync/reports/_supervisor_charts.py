@@ -93,7 +93,9 @@ def _aging(data: SupervisorData, ax) -> None:
         _empty(data, ax)
         return
     colors = [_THIS] + [_ACCENT] * (len(vals) - 1)
-    ax.bar(data.aging_labels, vals, color=colors)
+    from arsync.reports.vocabulary import aging
+
+    ax.bar([aging(b, lang) for b in data.aging_labels], vals, color=colors)
     ax.set_title(word("aging_chart", lang))
     _money_axis(data, ax)
     ax.spines[["top", "right"]].set_visible(False)

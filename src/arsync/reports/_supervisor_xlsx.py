@@ -16,6 +16,7 @@ import xlsxwriter
 
 from arsync.common.money import decimals
 from arsync.reports._supervisor_words import BY_ID, MEASURES, PER_COLLECTOR, measure_name, word
+from arsync.reports.vocabulary import aging
 
 if TYPE_CHECKING:
     from arsync.reports.supervisor import SupervisorData
@@ -122,7 +123,7 @@ def _summary(wb, f: _Formats, data: SupervisorData) -> None:
 
 def _label(mid: str, lang: str) -> str:
     if mid.startswith("aging:"):
-        return f"{word('aging', lang)} {mid.split(':', 1)[1]}"
+        return f"{word('aging', lang)} {aging(mid.split(':', 1)[1], lang)}"
     return measure_name(mid, lang)
 
 
@@ -184,7 +185,7 @@ def _aging(wb, f: _Formats, data: SupervisorData) -> None:
     ws.write(0, 0, word("collector", lang), f.head)
     ws.write(0, 1, word("currency", lang), f.head)
     for c, b in enumerate(labels, start=2):
-        ws.write_string(0, c, b, f.head)
+        ws.write_string(0, c, aging(b, lang), f.head)
     row = 1
     main_rows = []
     for cur in data.currencies:
@@ -207,7 +208,7 @@ def _aging(wb, f: _Formats, data: SupervisorData) -> None:
         for c, b in enumerate(labels, start=2):
             ch.add_series(
                 {
-                    "name": b,
+                    "name": aging(b, lang),
                     "categories": [sheet, main_rows[0], 0, main_rows[-1], 0],
                     "values": [sheet, main_rows[0], c, main_rows[-1], c],
                 }

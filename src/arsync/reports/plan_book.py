@@ -21,6 +21,7 @@ import xlsxwriter
 
 from arsync.common.money import decimals
 from arsync.reports._supervisor_words import text
+from arsync.reports.vocabulary import finding
 
 if TYPE_CHECKING:
     from arsync.reports.plan_data import PlanData
@@ -283,7 +284,7 @@ def _items_sheet(wb, f, data: PlanData) -> None:
         ws.write_number(r, 9, float(x.probability), f["pct"])
         if pd.notna(x.due_date):
             ws.write_datetime(r, 10, pd.Timestamp(x.due_date).to_pydatetime(), f["date"])
-        ws.write_string(r, 11, str(x.finding))
+        ws.write_string(r, 11, finding(str(x.finding), lang))
     ws.set_column(0, 1, 12)
     ws.set_column(2, 2, 28)
     ws.set_column(3, 3, 24)
