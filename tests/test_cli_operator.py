@@ -364,3 +364,29 @@ def test_portals_login_without_a_display_suggests_the_terminal(monkeypatch):
         "arsync: no display for a browser window here; run `arsync portals login "
         "gov-gd/gov-gd-a1 --terminal` to answer the captcha or SMS prompt in this terminal\n"
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["history", "--customer", "100042"],
+        ["disputes"],
+        ["aging", "--out", "aging"],
+        ["statements", "--out", "statements"],
+    ],
+    ids=["history", "disputes", "aging", "statements"],
+)
+def test_the_collectors_day_commands_outside_a_project_create_no_store(args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, args, env={"ARSYNC_RUNS__OUT_DIR": None})
+    assert r.exit_code == 2, r.output
+    assert (
+        f"no run store at {tmp_path / 'out' / 'runs.sqlite'}: run `arsync nightly` first"
+        in r.output
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_customer_number_longer_than_sap_allows_is_a_bad_parameter(tmp_path):
+    r = CliRunner().invoke(cli, ["history", "--customer", "12345678901", "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "--customer" in r.output and "longer than 10 digits" in r.output

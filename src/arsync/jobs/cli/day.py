@@ -15,16 +15,29 @@ _OUT = click.option(
 
 
 def _store(ctx, out_dir):
-    from arsync.jobs.pipeline.runstore import RunStore
+    """The run store these commands read and annotate: never created here (a folder that holds
+    no run store is an input error naming where it looked, as `arsync runs` says)."""
+    from arsync.common.errors import InputError
+    from arsync.jobs.pipeline.runstore import RunStore, store_url
 
     s = settings_from(ctx, **{"runs.out_dir": out_dir})
-    return s, RunStore.for_settings(s)
+    store = RunStore.existing(s)
+    if store is None:
+        where = store_url(s).removeprefix("sqlite:///")
+        raise InputError(
+            f"no run store at {where}: run `arsync nightly` first, or give --out the folder of one"
+        )
+    return s, store
 
 
 def customer_no(value: str) -> str:
-    """A customer number as typed → SAP's internal 10-character form."""
-    v = value.strip()
-    return v.zfill(10) if v.isdigit() else v
+    """A customer number as typed → SAP's internal 10-character form (ALPHA)."""
+    from arsync.common.parse import ParseError, alpha
+
+    try:
+        return alpha(value.strip())
+    except ParseError as e:
+        raise click.BadParameter(str(e), param_hint="--customer") from None
 
 
 @cli.command("history")
@@ -38,10 +51,9 @@ def history_cmd(ctx, customer, item_key, out_dir):
 
     if not customer and not item_key:
         raise click.UsageError("give --customer or --item")
+    customer = customer_no(customer) if customer else None
     _, store = _store(ctx, out_dir)
-    log = contact_log(
-        store, customer=customer_no(customer) if customer else None, item_key=item_key
-    )
+    log = contact_log(store, customer=customer, item_key=item_key)
     if log.empty:
         click.echo("no history")
         return
