@@ -8,12 +8,13 @@ stage) replaces the snapshot and keeps the first entry date of each stage.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
+from arsync.common import clock
 from arsync.jobs.pipeline.runstore import RunStore
 from arsync.jobs.pipeline.supervisiontables import (
     plan_actuals,
@@ -166,7 +167,7 @@ def save_plan(
                 period_end=end,
                 as_of=as_of,
                 run_id=run_id,
-                made_at=datetime.now(),
+                made_at=clock.now(),
             )
         )
         for i in range(0, len(rows), 5000):
