@@ -373,8 +373,10 @@ def test_portals_login_without_a_display_suggests_the_terminal(monkeypatch):
         ["disputes"],
         ["aging", "--out", "aging"],
         ["statements", "--out", "statements"],
+        ["report", "supervisor", "--out", "report"],
+        ["plan", "--out", "plan"],
     ],
-    ids=["history", "disputes", "aging", "statements"],
+    ids=["history", "disputes", "aging", "statements", "report", "plan"],
 )
 def test_the_collectors_day_commands_outside_a_project_create_no_store(args, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -384,7 +386,15 @@ def test_the_collectors_day_commands_outside_a_project_create_no_store(args, tmp
         f"no run store at {tmp_path / 'out' / 'runs.sqlite'}: run `arsync nightly` first"
         in r.output
     )
+    # the option that names the store's folder: --out for history / disputes, --runs otherwise
+    assert ("give --out" in r.output) == (args[0] in ("history", "disputes"))
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("as_of", ["2026-13-45", "yesterday"])
+def test_a_bad_as_of_date_is_a_bad_parameter_before_anything_is_read(as_of, tmp_path):
+    r = CliRunner().invoke(cli, ["disputes", "--as-of", as_of, "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "--as-of" in r.output and "not an ISO date" in r.output
 
 
 def test_a_customer_number_longer_than_sap_allows_is_a_bad_parameter(tmp_path):

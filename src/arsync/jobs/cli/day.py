@@ -14,7 +14,7 @@ _OUT = click.option(
 )
 
 
-def _store(ctx, out_dir):
+def _store(ctx, out_dir, option="--out"):
     """The run store these commands read and annotate: never created here (a folder that holds
     no run store is an input error naming where it looked, as `arsync runs` says)."""
     from arsync.common.errors import InputError
@@ -25,7 +25,7 @@ def _store(ctx, out_dir):
     if store is None:
         where = store_url(s).removeprefix("sqlite:///")
         raise InputError(
-            f"no run store at {where}: run `arsync nightly` first, or give --out the folder of one"
+            f"no run store at {where}: run `arsync nightly` first, or give {option} the folder of one"
         )
     return s, store
 
@@ -74,7 +74,12 @@ def history_cmd(ctx, customer, item_key, out_dir):
 @click.option("--collector", help="Only this collector's disputes.")
 @click.option("--customer", help="Only this customer's disputes.")
 @click.option("--all", "include_resolved", is_flag=True, help="Resolved disputes too.")
-@click.option("--as-of", "as_of", help="Date the ages are counted to (default today).")
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=lambda ctx, p, v: _as_of(v, p),
+    help="Date the ages are counted to (default today).",
+)
 @_OUT
 @click.pass_context
 def disputes_cmd(ctx, collector, customer, include_resolved, as_of, out_dir):
@@ -94,7 +99,7 @@ def disputes_cmd(ctx, collector, customer, include_resolved, as_of, out_dir):
     if reg.empty:
         click.echo("no disputes")
         return
-    today = date.fromisoformat(as_of) if as_of else clock.today()
+    today = as_of or clock.today()
     for r in reg.to_dict("records"):
         end = r["resolved_on"] or today
         state = f"{r['resolution']} {r['resolved_on']}" if r["resolution"] else "open"
@@ -141,13 +146,17 @@ def disputes_resolve(ctx, dispute_id, resolution, note, on, out_dir):
     click.echo(f"dispute {dispute_id}: {resolution} on {day}")
 
 
-def _as_of(value):
-    if value is None:
-        return None
+def _as_of(value, param=None):
+    """An ISO date typed on the command line → date; None stays None.  A bad one is a bad
+    parameter naming the option (exit 2)."""
+    if value is None or isinstance(value, date):
+        return value
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+        raise click.BadParameter(
+            f"{value!r} is not an ISO date (YYYY-MM-DD)", param=param, param_hint="--as-of"
+        ) from None
 
 
 _RUNS = click.option(
@@ -179,7 +188,7 @@ def statements_cmd(ctx, customers, collectors, as_of, language, out_dir, runs_di
 
     if not out_dir:
         raise click.UsageError("--out DIR is required")
-    s, store = _store(ctx, runs_dir)
+    s, store = _store(ctx, runs_dir, "--runs")
     frames = run_frames(store, _as_of(as_of))
     chosen = select_customers(frames, [customer_no(c) for c in customers], list(collectors))
     issued = issue_statements(
@@ -221,7 +230,7 @@ def statements_confirm(ctx, customer, number, status, note, signed, lines, reaso
 
     if lines and status != "disputed":
         raise click.UsageError("--line goes with --status disputed")
-    s, store = _store(ctx, runs_dir)
+    s, store = _store(ctx, runs_dir, "--runs")
     opened = confirm(
         store,
         customer_no(customer),
@@ -268,7 +277,7 @@ def aging_cmd(ctx, by, as_of, language, out_dir, runs_dir):
     from arsync.jobs.pipeline.day_jobs import run_frames
     from arsync.reports.aging import aging_xlsx
 
-    s, store = _store(ctx, runs_dir)
+    s, store = _store(ctx, runs_dir, "--runs")
     frames = run_frames(store, _as_of(as_of))
     data = aging_xlsx(
         frames.worklist,

@@ -19,6 +19,21 @@ def report() -> None:
     """Reports for the Cash & Collection (信控) supervisor."""
 
 
+def _existing_store(s):
+    """The run store the report reads: never created here (a folder without one is an input
+    error naming where it looked, as the collector's-day commands say)."""
+    from arsync.common.errors import InputError
+    from arsync.jobs.pipeline.runstore import RunStore, store_url
+
+    store = RunStore.existing(s)
+    if store is None:
+        where = store_url(s).removeprefix("sqlite:///")
+        raise InputError(
+            f"no run store at {where}: run `arsync nightly` first, or give --runs the folder of one"
+        )
+    return store
+
+
 @report.command("supervisor")
 @click.option(
     "--period", type=click.Choice(["week", "month", "quarter"]), default="week", show_default=True
@@ -30,11 +45,10 @@ def report() -> None:
 @click.pass_context
 def supervisor(ctx, period, as_of, out_dir, language, runs_dir):
     """supervisor.xlsx (native charts) and a one-page supervisor.html with PNG charts."""
-    from arsync.jobs.pipeline.runstore import RunStore
     from arsync.jobs.pipeline.supervision import supervisor_report
 
     s = settings_from(ctx, **{"runs.out_dir": runs_dir, "reports.language": language})
-    store = RunStore.for_settings(s)
+    store = _existing_store(s)
     paths = supervisor_report(s, store, as_of=as_of, period=period, out_dir=out_dir)
     for name, p in paths.items():
         if name.endswith((".xlsx", ".html")):
@@ -53,12 +67,11 @@ def plan(ctx, kind, as_of, out_dir, language, runs_dir):
     """Collections expected per collector and customer, with targets and the items to work."""
     from arsync.common.money import format_major
     from arsync.jobs.pipeline.plan import make_plan
-    from arsync.jobs.pipeline.runstore import RunStore
     from arsync.jobs.pipeline.supervision import last_run, load_run
     from arsync.reports.plan_book import write_plan
 
     s = settings_from(ctx, **{"runs.out_dir": runs_dir, "reports.language": language})
-    store = RunStore.for_settings(s)
+    store = _existing_store(s)
     frames = load_run(last_run(store, as_of))
     data = make_plan(s, store, frames, kind)
     path = write_plan(data, Path(out_dir))
