@@ -251,6 +251,17 @@ def _customer_sheet(wb, f, data: PlanData) -> None:
     ws.autofilter(0, 0, max(len(g), 1), len(heads) - 1)
 
 
+def _item_cells(ws, r: int, x, f, scale: int) -> None:
+    """Columns A–F of an item row, shared by the items and to-work sheets: collector, customer,
+    name, item key, amount (minor units ÷ ``scale``), expected date."""
+    ws.write_string(r, 0, str(x.collector))
+    ws.write_string(r, 1, str(x.customer))
+    ws.write_string(r, 2, str(x.name))
+    ws.write_string(r, 3, f"{x.company_code}|{x.fiscal_year}|{x.document_no}|{x.line_item}")
+    ws.write_number(r, 4, int(x.amount) / scale, f["money"])
+    ws.write_datetime(r, 5, pd.Timestamp(x.expected_date).to_pydatetime(), f["date"])
+
+
 def _items_sheet(wb, f, data: PlanData) -> None:
     lang = data.language
     ws = wb.add_worksheet(_w("items", lang))
@@ -272,12 +283,7 @@ def _items_sheet(wb, f, data: PlanData) -> None:
         ws.write(0, c, _w(h, lang), f["head"])
     p = data.planned.sort_values(["collector", "expected_date", "customer"])
     for r, x in enumerate(_rows(p), start=1):
-        ws.write_string(r, 0, str(x.collector))
-        ws.write_string(r, 1, str(x.customer))
-        ws.write_string(r, 2, str(x.name))
-        ws.write_string(r, 3, f"{x.company_code}|{x.fiscal_year}|{x.document_no}|{x.line_item}")
-        ws.write_number(r, 4, int(x.amount) / 10 ** decimals(str(x.currency)), f["money"])
-        ws.write_datetime(r, 5, pd.Timestamp(x.expected_date).to_pydatetime(), f["date"])
+        _item_cells(ws, r, x, f, 10 ** decimals(str(x.currency)))
         ws.write_string(r, 6, _src(str(x.source), lang))
         ws.write_string(r, 7, str(x.basis))
         ws.write_number(r, 8, float(x.confidence), f["pct"])
@@ -313,12 +319,7 @@ def _work_sheet(wb, f, data: PlanData) -> None:
         ws.write(0, c, _w(h, lang), f["head"])
     scale = 10 ** decimals(data.currency)
     for r, x in enumerate(_rows(data.work), start=1):
-        ws.write_string(r, 0, str(x.collector))
-        ws.write_string(r, 1, str(x.customer))
-        ws.write_string(r, 2, str(x.name))
-        ws.write_string(r, 3, f"{x.company_code}|{x.fiscal_year}|{x.document_no}|{x.line_item}")
-        ws.write_number(r, 4, int(x.amount) / scale, f["money"])
-        ws.write_datetime(r, 5, pd.Timestamp(x.expected_date).to_pydatetime(), f["date"])
+        _item_cells(ws, r, x, f, scale)
         ws.write_string(r, 6, _src(str(x.source), lang))
         ws.write_number(r, 7, float(x.probability), f["pct"])
         ws.write_number(r, 8, float(x.value) / scale, f["money"])
