@@ -261,3 +261,45 @@ def test_amounts_in_chinese_capitals_read_back_to_the_same_amount(minor, words):
     if minor > 0:
         assert parse_amount(words) == Decimal(minor).scaleb(-2)
     assert capitals(minor, "JPY") == ""
+
+
+def test_a_statement_workbook_keeps_text_as_text_dates_as_dates_on_one_a4_page_width(
+    portfolio, tmp_path
+):
+    """What a customer checks against their ledger: an invoice number or a name that looks
+    like a formula stays text, dates are dates, amounts are numbers; the sheet prints on A4,
+    fit to the page's width, without gridlines."""
+    import dataclasses
+
+    from arsync.reports._statement_xlsx import statement_xlsx
+
+    wl, customers = portfolio
+    s = settings()
+    scope = statement_scopes(wl)[0]
+    [st] = build_statements(
+        wl,
+        customers,
+        [scope],
+        {scope: "T1"},
+        as_of=AS_OF,
+        company=s.company,
+        settings=s.statements,
+        language="zh",
+        buckets=bucket_labels(s.reconcile.aging_limits),
+    )
+    first = dataclasses.replace(st.items[0], reference="=1+1")
+    st = dataclasses.replace(st, customer_name='=HYPERLINK("http://x")', items=(first,))
+    path = tmp_path / "st.xlsx"
+    path.write_bytes(statement_xlsx(st))
+    ws = openpyxl.load_workbook(path).active
+    cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}
+    for text in ("=1+1", '=HYPERLINK("http://x")'):
+        assert cells[text].data_type == "s", text
+    assert cells["=1+1"].number_format == "@"
+    line = cells["=1+1"].row
+    assert ws.cell(line, 3).value.date() == first.document_date
+    assert ws.cell(line, 5).value == float(to_major(first.amount, first.currency))
+    assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.sheet_view.showGridLines is False
+    number_row = cells["T1"].row
+    assert f"C{number_row}:H{number_row}" in {str(m) for m in ws.merged_cells.ranges}

@@ -1,21 +1,20 @@
 """A statement (对账单) as an xlsx workbook: the same content as the PDF, in cells the customer
 can check against their own ledger (amounts as numbers, dates as dates, IDs as text, nothing
-written as a formula)."""
+written as a formula).
+
+XlsxWriter writes it: a statement is written once and never read back, which is what
+XlsxWriter is for, and it takes a third of openpyxl's CPU (which builds and hashes a style
+object per cell). A month's first night writes one per customer.
+"""
 
 from __future__ import annotations
 
 import io
-from copy import copy
+import re
 from datetime import date
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
 
 from arsync.common.errors import DataError
 from arsync.common.money import to_major
@@ -23,39 +22,91 @@ from arsync.reports import _statement_words as T
 from arsync.reports._layout import money_format
 from arsync.reports.statements import Line, Statement
 
-HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")
-SUB_FILL = PatternFill("solid", fgColor="F2F2F2")
-THIN = Side(style="thin", color="8C8C8C")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-BOLD = Font(bold=True)
-LEFT = Alignment(horizontal="left")
-WIDTHS = (6, 24, 12, 12, 16, 10, 10, 22)
+HEAD_FILL = "#DCE6F1"
+SUB_FILL = "#F2F2F2"
+GREY = "#8C8C8C"
+#: columns A–H hold the item lines; I is the aging table's total (one column more than the items)
+WIDTHS = (6, 24, 12, 12, 16, 10, 10, 22, 16)
+DATE_FMT = "yyyy-mm-dd"
+#: what an xlsx cannot hold (XML 1.0's control characters), removed as openpyxl would refuse them
+ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
+class _Sheet:
+    """The one worksheet, with its formats made once each (XlsxWriter shares a format object
+    among the cells that use it)."""
+
+    def __init__(self, wb, ws) -> None:
+        self.wb, self.ws = wb, ws
+        self._formats: dict[tuple, object] = {}
+
+    def fmt(self, **props):
+        key = tuple(sorted(props.items()))
+        f = self._formats.get(key)
+        if f is None:
+            spec = dict(props)
+            if spec.pop("box", False):
+                spec.update(border=1, border_color=GREY)
+            f = self._formats[key] = self.wb.add_format(spec)
+        return f
+
+    def put(self, r: int, c: int, v: object, *, text: bool = False, **props) -> None:
+        """Write one value as what it is (1-based row and column, as people count them); text
+        is always text (a leading '=' never computes)."""
+        if v is None or v == "":
+            if props:
+                self.ws.write_blank(r - 1, c - 1, None, self.fmt(**props))
+            return
+        if isinstance(v, str):
+            self.ws.write_string(
+                r - 1,
+                c - 1,
+                ILLEGAL.sub("", v),
+                self.fmt(**props, **({"num_format": "@"} if text else {})),
+            )
+        elif isinstance(v, date):
+            self.ws.write_datetime(r - 1, c - 1, v, self.fmt(num_format=DATE_FMT, **props))
+        else:
+            self.ws.write_number(r - 1, c - 1, v, self.fmt(**props) if props else None)
+
+    def money(self, r: int, c: int, minor: int, currency: str, **props) -> None:
+        try:
+            value: Decimal | int = to_major(minor, currency)
+        except DataError:
+            value = minor
+        self.ws.write_number(
+            r - 1, c - 1, float(value), self.fmt(num_format=money_format(currency), **props)
+        )
+
+    def merged(self, r: int, c1: int, c2: int, v: object, *, text: bool = False, **props) -> None:
+        self.ws.merge_range(r - 1, c1 - 1, r - 1, c2 - 1, "", self.fmt(**props))
+        self.put(r, c1, v, text=text, **props)
 
 
 def statement_xlsx(st: Statement) -> bytes:
+    """The xlsx of ``st`` (one sheet, A4 portrait, fit to the page's width) as bytes."""
     lang = st.language
-    wb = Workbook()
-    ws = wb.active
-    assert isinstance(ws, Worksheet)
-    ws.title = T.w("title", lang)[:31]
-    wb.properties.creator = "arsync"
-    wb.properties.title = f"{T.w('title', lang)} {st.number}"
-    for i, width in enumerate(WIDTHS, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet(T.w("title", lang)[:31])
+    wb.set_properties({"author": "arsync", "title": f"{T.w('title', lang)} {st.number}"})
+    s = _Sheet(wb, ws)
+    for i, width in enumerate(WIDTHS):
+        ws.set_column(i, i, width)
     c = st.company
     r = 1
     for name in [
         x for x in (c.name_zh if lang != "en" else "", c.name_en if lang != "zh" else "") if x
     ]:
-        put(ws, r, 1, name).font = Font(bold=True, size=13)
+        s.put(r, 1, name, bold=True, font_size=13)
         r += 1
     addr = " · ".join(
         x for x in (c.address_zh if lang != "en" else "", c.address_en if lang != "zh" else "") if x
     )
     if addr:
-        put(ws, r, 1, addr)
+        s.put(r, 1, addr)
         r += 1
-    put(ws, r, 1, T.w("title", lang)).font = Font(bold=True, size=15)
+    s.put(r, 1, T.w("title", lang), bold=True, font_size=15)
     r += 2
     head = [
         ("to", st.customer_name),
@@ -69,83 +120,73 @@ def statement_xlsx(st: Statement) -> bytes:
     # bilingual labels and the dates did not fit the item table's narrow columns (seen in
     # the render: "###", labels cut)
     for key, value in head:
-        put(ws, r, 1, T.w(key, lang)).font = BOLD
-        put(ws, r, 3, value, text=not isinstance(value, date)).alignment = LEFT
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
-        ws.merge_cells(start_row=r, start_column=3, end_row=r, end_column=len(WIDTHS))
+        s.merged(r, 1, 2, T.w(key, lang), bold=True)
+        s.merged(r, 3, 8, value, text=not isinstance(value, date), align="left")
         r += 1
     r += 1
-    put(ws, r, 1, T.w("items", lang)).font = Font(bold=True, size=11)
-    r = _lines(ws, r + 1, st.items, lang, credits=False)
+    s.put(r, 1, T.w("items", lang), bold=True, font_size=11)
+    r = _lines(s, r + 1, st.items, lang, credits=False)
     if st.credits:
-        put(ws, r + 1, 1, T.w("credits", lang)).font = Font(bold=True, size=11)
-        r = _lines(ws, r + 2, st.credits, lang, credits=True)
-    put(ws, r + 1, 1, T.w("balance", lang)).font = Font(bold=True, size=11)
+        s.put(r + 1, 1, T.w("credits", lang), bold=True, font_size=11)
+        r = _lines(s, r + 2, st.credits, lang, credits=True)
+    s.put(r + 1, 1, T.w("balance", lang), bold=True, font_size=11)
     r += 2
     heads = ["currency", "items_total", "credits_total", "balance_total"]
-    _header(ws, r, [T.w(h, lang) for h in heads])
+    _header(s, r, [T.w(h, lang) for h in heads])
     for cur, t in st.totals().items():
         r += 1
-        put(ws, r, 1, cur).border = BOX
+        s.put(r, 1, cur, box=True)
         for col, k in ((2, "items"), (3, "credits"), (4, "balance")):
-            money(ws, r, col, t[k], cur).border = BOX
+            s.money(r, col, t[k], cur, box=True)
     aging = st.aging()
     if aging:
         r += 2
-        put(ws, r, 1, T.w("aging", lang)).font = Font(bold=True, size=11)
+        s.put(r, 1, T.w("aging", lang), bold=True, font_size=11)
         r += 1
         buckets = list(st.buckets)
         _header(
-            ws,
+            s,
             r,
             [T.w("currency", lang), *(T.bucket(b, lang) for b in buckets), T.w("total", lang)],
         )
         for cur, by in aging.items():
             r += 1
-            put(ws, r, 1, cur).border = BOX
+            s.put(r, 1, cur, box=True)
             for j, b in enumerate(buckets, 2):
-                money(ws, r, j, by.get(b, 0), cur).border = BOX
-            money(ws, r, len(buckets) + 2, sum(by.values()), cur).border = BOX
+                s.money(r, j, by.get(b, 0), cur, box=True)
+            s.money(r, len(buckets) + 2, sum(by.values()), cur, box=True)
     r += 2
-    put(ws, r, 1, f"{T.w('reply', lang)} · {T.w('number', lang)} {st.number}").font = Font(
-        bold=True, size=11
+    s.put(
+        r, 1, f"{T.w('reply', lang)} · {T.w('number', lang)} {st.number}", bold=True, font_size=11
     )
     r += 1
-    put(ws, r, 1, f"□ {T.w('confirmed', lang)}").font = BOLD
-    put(ws, r, 5, f"□ {T.w('disputed', lang)}").font = BOLD
+    s.put(r, 1, f"□ {T.w('confirmed', lang)}", bold=True)
+    s.put(r, 5, f"□ {T.w('disputed', lang)}", bold=True)
     r += 1
-    put(ws, r, 1, T.w("confirmed_note", lang))
-    put(ws, r, 5, T.w("disputed_note", lang))
+    s.put(r, 1, T.w("confirmed_note", lang))
+    s.put(r, 5, T.w("disputed_note", lang))
     r += 4
-    put(ws, r, 1, T.w("stamp", lang))
-    put(ws, r, 5, T.w("stamp", lang))
+    s.put(r, 1, T.w("stamp", lang))
+    s.put(r, 5, T.w("stamp", lang))
     r += 2
-    put(ws, r, 1, T.w("date", lang))
-    put(ws, r, 5, T.w("date", lang))
-    ws.freeze_panes = None
-    ws.sheet_view.showGridLines = False
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    buf = io.BytesIO()
-    wb.save(buf)
+    s.put(r, 1, T.w("date", lang))
+    s.put(r, 5, T.w("date", lang))
+    ws.hide_gridlines(2)
+    ws.set_portrait()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    wb.close()
     return buf.getvalue()
 
 
-def _header(ws, r: int, texts: list[str]) -> None:
+def _header(s: _Sheet, r: int, texts: list[str]) -> None:
     for j, t in enumerate(texts, 1):
-        cell = put(ws, r, j, t)
-        cell.font = BOLD
-        cell.fill = HEAD_FILL
-        cell.border = BOX
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        s.put(r, j, t, bold=True, bg_color=HEAD_FILL, box=True, text_wrap=True, valign="vcenter")
     # bilingual heads wrap to up to three lines in the narrow columns
-    ws.row_dimensions[r].height = 45 if any(" " in t for t in texts) else 16
+    s.ws.set_row(r - 1, 45 if any(" " in t for t in texts) else 16)
 
 
-def _lines(ws, r: int, lines: tuple[Line, ...], lang: str, *, credits: bool) -> int:
+def _lines(s: _Sheet, r: int, lines: tuple[Line, ...], lang: str, *, credits: bool) -> int:
     if credits:
         heads = ["no", "reference", "doc_date", "kind", "amount", "currency"]
     else:
@@ -159,76 +200,30 @@ def _lines(ws, r: int, lines: tuple[Line, ...], lang: str, *, credits: bool) -> 
             "days_overdue",
             "portal",
         ]
-    _header(ws, r, [T.w(h, lang) for h in heads])
-    styles: dict[tuple[int, str], StyleArray] = {}
+    _header(s, r, [T.w(h, lang) for h in heads])
     for i, ln in enumerate(lines, 1):
         r += 1
-        cells = [
-            put(ws, r, 1, i),
-            put(ws, r, 2, ln.reference, text=True),
-            put(ws, r, 3, ln.document_date),
-        ]
+        s.put(r, 1, i, box=True)
+        s.put(r, 2, ln.reference, text=True, box=True)
+        s.put(r, 3, ln.document_date, box=True)
         if credits:
-            cells += [
-                put(ws, r, 4, T.credit_kind(ln.doc_type, lang)),
-                money(ws, r, 5, ln.amount, ln.currency),
-                put(ws, r, 6, ln.currency),
-            ]
+            s.put(r, 4, T.credit_kind(ln.doc_type, lang), box=True)
+            s.money(r, 5, ln.amount, ln.currency, box=True)
+            s.put(r, 6, ln.currency, box=True)
         else:
-            cells += [
-                put(ws, r, 4, ln.due_date),
-                money(ws, r, 5, ln.amount, ln.currency),
-                put(ws, r, 6, ln.currency),
-                put(ws, r, 7, ln.days_overdue if ln.days_overdue > 0 else None),
-                put(ws, r, 8, T.portal(ln.portal_status, lang)),
-            ]
-        for cell in cells:
-            _boxed(cell, styles)
+            s.put(r, 4, ln.due_date, box=True)
+            s.money(r, 5, ln.amount, ln.currency, box=True)
+            s.put(r, 6, ln.currency, box=True)
+            s.put(r, 7, ln.days_overdue if ln.days_overdue > 0 else None, box=True)
+            s.put(r, 8, T.portal(ln.portal_status, lang), box=True)
     for cur in sorted({ln.currency for ln in lines}):
         r += 1
-        put(ws, r, 2, f"{T.w('subtotal', lang)} {cur}").font = BOLD
-        m = money(ws, r, 5, sum(ln.amount for ln in lines if ln.currency == cur), cur)
-        m.font = BOLD
         for j in range(1, len(heads) + 1):
-            ws.cell(r, j).fill = SUB_FILL
+            if j == 2:
+                s.put(r, j, f"{T.w('subtotal', lang)} {cur}", bold=True, bg_color=SUB_FILL)
+            elif j == 5:
+                total = sum(ln.amount for ln in lines if ln.currency == cur)
+                s.money(r, j, total, cur, bold=True, bg_color=SUB_FILL)
+            else:
+                s.put(r, j, None, bg_color=SUB_FILL)
     return r + 1
-
-
-def _boxed(cell, styles: dict[tuple[int, str], StyleArray]) -> None:
-    """Give ``cell`` the box border, copying the style of the first cell of its column and
-    number format: openpyxl hashes every style object assigned, which took a third of a
-    statement's time when done cell by cell."""
-    key = (cell.column, cell.number_format)
-    done = styles.get(key)
-    if done is None:
-        cell.border = BOX
-        styles[key] = copy(cell._style)
-    else:
-        cell._style = copy(done)
-
-
-def put(ws, r: int, c: int, v: object, *, text: bool = False):
-    """Write one value as what it is; text is always text (a leading '=' never computes)."""
-    cell = ws.cell(r, c)
-    if v is None:
-        return cell
-    if isinstance(v, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", v)
-        cell.data_type = "s"
-        if text:
-            cell.number_format = "@"
-        return cell
-    cell.value = v
-    if isinstance(v, date):
-        cell.number_format = "yyyy-mm-dd"
-    return cell
-
-
-def money(ws, r: int, c: int, minor: int, currency: str):
-    try:
-        value: Decimal | int = to_major(minor, currency)
-    except DataError:
-        value = minor
-    cell = ws.cell(r, c, value)
-    cell.number_format = money_format(currency)
-    return cell
