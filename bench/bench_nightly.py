@@ -3,6 +3,7 @@ process apart from the sandbox's own world, SAP stand-in and simulators, and of 
 
     .venv/bin/python bench/bench_nightly.py [--size large] [--portal-latency-ms 150]
         [--sap-latency-ms 0] [--strategy bapi] [--executor local]
+        [--set statements.nightly=never] [--no-sandbox-alone]
 
 Two child processes, one after the other, on the same world:
 1. the sandbox alone: the world, the SAP stand-in after it has answered one pull (what the
@@ -11,7 +12,10 @@ Two child processes, one after the other, on the same world:
 2. the nightly (`arsync.jobs.pipeline.run.run`): its own peak RSS (VmHWM; it holds the sandbox
    too) and, sampled every 0.25 s, the sum of its descendants' PSS (Chromium, Playwright's
    driver: shared pages counted once).
-arsync's own peak ≈ (2) − (1).  Prints figures with the load average; asserts nothing.
+arsync's own peak ≈ (2) − (1).  CPU per stage: the nightly's process tree (its own, its
+finished children's, its live descendants': arsync, the in-process sandbox, Chromium) between
+the stage's start and end lines.  A month's first night makes every statement (`statements.nightly
+= monthly`); `--set statements.nightly=never` gives the other nights.  Prints figures with the load average; asserts nothing.
 """
 
 from __future__ import annotations
@@ -69,9 +73,30 @@ def _descendants(root: int) -> list[int]:
     return out
 
 
-def sampled(cmd: list[str], env: dict[str, str]) -> tuple[dict, int, int, str]:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds of ``pid`` (user + system), with its waited-for children's."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            f = fh.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in f[11:15]) / TICK
+    except OSError:
+        return 0.0
+
+
+def _tree_cpu_s(root: int) -> tuple[float, float]:
+    """(the process's own CPU with its finished children's, its live descendants' CPU), s."""
+    return _cpu_s(root), sum(_cpu_s(k) for k in _descendants(root))
+
+
+def sampled(
+    cmd: list[str], env: dict[str, str], marks: list | None = None
+) -> tuple[dict, int, int, str]:
     """Run ``cmd``; return its JSON answer (last stdout line), its peak RSS and the peak sum of
-    its descendants' PSS (kB, sampled), and its stderr."""
+    its descendants' PSS (kB, sampled), and its stderr.  ``marks``: for each stage line it
+    prints (``[stage] ...``), (line, wall time, CPU of the process tree so far) is appended."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak_self = peak_kids = 0
     out_lines: list[str] = []
@@ -81,6 +106,8 @@ def sampled(cmd: list[str], env: dict[str, str]) -> tuple[dict, int, int, str]:
         assert proc.stdout is not None
         for line in proc.stdout:
             out_lines.append(line)
+            if marks is not None and line.startswith("["):
+                marks.append((line, time.perf_counter(), sum(_tree_cpu_s(proc.pid))))
             print("   ", line.rstrip(), flush=True)
 
     t = threading.Thread(target=read, daemon=True)
@@ -154,6 +181,18 @@ def main() -> None:
         default=0,
         help="numbers per university search (0: as declared; 1: one search per number, as before)",
     )
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="another setting, e.g. statements.nightly=never (a night that makes no statements)",
+    )
+    ap.add_argument(
+        "--no-sandbox-alone",
+        action="store_true",
+        help="skip step 1 (the sandbox's own share): saves building the world twice",
+    )
     a = ap.parse_args()
     load0 = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
@@ -167,6 +206,9 @@ def main() -> None:
             "portals.session_dir": f"{tmp}/sessions",
             "runs.out_dir": f"{tmp}/out",
         }
+        for kv in a.set:
+            key, _, value = kv.partition("=")
+            over[key] = json.loads(value) if value[:1] in "0123456789[{tf" else value
         if a.search_batch:
             over["portals.definitions_dir"] = _family_with_batch(Path(tmp) / "defs", a.search_batch)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ARSYNC_")}
@@ -176,28 +218,56 @@ def main() -> None:
             f"load average before: {' '.join(f'{x:.2f}' for x in load0)} on {os.cpu_count()} cores"
         )
         print(f"1. the sandbox alone ({a.size} world, SAP stand-in after one pull, simulators)")
-        sb, _, _, _ = sampled([sys.executable, "-c", SANDBOX, *args], env)
-        sb_peak = sb["resident_kb"]
-        print(f"   resident {sb_peak / 2**20:.2f} GB; {sb}")
+        if a.no_sandbox_alone:
+            sb_peak = 0
+            print("   skipped (--no-sandbox-alone)")
+        else:
+            sb, _, _, _ = sampled([sys.executable, "-c", SANDBOX, *args], env)
+            sb_peak = sb["resident_kb"]
+            print(f"   resident {sb_peak / 2**20:.2f} GB; {sb}")
         print(
             f"2. the nightly ({a.strategy}, portals {a.executor}, {a.portal_latency_ms} ms a portal request)"
         )
         t = time.perf_counter()
-        res, peak, kids, _ = sampled([sys.executable, "-c", NIGHTLY, *args], env)
+        marks: list = []
+        res, peak, kids, _ = sampled([sys.executable, "-c", NIGHTLY, *args], env, marks)
         wall = time.perf_counter() - t
         load1 = os.getloadavg()
     print()
     print(
         f"nightly {a.size}: {res['status']}, {res['total_s']} s in the run ({wall:.0f} s with start-up)"
     )
+    cpu = _stage_cpu(marks)
+    print("  stage        wall s   CPU s (arsync, sandbox, Chromium: the whole process tree)")
     for stage, secs in res["stages"].items():
-        print(f"  {stage:<11} {secs:8.1f} s   {res['counts'][stage]}")
+        c = cpu.get(stage)
+        print(
+            f"  {stage:<11} {secs:8.1f} {c if c is not None else float('nan'):8.1f}   {res['counts'][stage]}"
+        )
+    share = (
+        f"sandbox alone {sb_peak / 2**20:.2f} GB → arsync ≈ {(peak - sb_peak) / 2**20:.2f} GB"
+        if sb_peak
+        else "sandbox's share not measured"
+    )
     print(
-        f"peak RSS: nightly process {peak / 2**20:.2f} GB (with the sandbox), sandbox alone "
-        f"{sb_peak / 2**20:.2f} GB → arsync ≈ {(peak - sb_peak) / 2**20:.2f} GB; "
+        f"peak RSS: nightly process {peak / 2**20:.2f} GB (with the sandbox), {share}; "
         f"Chromium + driver {kids / 2**20:.2f} GB"
     )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in load1)}")
+
+
+def _stage_cpu(marks: list) -> dict[str, float]:
+    """stage → CPU seconds between its ``[stage] started`` and its end line."""
+    out, start = {}, {}
+    for line, _, cpu in marks:
+        m = re.match(r"\[(\w+)\] (\w+)", line)
+        if not m:
+            continue
+        if m.group(2) == "started":
+            start[m.group(1)] = cpu
+        elif m.group(1) in start:
+            out[m.group(1)] = cpu - start.pop(m.group(1))
+    return out
 
 
 def _family_with_batch(folder: Path, batch: int) -> str:
