@@ -143,29 +143,29 @@ setTimeout(() => load(1), 50);   // rows arrive after the page has rendered
 """
         return web.Response(text=page("结算管理", body, script=script), content_type="text/html")
 
-    def _rows(self, account: str) -> list[dict]:
-        out = []
-        for r in self.records.get(account, []):
-            o, s, p = WORDS[r["status"]]
-            out.append(
-                {
-                    "settleNo": r["record_id"],
-                    "hospitalName": r["buyer"],
-                    "orderNo": r["order_no"],
-                    "invoiceNo": r["invoice_no"],
-                    "amount": yuan(r["amount"]),
-                    "paidAmount": yuan(r["paid_amount"]) if r["paid_amount"] else "--",
-                    "orderStatus": o,
-                    "settleStatus": s,
-                    "payStatus": p,
-                    "statusDate": cn_date(r["status_date"]),
-                    "planPayDate": cn_date(r["expected_pay_date"]),
-                    "payDate": cn_date(r["paid_on"]),
-                    "voucherNo": r["payment_ref"],
-                    "remark": r["reason"],
-                }
-            )
-        return out
+    def _rows(self, account: str, start: int = 0, stop: int | None = None) -> list[dict]:
+        """The account's rows ``start:stop`` as the API sends them (only those are rendered)."""
+        return [self._row(r) for r in self.records.get(account, [])[start:stop]]
+
+    @staticmethod
+    def _row(r: dict) -> dict:
+        o, s, p = WORDS[r["status"]]
+        return {
+            "settleNo": r["record_id"],
+            "hospitalName": r["buyer"],
+            "orderNo": r["order_no"],
+            "invoiceNo": r["invoice_no"],
+            "amount": yuan(r["amount"]),
+            "paidAmount": yuan(r["paid_amount"]) if r["paid_amount"] else "--",
+            "orderStatus": o,
+            "settleStatus": s,
+            "payStatus": p,
+            "statusDate": cn_date(r["status_date"]),
+            "planPayDate": cn_date(r["expected_pay_date"]),
+            "payDate": cn_date(r["paid_on"]),
+            "voucherNo": r["payment_ref"],
+            "remark": r["reason"],
+        }
 
     async def api(self, request: web.Request) -> web.Response:
         s, fault = self.data_gate(request, as_json=True)
@@ -177,13 +177,12 @@ setTimeout(() => load(1), 50);   // rows arrive after the page has rendered
             size = min(100, max(1, int(request.query.get("pageSize", "20"))))
         except ValueError:
             return web.json_response({"message": "参数错误"}, status=400)
-        rows = self._rows(s.account)
-        return web.json_response(
+        return web.json_response(  # only the page's rows are rendered: a page costs its size
             {
-                "records": len(rows),
+                "records": len(self.records.get(s.account, [])),
                 "pageIndex": no,
                 "pageSize": size,
-                "rows": rows[(no - 1) * size : no * size],
+                "rows": self._rows(s.account, (no - 1) * size, no * size),
             }
         )
 

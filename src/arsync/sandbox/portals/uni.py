@@ -2,7 +2,8 @@
 
 The answer is a detail page (one block per matching 预约单) or 无记录.  Matching is as
 forgiving as the real search box: prefixes, full-width digits, leading zeros and the
-8-digit tail of a 20-digit 数电 number all find the record.
+8-digit tail of a 20-digit 数电 number all find the record.  Each account's records are
+indexed by those keys once, so a search costs its hits, not a scan of the account.
 """
 
 from __future__ import annotations
@@ -53,6 +54,28 @@ def invoice_keys(text: str) -> set[str]:
 
 
 class UniSim(PortalSim):
+    def hits(self, account: str, query: str) -> list[dict]:
+        """The account's records a query finds, in the account's order: every record sharing a
+        key (:func:`invoice_keys`) with the query."""
+        keys = invoice_keys(query)
+        if not keys:
+            return []
+        index = self._index(account)
+        found = sorted({i for k in keys for i in index.get(k, ())})
+        recs = self.records.get(account, [])
+        return [recs[i] for i in found]
+
+    def _index(self, account: str) -> dict[str, list[int]]:
+        """key → positions of the account's records holding it (built on the first search)."""
+        cache = self.__dict__.setdefault("_keys", {})
+        if account not in cache:
+            index: dict[str, list[int]] = {}
+            for i, r in enumerate(self.records.get(account, [])):
+                for k in invoice_keys(r["invoice_no"]):
+                    index.setdefault(k, []).append(i)
+            cache[account] = index
+        return cache[account]
+
     @property
     def home(self) -> str:
         return f"/p/{self.pid}/query"
@@ -96,12 +119,7 @@ class UniSim(PortalSim):
         if fault is not None:
             return fault
         assert s is not None  # no fault: a session
-        keys = invoice_keys(q)
-        hits = [
-            r
-            for r in self.records.get(s.account, [])
-            if keys and keys & invoice_keys(r["invoice_no"])
-        ]
+        hits = self.hits(s.account, q)
         if not hits:
             return self._page(q, "<div class='no-record'>无记录</div>")
         return self._page(q, "".join(self._detail(r) for r in hits))
