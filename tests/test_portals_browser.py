@@ -450,3 +450,17 @@ def test_a_misbehaving_solver_fails_only_its_portal(pw, settings, sandbox, tmp_p
     by = {o.portal: o for o in res.outcomes}
     assert by["gov-gd"].outcome == "failed" and "RuntimeError" in by["gov-gd"].reason
     assert by["hosp-sh"].outcome == "ok" and set(res.records["portal"]) == {"hosp-sh"}
+
+
+def test_the_final_evidence_shows_the_last_search_answer(pw, settings, sandbox, tmp_path):
+    """Answers are read where nothing is laid out; only the last one is put in the live page."""
+    (uni,), _h, numbers = sandbox(world=tiny_world(), ids=["uni-bj"])
+    numbers = {c: ns[:3] for c, ns in numbers.items()}
+    res = run(pw, settings, one_number_searches([uni]), tmp_path / "run", invoice_numbers=numbers)
+    assert [o.outcome for o in res.outcomes] == ["ok"], res.outcomes
+    final = Path(res.outcomes[0].evidence).read_text(encoding="utf-8")
+    searches = sorted(Path(res.outcomes[0].evidence).parent.glob("*-search-*.html"))
+    assert len(searches) >= 2
+    last = searches[-1].read_text(encoding="utf-8")
+    assert last.startswith('<div id="result"') and last in final
+    assert all(s.read_text(encoding="utf-8") not in final for s in searches[:-1])

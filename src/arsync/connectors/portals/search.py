@@ -22,9 +22,13 @@ from .pages import JsonList, PortalHttpError, Row, TableList, _Reader, locate
 from .records import check_keys
 
 # One search, sent the way the search form itself would send it (method, action, every field,
-# the submit button), from inside the page; the answer's result area replaces the old one in
-# the live page (so innerText reads it as rendered and the final evidence shows it).
-FORM_SEARCH = """async (box, a) => {
+# the submit button), from inside the page.  The answer is read in the parsed document, where
+# nothing is laid out: a cell's text is its textContent with white space collapsed as a page
+# shows it, <br> a line break, [hidden] parts left out (what innerText gives for the plain cells
+# a detail table has; text hidden by a style sheet would be read, which the click mode does
+# not).  Only the last answer (``a.show``) replaces the result area of the live page, for the
+# final evidence: laying out every answer cost the browser more than reading it.
+FORM_SEARCH = r"""async (box, a) => {
   const form = box.form;
   if (!form) return {error: 'the search input is not inside a form'};
   box.value = a.number;
@@ -47,11 +51,18 @@ FORM_SEARCH = """async (box, a) => {
   if (!r.ok || new URL(r.url).pathname.endsWith('/' + a.login)) return out;
   const got = new DOMParser().parseFromString(text, 'text/html').querySelector(a.result);
   if (!got) return {...out, missing: true};
-  const node = document.importNode(got, true), live = document.querySelector(a.result);
-  if (live) live.replaceWith(node); else form.after(node);
-  return {...out, html: node.outerHTML, none: node.querySelector(a.noRecord) !== null,
-          blocks: Array.from(node.querySelectorAll(a.detail),
-                             t => Array.from(t.rows, r => Array.from(r.cells, c => c.innerText)))};
+  const html = got.outerHTML, shown = a.show ? document.importNode(got, true) : null;
+  got.querySelectorAll('[hidden], script, style, template').forEach(n => n.remove());
+  got.querySelectorAll('br').forEach(n => n.replaceWith('\u2063'));
+  const cell = c => c.textContent.replace(/[ \t\n\r\f]+/g, ' ').trim().replace(/ ?\u2063 ?/g, '\n');
+  const found = {...out, html, none: got.querySelector(a.noRecord) !== null,
+                 blocks: Array.from(got.querySelectorAll(a.detail),
+                                    t => Array.from(t.rows, r => Array.from(r.cells, cell)))};
+  if (shown) {
+    const live = document.querySelector(a.result);
+    if (live) live.replaceWith(shown); else form.after(shown);
+  }
+  return found;
 }"""
 
 
@@ -62,7 +73,7 @@ class SearchList(_Reader):
         self, numbers: list[str], *, first_page_only: bool = False, today=None
     ) -> list[Row]:
         L = self.L
-        search: Callable[[str, int], Awaitable[Any]] = (
+        search: Callable[[str, int, bool], Awaitable[Any]] = (
             self._by_form if L.search_by == "form" else self._by_click
         )
         rows: list[Row] = []
@@ -70,10 +81,11 @@ class SearchList(_Reader):
         queries = [
             L.search_separator.join(numbers[k : k + size]) for k in range(0, len(numbers), size)
         ]
-        for i, number in enumerate(queries[:1] if first_page_only else queries, 1):
+        todo = queries[:1] if first_page_only else queries
+        for i, number in enumerate(todo, 1):
 
             async def attempt(_: int, n: str = number, k: int = i) -> Any:
-                return await search(n, k)
+                return await search(n, k, k == len(todo))
 
             found = await _retry.run(
                 self.policy,
@@ -104,7 +116,7 @@ class SearchList(_Reader):
                 rows.append((raw, path))
         return rows
 
-    async def _by_click(self, number: str, i: int):
+    async def _by_click(self, number: str, i: int, last: bool = True):
         """Type, press 查询, wait for the answer page: (result html, 无记录?, detail blocks) or None."""
         L, page = self.L, self.page
         search_input = required(L.search_input, "list.search_input", self.spec)
@@ -122,8 +134,9 @@ class SearchList(_Reader):
             _READ_RESULT, {"result": L.result, "noRecord": L.no_record, "detail": L.detail}
         )
 
-    async def _by_form(self, number: str, i: int):
-        """The form's own request, sent from the page: one round trip, no navigation."""
+    async def _by_form(self, number: str, i: int, last: bool = True):
+        """The form's own request, sent from the page: one round trip, no navigation; the
+        ``last`` answer is shown in the live page."""
         L = self.L
         if getattr(self, "_box", None) is None:
             search_input = required(L.search_input, "list.search_input", self.spec)
@@ -143,6 +156,7 @@ class SearchList(_Reader):
                         "noRecord": L.no_record,
                         "detail": L.detail,
                         "timeoutMs": timeout_ms,
+                        "show": last,
                     },
                 ),
                 timeout=timeout_ms / 1000 + 5,
