@@ -242,3 +242,20 @@ def test_a_final_reminder_cites_an_earlier_letter_only_when_one_was_sent(languag
         "en": "We wrote to you about the amounts below on 2026-11-02",
     }
     assert cited[language] in later
+
+
+def test_a_customer_billed_by_two_company_codes_is_told_both_statement_numbers():
+    from dataclasses import replace
+    from pathlib import Path
+
+    from arsync.jobs.pipeline.notify import _statement_no
+
+    attached = tuple(
+        Path("run/statements") / f"DZD20260000{n}.{ext}"
+        for n in (17, 18)
+        for ext in ("xlsx", "pdf")
+    )
+    numbers = _statement_no(attached)
+    assert numbers == "DZD2026000017 / DZD2026000018"
+    subject, _ = render_reminder(replace(reminder("polite"), statement_no=numbers), "zh")
+    assert "DZD2026000017" in subject and "DZD2026000018" in subject

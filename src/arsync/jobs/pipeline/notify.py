@@ -305,11 +305,14 @@ def _named(name: str, address: str) -> str:
 
 
 def _statement_no(files: tuple[Path, ...]) -> str:
+    """The numbers of the statements attached (one per company code), in order, joined by
+    " / " for the subject and the letter: a customer billed by two company codes gets two."""
+    numbers: list[str] = []
     for p in files:
         for part in p.stem.replace("-", "_").split("_"):
-            if part[:3].isalpha() and part[3:].isdigit() and len(part) > 6:
-                return part
-    return ""
+            if part[:3].isalpha() and part[3:].isdigit() and len(part) > 6 and part not in numbers:
+                numbers.append(part)
+    return " / ".join(numbers)
 
 
 def _reminded(last: dict[str, Any] | None) -> date | None:
