@@ -400,3 +400,124 @@ def test_a_bad_as_of_date_is_a_bad_parameter_before_anything_is_read(as_of, tmp_
 def test_a_customer_number_longer_than_sap_allows_is_a_bad_parameter(tmp_path):
     r = CliRunner().invoke(cli, ["history", "--customer", "12345678901", "--out", str(tmp_path)])
     assert r.exit_code == 2 and "--customer" in r.output and "longer than 10 digits" in r.output
+
+
+# --- unknown names and dates: bad input, never "nothing" -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def day_store(inputs, tmp_path_factory):
+    """A run store holding one finished file run of the tiny world (as of AS_OF); its
+    customers and collectors."""
+    d, wl = inputs
+    out = tmp_path_factory.mktemp("day")
+    r = CliRunner().invoke(cli, file_run(d, out, quiet=True))
+    assert r.exit_code == 0, r.output
+    return out, sorted(set(wl["customer"])), sorted(set(wl["collector"]))
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["history", "--customer", "4711"], "--customer 0000004711: no such customer"),
+        (["disputes", "--customer", "4711"], "--customer 0000004711: no such customer"),
+        (["disputes", "--collector", "NOBODY"], "--collector NOBODY: no such collector"),
+        (["outbox", "list", "--collector", "NOBODY"], "--collector NOBODY: no such collector"),
+        (["outbox", "list", "--status", "snet"], "'snet' is not one of 'draft', 'approved'"),
+    ],
+    ids=[
+        "history-customer",
+        "disputes-customer",
+        "disputes-collector",
+        "outbox-collector",
+        "status",
+    ],
+)
+def test_an_unknown_customer_collector_or_status_is_bad_input_naming_what_exists(
+    day_store, args, said
+):
+    out, customers, collectors = day_store
+    env = {"ARSYNC_RUNS__OUT_DIR": str(out)}
+    r = CliRunner().invoke(cli, args, env=env)
+    assert r.exit_code == 2, r.output
+    assert said in r.output
+    if "no such" in said:  # where it looked, and the names it knows
+        assert f"in the run store at {out / 'runs.sqlite'}; known: " in r.output
+        names = customers if "customer" in said else collectors
+        assert names[0] in r.output
+    assert not any(name in r.output for name in CLASS_NAMES), r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "nothing"),
+    [
+        (["history", "--customer", "{customer}"], "no history"),
+        (["disputes", "--customer", "{customer}", "--collector", "{collector}"], "no disputes"),
+        (
+            ["outbox", "list", "--collector", "{collector}", "--status", "sent"],
+            "nothing waiting in the outbox",
+        ),
+    ],
+    ids=["history", "disputes", "outbox"],
+)
+def test_a_known_customer_or_collector_with_nothing_to_show_is_not_an_error(
+    day_store, args, nothing
+):
+    out, customers, collectors = day_store
+    argv = [a.format(customer=customers[0].lstrip("0"), collector=collectors[0]) for a in args]
+    r = CliRunner().invoke(cli, argv, env={"ARSYNC_RUNS__OUT_DIR": str(out)})
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == nothing
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["statements", "--customer", "4711", "--out", "{tmp}/st"],
+            f"--customer 0000004711: no open items in run {{run}} (as of {AS_OF})",
+        ),
+        (
+            ["statements", "--collector", "NOBODY", "--out", "{tmp}/st"],
+            "--collector NOBODY: no open items in run {run}",
+        ),
+        (
+            ["outbox", "show", "NOPE1234"],
+            "no message NOPE1234 in the outbox (`arsync outbox list --all` lists",
+        ),
+        (
+            ["aging", "--as-of", "2026-01-01", "--out", "{tmp}/ag"],
+            f"no finished run as of 2026-01-01 in the run store at {{store}}; it has finished "
+            f"runs as of {AS_OF}",
+        ),
+        (
+            ["report", "supervisor", "--as-of", "2026-01-01", "--out", "{tmp}/rp"],
+            "no finished nightly run on or before 2026-01-01 in the run store at {store}",
+        ),
+        (
+            ["plan", "--as-of", "2026-01-01", "--out", "{tmp}/pl"],
+            "no finished nightly run on or before 2026-01-01 in the run store at {store}",
+        ),
+    ],
+    ids=["statements-customer", "statements-collector", "outbox-show", "aging", "report", "plan"],
+)
+def test_what_the_store_does_not_hold_is_bad_input_saying_what_and_where(
+    day_store, tmp_path, args, said
+):
+    out, _, _ = day_store
+    run = store_of(out).recent(1)[0].run_id
+    fill = dict(tmp=tmp_path, run=run, store=out / "runs.sqlite")
+    r = CliRunner().invoke(
+        cli, [a.format(**fill) for a in args], env={"ARSYNC_RUNS__OUT_DIR": str(out)}
+    )
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("arsync: ") and said.format(**fill) in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_outbox_list_offers_every_state_a_message_can_be_in():
+    from arsync.jobs.cli import outbox as cli_outbox
+    from arsync.jobs.pipeline import outbox
+
+    assert cli_outbox.STATUSES == outbox.STATUSES

@@ -160,4 +160,5 @@ def test_the_commands_write_the_report_and_a_month_plan_from_the_runs(week, tmp_
     r = CliRunner().invoke(
         cli, ["plan", "--runs", str(out), "--out", str(tmp_path), "--as-of", "2026-01-01"]
     )
-    assert r.exit_code == 1 and "no finished nightly run on or before 2026-01-01" in r.output
+    assert r.exit_code == 2 and "no finished nightly run on or before 2026-01-01" in r.output
+    assert f"its first is as of {D1}: give --as-of that date or later" in r.output

@@ -48,11 +48,14 @@ def customer_no(value: str) -> str:
 def history_cmd(ctx, customer, item_key, out_dir):
     """The contact log of a customer (all its items) or of one item, oldest first."""
     from arsync.jobs.pipeline.history import contact_log
+    from arsync.jobs.pipeline.known import check_customers
 
     if not customer and not item_key:
         raise click.UsageError("give --customer or --item")
     customer = customer_no(customer) if customer else None
     _, store = _store(ctx, out_dir)
+    if customer:
+        check_customers(store, [customer])
     log = contact_log(store, customer=customer, item_key=item_key)
     if log.empty:
         click.echo("no history")
@@ -88,12 +91,18 @@ def disputes_cmd(ctx, collector, customer, include_resolved, as_of, out_dir):
         return
     from arsync.common.money import format_major
     from arsync.jobs.pipeline.dispute_book import register
+    from arsync.jobs.pipeline.known import check_collectors, check_customers
 
     _, store = _store(ctx, out_dir)
+    customer = customer_no(customer) if customer else None
+    if customer:
+        check_customers(store, [customer])
+    if collector:
+        check_collectors(store, [collector])
     reg = register(
         store,
         collector=collector,
-        customer=customer_no(customer) if customer else None,
+        customer=customer,
         include_resolved=include_resolved,
     )
     if reg.empty:

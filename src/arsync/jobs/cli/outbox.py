@@ -14,6 +14,9 @@ import click
 from arsync.jobs.cli.app import cli, settings_from, start_logging
 
 OPEN = ("draft", "approved", "unknown", "failed")
+#: the states a message can be in (:data:`arsync.jobs.pipeline.outbox.STATUSES`; kept here so
+#: that `arsync outbox --help` imports no SQLAlchemy)
+STATUSES = ("draft", "approved", "claimed", "sending", "sent", "unknown", "failed", "rejected")
 
 
 @cli.group("outbox")
@@ -29,16 +32,25 @@ def _store(ctx):
 
 
 @outbox_group.command("list")
-@click.option("--status", "statuses", multiple=True, help="Only these states (repeatable).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(STATUSES),
+    help="Only these states (repeatable).",
+)
 @click.option("--kind", type=click.Choice(["digest", "reminder"]))
-@click.option("--collector")
+@click.option("--collector", help="Only this collector's messages.")
 @click.option("--all", "everything", is_flag=True, help="Sent and rejected messages too.")
 @click.pass_context
 def outbox_list(ctx, statuses, kind, collector, everything):
     """Messages not yet sent (draft, approved, unknown, failed), oldest first."""
     from arsync.jobs.pipeline import outbox
+    from arsync.jobs.pipeline.known import check_collectors
 
     _, store = _store(ctx)
+    if collector:
+        check_collectors(store, [collector])
     wanted = list(statuses) or (None if everything else list(OPEN))
     rows = outbox.rows(store, status=wanted, kind=kind, collector=collector)
     if not rows:

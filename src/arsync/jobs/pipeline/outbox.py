@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from arsync.common import clock
-from arsync.common.errors import ArsyncError, DataError
+from arsync.common.errors import ArsyncError, DataError, InputError
 from arsync.jobs.pipeline.outboxtables import outbox as O
 from arsync.jobs.pipeline.outboxtables import outbox_attempts as A
 from arsync.jobs.pipeline.runstore import RunStore
@@ -35,8 +35,17 @@ KINDS = ("digest", "reminder")
 CHANNELS = ("email", "wecom_robot", "wecom_app")
 
 
+#: every state a message can be in: drafted, approved (by a person or by rule), claimed and being
+#: handed over by a sender, sent, its outcome unknown (a person decides), failed, rejected
+STATUSES = ("draft", "approved", "claimed", "sending", "sent", "unknown", "failed", "rejected")
+
+
 class OutboxError(ArsyncError):
     """A message cannot be found, approved or sent as asked (the message says why)."""
+
+
+class UnknownMessage(OutboxError, InputError):
+    """No message (or more than one) has the key typed: the command's input is wrong."""
 
 
 @dataclass(frozen=True)
@@ -194,16 +203,20 @@ def rows(
 
 
 def get(store: RunStore, key: str) -> dict[str, Any]:
-    """One row by its key or a unique prefix of it (at least 6 characters)."""
+    """One row by its key or a unique prefix of it (at least 6 characters).  A key too short,
+    unknown or not unique is :class:`UnknownMessage` (an input error: exit 2)."""
     if len(key) < 6:
-        raise OutboxError(f"message key {key!r}: give at least 6 characters")
+        raise UnknownMessage(f"message key {key!r}: give at least 6 characters")
     with store.engine.connect() as c:
         found = c.execute(sa.select(O).where(O.c.message_key.like(f"{key}%")).limit(2)).mappings()
         got = [_row(r) for r in found]
     if not got:
-        raise OutboxError(f"no message {key} in the outbox")
+        raise UnknownMessage(
+            f"no message {key} in the outbox (`arsync outbox list --all` lists every message "
+            "with its key)"
+        )
     if len(got) > 1:
-        raise OutboxError(f"message key {key} is not unique: give more characters")
+        raise UnknownMessage(f"message key {key} is not unique: give more characters")
     return got[0]
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from arsync.common.errors import DataError
+from arsync.common.errors import DataError, InputError
 from arsync.common.frames import CLEARED_ITEMS, CUSTOMERS, OPEN_ITEMS, PORTAL_RECORDS, WORKLIST
 from arsync.jobs.engine import portfolio as pf
 from arsync.jobs.pipeline import supervision_store as ss
@@ -58,16 +58,28 @@ class RunFrames:
 
 def last_run(store: RunStore, as_of: date | None = None) -> RunInfo:
     """The latest full run (nightly, whole portfolio, SAP and reconcile finished) on or before
-    ``as_of``; :class:`DataError` naming the date when there is none."""
-    for r in store.recent(500, kind="nightly"):
-        if as_of is not None and r.as_of > as_of:
-            continue
-        if r.scope and any(r.scope.get(k) for k in ("customers", "collectors", "company_codes")):
-            continue
-        if {"sap", "reconcile"} <= set(r.finished_stages()):
+    ``as_of``; :class:`InputError` (exit 2) naming the date, the store and the first date it
+    has a full run of when there is none."""
+    full = [
+        r
+        for r in store.recent(500, kind="nightly")
+        if not (
+            r.scope and any(r.scope.get(k) for k in ("customers", "collectors", "company_codes"))
+        )
+        and {"sap", "reconcile"} <= set(r.finished_stages())
+    ]
+    for r in full:
+        if as_of is None or r.as_of <= as_of:
             return r
+    from arsync.jobs.pipeline.known import where
+
     when = f" on or before {as_of}" if as_of else ""
-    raise DataError(f"no finished nightly run{when} in the run store: run `arsync nightly` first")
+    have = (
+        f"; its first is as of {min(r.as_of for r in full)}: give --as-of that date or later"
+        if full
+        else ": run `arsync nightly` first"
+    )
+    raise InputError(f"no finished nightly run{when} in the run store at {where(store)}{have}")
 
 
 def load_run(run: RunInfo) -> RunFrames:
