@@ -70,9 +70,13 @@ def test_periods_and_their_columns():
     assert pl.period(D1, "week") == (date(2026, 11, 17), date(2026, 11, 23))
     assert pl.period(date(2026, 1, 31), "month") == (date(2026, 2, 1), date(2026, 2, 28))
     assert len(pl.buckets(*pl.period(D1, "week"), "week")) == 7
+    # a month plan ends on the last day of the next calendar month
+    assert pl.period(date(2026, 11, 30), "month") == (date(2026, 12, 1), date(2026, 12, 31))
+    assert pl.period(date(2026, 12, 31), "month") == (date(2027, 1, 1), date(2027, 1, 31))
+    assert pl.period(date(2027, 1, 15), "month") == (date(2027, 1, 16), date(2027, 2, 28))
     cols = pl.buckets(*pl.period(D1, "month"), "month")
-    assert [(a.isoformat(), b.isoformat()) for a, b in cols][-1] == ("2026-12-15", "2026-12-16")
-    assert len(cols) == 5
+    assert [(a.isoformat(), b.isoformat()) for a, b in cols][-1] == ("2026-12-29", "2026-12-31")
+    assert len(cols) == 7
     with pytest.raises(Exception, match="plan 'day'"):
         pl.period(D1, "day")
 
@@ -204,3 +208,14 @@ def test_the_expected_dates_beat_the_due_date_on_the_world(planned):
     err = (df["expected_date"] - df["AUGDT"]).dt.days.abs().mean()
     err_due = (df["due_date"] - df["AUGDT"]).dt.days.abs().mean()
     assert err < err_due
+
+
+def test_week_and_month_are_exclusive_on_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from arsync.jobs.cli.main import cli
+
+    r = CliRunner().invoke(cli, ["plan", "--week", "--month", "--out", str(tmp_path)])
+    assert r.exit_code == 2
+    assert "--week and --month are exclusive" in r.output
+    assert not list(tmp_path.iterdir())

@@ -56,15 +56,25 @@ def supervisor(ctx, period, as_of, out_dir, language, runs_dir):
 
 
 @cli.command("plan")
-@click.option("--week", "kind", flag_value="week", default=True, help="The next 7 days, per day.")
-@click.option("--month", "kind", flag_value="month", help="The next month, per week.")
+@click.option(
+    "--week", is_flag=True, help="The 7 days after the as-of date, per day (the default)."
+)
+@click.option(
+    "--month",
+    is_flag=True,
+    help="From the day after the as-of date to the last day of the next calendar month "
+    "(as of 30 Nov: 1–31 Dec; as of 16 Nov: 17 Nov–31 Dec), per week.",
+)
 @click.option("--as-of", callback=_date, help="Plan from the last full run on or before it.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
 @click.option("--language", type=_LANG, help="zh | en | both (default reports.language).")
 @click.option("--runs", "runs_dir", type=click.Path(file_okay=False), help="runs.out_dir.")
 @click.pass_context
-def plan(ctx, kind, as_of, out_dir, language, runs_dir):
+def plan(ctx, week, month, as_of, out_dir, language, runs_dir):
     """Collections expected per collector and customer, with targets and the items to work."""
+    if week and month:
+        raise click.UsageError("--week and --month are exclusive: give one of them")
+    kind = "month" if month else "week"
     from arsync.common.money import format_major
     from arsync.jobs.pipeline.plan import make_plan
     from arsync.jobs.pipeline.supervision import last_run, load_run

@@ -2,7 +2,9 @@
 per collector and customer, and plan against actual once the period has run.
 
 ``arsync plan`` and the nightly's ``reports`` stage call :func:`make_plan`.  A plan made on the
-run's as-of date D covers (D, D + 7 days] (``week``) or (D, D + 1 month] (``month``).  Every open
+run's as-of date D covers (D, D + 7 days] (``week``) or D + 1 to the last day of the calendar
+month after D's (``month``: made at a month's end, the whole next month, as collectors plan a
+month; made mid-month, the rest of this month with it).  Every open
 debit item gets an expected collection date from :mod:`arsync.jobs.engine.paydate` (portal
 stage, promise to pay, the customer's history, else the due date — each with its basis and
 confidence) and the learned probability of being collected within the period; the items whose
@@ -40,13 +42,17 @@ NOT_WORKABLE = ("AMBIGUOUS", "UNAPPLIED_CREDIT")
 
 
 def period(as_of: date, kind: str) -> tuple[date, date]:
-    """The plan's first and last day: (D + 1, D + 7) or (D + 1, D + 1 month)."""
+    """The plan's first and last day: (D + 1, D + 7) for a week; for a month (D + 1, the last
+    day of the calendar month after D's) — as of 2026-11-30 the plan is 12-01 … 12-31, as of
+    2026-11-16 it is 11-17 … 12-31 (a month plan is a calendar month's: collectors plan the
+    coming month at a month's end)."""
     if kind not in KINDS:
         raise DataError(f"plan {kind!r}: use one of {', '.join(KINDS)}")
     first = as_of + timedelta(days=1)
     if kind == "week":
         return first, as_of + timedelta(days=7)
-    return first, (pd.Timestamp(as_of) + pd.DateOffset(months=1)).date()
+    after_next = date(as_of.year + as_of.month // 12, as_of.month % 12 + 1, 1) + timedelta(days=32)
+    return first, after_next.replace(day=1) - timedelta(days=1)
 
 
 def promises_of(store: RunStore) -> pd.DataFrame | None:
