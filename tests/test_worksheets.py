@@ -157,11 +157,14 @@ def test_summary_by_customer_with_promises_contacts_and_totals(tmp_path):
     assert c0["next_promise"] == date(2026, 12, 3) and c0["last_contact"] == date(2026, 11, 20)
     c1 = summary[(item(1)["customer"], "CNY")]
     assert "next_promise" not in c1  # a promise date in the past is not the next one
+    # a promise date without an amount promises the whole item, as the promise book counts it
+    whole = Decimal(int(item(1)["amount"])) / 100
+    assert Decimal(str(c1["promised_amount"])) == whole
     [total] = [r for r in got if "customer" not in r]
     assert total["customer_name"] == "合计 / Total" and total["currency"] == "CNY"
     assert total["items"] == len(df)
     assert Decimal(str(total["open_amount"])) == Decimal(int(df["amount"].sum())) / 100
-    assert Decimal(str(total["promised_amount"])) == promised
+    assert Decimal(str(total["promised_amount"])) == promised + whole
     wb = openpyxl.load_workbook(tmp_path / "C1.xlsx")
     heads = [c.value for c in sheet(wb, "summary")[1]]
     assert "已付款未核销 Paid, not applied" in heads and "逾期金额 Overdue amount" in heads

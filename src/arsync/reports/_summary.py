@@ -5,7 +5,8 @@ Amounts are computed from the worklist's integer minor units and shown in major 
 they reconcile exactly with the items (tested).  Promised amounts and contact dates come
 from what the collector typed on the open items: numbers and dates, and a formula that is
 arithmetic over its own row's amounts (``=J5*0.5`` → half the item's amount, as the office
-program shows it); another formula or text is not summed.
+program shows it); another formula or text is not summed.  A promise date without an amount
+promises the whole item, as the promise book (``jobs/pipeline/promise_book``) counts it.
 """
 
 from __future__ import annotations
@@ -102,9 +103,12 @@ def _typed(rows: list[Row], as_of: date) -> dict[tuple[str, str], _Typed]:
             own = {f: v for f, v in r.values.items() if isinstance(v, Decimal)}
             amount = F.evaluate(amount.text, own)  # rounded to the cent, as it is shown
             amount = None if amount is None else to_major(to_minor(amount, cur), cur)
+        promise = as_date(r.values.get("promise_date"))
+        if amount is None and isinstance(promise, date):
+            # a promise without an amount is for the whole item, as the promise book counts it
+            amount = r.values.get("amount")
         if isinstance(amount, (int, float, Decimal)) and not isinstance(amount, bool):
             t.promised = (t.promised or Decimal(0)) + Decimal(str(amount))
-        promise = as_date(r.values.get("promise_date"))
         if isinstance(promise, date) and promise >= as_of:
             t.next_promise = min(promise, t.next_promise or promise)
         contact = as_date(r.values.get("contact_date"))
