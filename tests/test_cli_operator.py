@@ -521,3 +521,33 @@ def test_outbox_list_offers_every_state_a_message_can_be_in():
     from arsync.jobs.pipeline import outbox
 
     assert cli_outbox.STATUSES == outbox.STATUSES
+
+
+def test_statements_print_amounts_as_the_workbooks_do_and_asked_again_issue_nothing(
+    day_store, tmp_path
+):
+    from arsync.jobs.pipeline.history import contact_log
+    from arsync.jobs.pipeline.statement_book import statements_of
+
+    out, customers, _ = day_store
+    store = store_of(out)
+    who = customers[0]  # a customer of two company codes: CNY and JPY
+    argv = ["statements", "--customer", who, "--language", "en", "--runs", str(out), "--out"]
+    first = CliRunner().invoke(cli, [*argv, str(tmp_path / "a")])
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()[1:]
+    numbers = [line.split()[0] for line in lines]
+    totals = dict(re.findall(r"items  (\S+) ([A-Z]{3})  ", first.output))
+    assert set(totals.values()) == {"CNY", "JPY"}, first.output
+    for total, currency in totals.items():  # grouped, the currency's decimals, the currency
+        decimals = r"\.\d{2}" if currency == "CNY" else ""
+        assert re.fullmatch(rf"-?\d{{1,3}}(,\d{{3}})+{decimals}", total), first.output
+
+    again = CliRunner().invoke(cli, [*argv, str(tmp_path / "b")])
+    assert again.exit_code == 0, again.output
+    said = f"{len(numbers)} of them issued before: their numbers again, none new"
+    assert said in again.output
+    assert [line.split()[0] for line in again.output.splitlines()[1:]] == numbers
+    assert all((tmp_path / "b" / f"{n}.pdf").exists() for n in numbers)
+    assert sorted(statements_of(store, who)["statement_no"]) == sorted(numbers)
+    assert sorted(contact_log(store, customer=who)["value"]) == sorted(numbers)

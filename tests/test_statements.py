@@ -160,12 +160,10 @@ def test_numbers_are_unique_sequential_and_recorded_with_their_lines(portfolio, 
     store = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
     s = settings()
     first = issue_statements(store, wl, customers, settings=s, as_of=AS_OF, folder=tmp_path / "a")
-    again = issue_statements(store, wl, customers, settings=s, as_of=AS_OF, folder=tmp_path / "b")
-    numbers = [i.number for i in first + again]
-    assert (
-        len(set(numbers)) == len(numbers) == 2 * len(set(zip(wl["customer"], wl["company_code"])))
-    )
+    numbers = [i.number for i in first]
+    assert len(set(numbers)) == len(numbers) == len(set(zip(wl["customer"], wl["company_code"])))
     assert numbers == [f"DZD2026{n:06d}" for n in range(1, len(numbers) + 1)]
+    assert all(i.new for i in first)
     recorded = statements_of(store)
     assert set(recorded["statement_no"]) == set(numbers)
     import sqlalchemy as sa
@@ -177,9 +175,46 @@ def test_numbers_are_unique_sequential_and_recorded_with_their_lines(portfolio, 
     per = lines.groupby("statement_no")["amount"].sum()
     for it in first:
         assert per[it.number] == sum(it.totals.values())
-    assert len(lines) == 2 * len(wl)  # every open item, once per statement run
+    assert len(lines) == len(wl)  # every open item, once
     log = contact_log(store, customer=first[0].customer)
     assert "statement_issued" in set(log["field"])
+
+
+def test_the_same_statement_asked_for_again_is_not_issued_twice(portfolio, tmp_path):
+    wl, customers = portfolio
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    s = settings()
+    who = biggest(wl)
+    first = issue_statements(store, wl, customers, settings=s, as_of=AS_OF, folder=tmp_path / "a")
+    # the collector looks again (another folder, another language): the same numbers, nothing new
+    again = issue_statements(
+        store, wl, customers, settings=s, as_of=AS_OF, folder=tmp_path / "b", language="en"
+    )
+    assert [i.number for i in again] == [i.number for i in first]
+    assert not any(i.new for i in again)
+    assert all(i.pdf.parent == tmp_path / "b" and i.pdf.exists() for i in again)
+    assert len(statements_of(store)) == len(first)
+    issued_log = contact_log(store, customer=who).query("field == 'statement_issued'")
+    assert len(issued_log) == len([i for i in first if i.customer == who])
+    # what changed is a new statement: one item of the customer paid; a later as-of date too
+    paid = wl.index[wl["customer"] == who][0]
+    changed = issue_statements(
+        store, wl.drop(paid), customers, settings=s, as_of=AS_OF, folder=tmp_path / "c"
+    )
+    new = [i for i in changed if i.new]
+    assert [(i.customer, i.company_code) for i in new] == [(who, wl.loc[paid, "company_code"])]
+    assert new[0].number == f"DZD2026{len(first) + 1:06d}"
+    later = issue_statements(
+        store,
+        wl,
+        customers,
+        settings=s,
+        as_of=AS_OF + timedelta(days=1),
+        folder=tmp_path / "d",
+        only=[who],
+    )
+    assert all(i.new for i in later)
+    assert len(set(statements_of(store)["statement_no"])) == len(first) + 1 + len(later)
 
 
 def test_a_disputed_answer_opens_disputes_and_keeps_the_signed_file(portfolio, tmp_path):
@@ -245,6 +280,38 @@ def test_the_nightly_rule(portfolio, tmp_path):
     assert due_today(store, AS_OF + timedelta(days=7), "weekly")
     assert not due_today(store, AS_OF + timedelta(days=7), "monthly")  # same month
     assert due_today(store, date(2026, 12, 1), "monthly")
+
+
+def test_the_nightly_stage_counts_statements_and_customers_alike_in_progress_and_summary(
+    portfolio, tmp_path
+):
+    """51/51 beside customers=50 was a customer of two company codes: the progress says so."""
+    from types import SimpleNamespace
+
+    from arsync.jobs.pipeline.day_stages import statements_stage
+
+    wl, customers = portfolio
+    lines: list[str] = []
+    ctx = SimpleNamespace(
+        settings=settings(**{"statements.nightly": "daily"}),
+        scope=SimpleNamespace(narrowed=False),
+        store=RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}"),
+        as_of=AS_OF,
+        frames={"worklist": wl, "customers": customers},
+        folder=tmp_path / "run",
+        echo=lines.append,
+        run_id="r1",
+        summary={},
+    )
+    counts, status = statements_stage(ctx)
+    late = wl[wl["customer"].isin(chosen_customers(wl, "overdue", 1))]
+    n, m = len(late[["customer", "company_code"]].drop_duplicates()), late["customer"].nunique()
+    assert n > m  # a customer of two company codes gets two statements
+    assert status == "ok" and counts == {"statements": n, "customers": m}
+    assert lines[-1] == f"  statements: {n}/{n} (one per customer and company code, {m} customers)"
+    # the stage again (a resumed run): the same statements, none issued twice
+    counts, _ = statements_stage(ctx)
+    assert counts == {"statements": 0, "customers": m, "issued_before": n}
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ plan against actual is kept in the run store.  The commands read the same runs."
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pandas as pd
@@ -155,7 +156,10 @@ def test_the_commands_write_the_report_and_a_month_plan_from_the_runs(week, tmp_
         cli, ["plan", "--month", "--runs", str(out), "--out", str(tmp_path), "--as-of", str(D2)]
     )
     assert r.exit_code == 0, r.output
-    assert "plan month-2026-11-23" in r.output
+    assert "plan month-2026-11-23: 2026-11-24 – 2026-12-31" in r.output  # to the next month's end
+    # the expected amount as the workbooks show it: grouped, two decimals, the currency
+    [expected] = re.findall(r"item\(s\), (\S+) CNY expected", r.output)
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+\.\d{2}", expected), r.output
     assert (tmp_path / "plan-month.xlsx").exists()
     r = CliRunner().invoke(
         cli, ["plan", "--runs", str(out), "--out", str(tmp_path), "--as-of", "2026-01-01"]

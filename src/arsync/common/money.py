@@ -77,3 +77,10 @@ def format_major(minor: int, currency: str) -> str:
     d = decimals(currency)
     v = to_major(minor, currency)
     return f"{v:.{d}f}"
+
+
+def format_amount(minor: int, currency: str) -> str:
+    """Minor units as people read an amount on a console, the way the workbooks show it
+    (``#,##0.00``, the currency's own decimals): ``123456789`` CNY → ``1,234,567.89 CNY``,
+    ``-1965812`` JPY → ``-1,965,812 JPY``."""
+    return f"{to_major(minor, currency):,} {currency}"

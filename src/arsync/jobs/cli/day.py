@@ -89,7 +89,7 @@ def disputes_cmd(ctx, collector, customer, include_resolved, as_of, out_dir):
     """The dispute register across collectors (open disputes, oldest first)."""
     if ctx.invoked_subcommand is not None:
         return
-    from arsync.common.money import format_major
+    from arsync.common.money import format_amount
     from arsync.jobs.pipeline.dispute_book import register
     from arsync.jobs.pipeline.known import check_collectors, check_customers
 
@@ -114,7 +114,7 @@ def disputes_cmd(ctx, collector, customer, include_resolved, as_of, out_dir):
         state = f"{r['resolution']} {r['resolved_on']}" if r["resolution"] else "open"
         click.echo(
             f"#{r['dispute_id']:<5} {r['customer']} {r['reference']:<22} "
-            f"{format_major(int(r['amount']), r['currency']):>14} {r['currency']}  "
+            f"{format_amount(int(r['amount']), r['currency']):>18}  "
             f"{r['reason_code']:<12} opened {r['opened_on']} ({(end - r['opened_on']).days} d)  "
             f"owner {r['owner']}  {state}" + (f"  [{r['reason_text']}]" if r["reason_text"] else "")
         )
@@ -186,12 +186,14 @@ _RUNS = click.option(
 @click.pass_context
 def statements_cmd(ctx, customers, collectors, as_of, language, out_dir, runs_dir):
     """AR statements (对账单), xlsx and PDF, per customer and company code, from the newest run
-    (or the run of --as-of); numbered and recorded in the run store."""
+    (or the run of --as-of); numbered and recorded in the run store.  A statement issued before
+    with the same as-of date and lines keeps its number: asking again writes its files again
+    and issues nothing."""
     if ctx.invoked_subcommand is not None:
         return
     from pathlib import Path
 
-    from arsync.common.money import format_major
+    from arsync.common.money import format_amount
     from arsync.jobs.pipeline.day_jobs import run_frames, select_customers
     from arsync.jobs.pipeline.statement_book import issue_statements
 
@@ -210,11 +212,17 @@ def statements_cmd(ctx, customers, collectors, as_of, language, out_dir, runs_di
         only=chosen,
         language=language,
     )
-    click.echo(f"{len(issued)} statement(s) as of {frames.run.as_of} (run {frames.run.run_id}):")
+    again = sum(not it.new for it in issued)
+    click.echo(
+        f"{len(issued)} statement(s) as of {frames.run.as_of} (run {frames.run.run_id})"
+        + (f", {again} of them issued before: their numbers again, none new" if again else "")
+        + ":"
+    )
     for it in issued:
-        totals = ", ".join(f"{format_major(v, c)} {c}" for c, v in it.totals.items())
+        totals = ", ".join(format_amount(v, c) for c, v in it.totals.items())
         click.echo(
             f"  {it.number}  {it.customer} / {it.company_code}  {it.items} items  {totals}  {it.pdf}"
+            + ("" if it.new else "  (issued before)")
         )
 
 

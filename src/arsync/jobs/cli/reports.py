@@ -75,7 +75,7 @@ def plan(ctx, week, month, as_of, out_dir, language, runs_dir):
     if week and month:
         raise click.UsageError("--week and --month are exclusive: give one of them")
     kind = "month" if month else "week"
-    from arsync.common.money import format_major
+    from arsync.common.money import format_amount
     from arsync.jobs.pipeline.plan import make_plan
     from arsync.jobs.pipeline.supervision import last_run, load_run
     from arsync.reports.plan_book import write_plan
@@ -89,6 +89,6 @@ def plan(ctx, week, month, as_of, out_dir, language, runs_dir):
     p = p[p["currency"] == data.currency]
     click.echo(
         f"plan {data.plan_id}: {data.first} – {data.last}, {len(p)} item(s), "
-        f"{format_major(int(p['amount'].sum()), data.currency)} {data.currency} expected"
+        f"{format_amount(int(p['amount'].sum()), data.currency)} expected"
     )
     click.echo(f"plan-{kind}.xlsx: {path}")

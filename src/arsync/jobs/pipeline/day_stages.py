@@ -100,10 +100,15 @@ def statements_stage(ctx) -> tuple[dict, str]:
     wl = ctx.frames["worklist"]
     chosen = chosen_customers(wl, s.customers, s.min_days_overdue)
     folder = ctx.folder / "statements"
+    # one statement per customer and company code: a customer of two company codes gets two
+    customers = int(wl.loc[wl["customer"].isin(chosen), "customer"].nunique())
 
     def progress(done: int, total: int) -> None:
         if done == total or done % max(1, total // 5) == 0:
-            ctx.echo(f"  statements: {done}/{total}")
+            ctx.echo(
+                f"  statements: {done}/{total} (one per customer and company code, "
+                f"{customers} customers)"
+            )
 
     issued = issue_statements(
         ctx.store,
@@ -118,7 +123,13 @@ def statements_stage(ctx) -> tuple[dict, str]:
     )
     if issued:
         ctx.summary["statements_dir"] = str(folder)
-    return {"statements": len(issued), "customers": len({i.customer for i in issued})}, "ok"
+    counts = {
+        "statements": sum(i.new for i in issued),
+        "customers": len({i.customer for i in issued}),
+    }
+    if any(not i.new for i in issued):  # issued before (a resumed run): the same numbers
+        counts["issued_before"] = sum(not i.new for i in issued)
+    return counts, "ok"
 
 
 def summary_lines(ctx) -> list[str]:

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -43,6 +43,9 @@ ANSWERS = ("confirmed", "disputed")
 
 @dataclass(frozen=True)
 class Issued:
+    """A statement written: ``new`` is False when the same statement (customer, company code,
+    as-of date and lines) had been issued before and its number was given again."""
+
     number: str
     customer: str
     company_code: str
@@ -51,6 +54,7 @@ class Issued:
     totals: dict[str, int]  # balance per currency, minor units
     xlsx: Path
     pdf: Path
+    new: bool = True
 
 
 def issue_statements(
@@ -67,7 +71,12 @@ def issue_statements(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Issued]:
     """Number, write and record a statement per customer and company code with open items in
-    ``worklist`` (``only``: these customers).  Files go to ``folder``."""
+    ``worklist`` (``only``: these customers).  Files go to ``folder``.
+
+    Nothing is issued twice: a statement whose customer, company code, as-of date and lines
+    (item, reference, dates, amount, currency) equal one issued before gets that number again
+    and its files written again in ``folder`` (in ``language``), with no new number, record or
+    history entry (``Issued.new`` is False)."""
     lang = language or settings.statements.language or settings.reports.language
     wl = worklist if only is None else worklist[worklist["customer"].isin(only)]
     scopes = statement_scopes(wl)
@@ -78,22 +87,32 @@ def issue_statements(
     issued: list[Issued] = []
     with store.engine.begin() as conn:
         last = conn.execute(sa.select(sa.func.max(S.c.seq)).where(S.c.year == year)).scalar() or 0
-        numbers = {sc: f"{prefix}{year}{last + i:06d}" for i, sc in enumerate(scopes, 1)}
-        statements = build_statements(
-            wl,
-            customers,
-            scopes,
-            numbers,
-            as_of=as_of,
-            company=settings.company,
-            settings=settings.statements,
-            language=lang,
-            buckets=bucket_labels(settings.reconcile.aging_limits),
+        drafts = list(
+            build_statements(
+                wl,
+                customers,
+                scopes,
+                {sc: "" for sc in scopes},
+                as_of=as_of,
+                company=settings.company,
+                settings=settings.statements,
+                language=lang,
+                buckets=bucket_labels(settings.reconcile.aging_limits),
+            )
         )
+        before = _issued_before(conn, drafts, as_of)
+        statements, seqs = [], {}
+        for st in drafts:
+            number = before.get(_content(st))
+            if number is None:
+                last += 1
+                number = f"{prefix}{year}{last:06d}"
+                seqs[number] = last
+            statements.append(replace(st, number=number))
         rows, lines = [], []
         now = clock.now()
         written = write_statements(
-            list(statements),
+            statements,
             folder,
             font=settings.statements.font or None,
             templates_dir=settings.statements.templates_dir,
@@ -101,6 +120,7 @@ def issue_statements(
         )
         for i, (st, (xlsx, pdf)) in enumerate(written, 1):
             totals = {c: t["balance"] for c, t in st.totals().items()}
+            new = st.number in seqs
             issued.append(
                 Issued(
                     st.number,
@@ -111,15 +131,20 @@ def issue_statements(
                     totals,
                     xlsx,
                     pdf,
+                    new,
                 )
             )
-            rows.append(_row(st, year, last + i, now, run_id, totals, xlsx, pdf))
-            lines.extend(_lines(st))
+            if new:
+                rows.append(_row(st, year, seqs[st.number], now, run_id, totals, xlsx, pdf))
+                lines.extend(_lines(st))
             if progress:
                 progress(i, len(scopes))
-        conn.execute(S.insert(), rows)
-        conn.execute(SL.insert(), lines)
+        if rows:
+            conn.execute(S.insert(), rows)
+            conn.execute(SL.insert(), lines)
     for it in issued:
+        if not it.new:
+            continue
         record_event(
             store,
             collector=it.collector,
@@ -131,6 +156,40 @@ def issue_statements(
             run_id=run_id,
         )
     return issued
+
+
+def _content(st: Statement) -> tuple:
+    """What makes two statements the same: customer, company code, as-of date and lines."""
+    return (st.customer, st.company_code, st.as_of, _line_set(_lines(st)))
+
+
+def _line_set(lines) -> tuple:
+    keys = ("item_key", "reference", "document_date", "due_date", "amount", "currency")
+    return tuple(
+        sorted(tuple(str(ln[k]) if ln[k] is not None else "" for k in keys) for ln in lines)
+    )
+
+
+def _issued_before(conn, drafts: list[Statement], as_of: date) -> dict[tuple, str]:
+    """The numbers of statements already issued as of ``as_of`` to these customers, by content
+    (the first issued when, before this rule, one was issued twice)."""
+    customers = sorted({st.customer for st in drafts})
+    found = conn.execute(
+        sa.select(S.c.statement_no, S.c.customer, S.c.company_code, S.c.as_of)
+        .where(S.c.as_of == as_of, S.c.customer.in_(customers))
+        .order_by(S.c.year, S.c.seq)
+    ).all()
+    if not found:
+        return {}
+    held: dict[str, list[dict]] = {}
+    for ln in conn.execute(
+        sa.select(SL).where(SL.c.statement_no.in_([r[0] for r in found]))
+    ).mappings():
+        held.setdefault(ln["statement_no"], []).append(ln)
+    out: dict[tuple, str] = {}
+    for number, customer, code, day in found:
+        out.setdefault((customer, code, day, _line_set(held.get(number, []))), number)
+    return out
 
 
 #: Fewer statements than this are drawn in the job's own process: starting workers (each
