@@ -10,6 +10,7 @@ import os
 import re
 import signal
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -551,3 +552,14 @@ def test_statements_print_amounts_as_the_workbooks_do_and_asked_again_issue_noth
     assert all((tmp_path / "b" / f"{n}.pdf").exists() for n in numbers)
     assert sorted(statements_of(store, who)["statement_no"]) == sorted(numbers)
     assert sorted(contact_log(store, customer=who)["value"]) == sorted(numbers)
+
+
+def test_a_run_tells_its_outcome_once_on_a_terminal_and_its_log_keeps_it(inputs, tmp_path):
+    d, _ = inputs
+    r = CliRunner().invoke(cli, file_run(d, tmp_path / "a"))
+    assert r.exit_code == 0, r.output
+    info = store_of(tmp_path / "a").recent(1)[0]
+    shown = (r.stdout + r.stderr).splitlines()  # a terminal shows both
+    assert [x for x in shown if x.endswith(f"run {info.run_id}: ok")] == [f"run {info.run_id}: ok"]
+    logged = [x["message"] for x in logs.read_run_log(Path(info.folder))]
+    assert f"run {info.run_id}: ok" in logged

@@ -186,7 +186,9 @@ def run(
             attention = _attention(ctx.summary) if status == "partial" else []
             why = "; ".join(attention) or ("partial" if status == "partial" else None)
             store.finish_run(run_id, status, error=why)
-            say(f"run {run_id}: {status}" + (f" — {why}" if why else ""))
+            # the command prints the outcome itself (its summary's first line): the console
+            # leaves this line out (``final``), the run's log.jsonl and ``echo`` keep it
+            say(f"run {run_id}: {status}" + (f" — {why}" if why else ""), final=True)
             return RunResult(run_id, status, folder, ctx.summary, ctx.worksheet_results, attention)
     finally:
         store.release(run_id)
