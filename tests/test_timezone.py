@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -143,3 +143,25 @@ def test_the_zone_is_one_setting_and_a_bad_one_names_its_key():
     assert load_settings(environ={}).runs.timezone == "Asia/Shanghai"
     with pytest.raises(ConfigError, match=r"runs.timezone .*unknown time zone 'Mars/Olympus'"):
         load_settings(environ={"ARSYNC_RUNS__TIMEZONE": "Mars/Olympus"})
+
+
+def test_the_console_stamps_its_lines_in_the_zone_of_the_run_ids(capsys):
+    """A UTC host at 20:30:05: the run id says 04:30 the next day (Shanghai), so does the log."""
+    import time_machine
+    from loguru import logger
+
+    from arsync.common import clock, logs
+    from arsync.jobs.pipeline.run import new_run_id
+
+    at = datetime(2026, 11, 23, 20, 30, 5, tzinfo=UTC)
+    logs.console()
+    try:
+        with time_machine.travel(at, tick=False):
+            logger.info("[sap] started")
+            run_id = new_run_id()
+    finally:
+        logs.console()
+    [line] = capsys.readouterr().err.splitlines()
+    assert clock.zone().key == "Asia/Shanghai"
+    assert run_id.startswith("20261124-043005")
+    assert line.startswith("04:30:05 INFO    [sap] started"), line

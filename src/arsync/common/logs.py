@@ -1,6 +1,7 @@
 """arsync's one logging set-up (loguru): readable console lines, a JSON-lines log per run.
 
-- :func:`console` — lines on stderr for the operator: ``HH:MM:SS LEVEL  message``; INFO and up
+- :func:`console` — lines on stderr for the operator: ``HH:MM:SS LEVEL  message`` (the time in
+  ``runs.timezone``, as the run ids, whatever the host's zone); INFO and up
   by default (progress, stage results, warnings), WARNING and up with ``--quiet``, DEBUG with
   ``-vv`` (``-v``: INFO plus where each line came from).  Tracebacks only with ``-vv``.
 - :func:`run_log` — ``log.jsonl`` in the run's folder: every line of the run at DEBUG, one
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from arsync.common import clock
 from arsync.common.secrets import MASK, known
 
 if TYPE_CHECKING:
@@ -69,9 +71,9 @@ def console(verbose: int = 0, quiet: bool = False, *, stdlib: bool = True) -> No
         head = f"{where}: " if where and where not in record["message"] else ""
         origin = f"  ({record['name']}:{record['line']})" if verbose else ""
         tail = "\n{exception}" if verbose >= 2 and record["exception"] else ""
-        return (
-            f"{{time:HH:mm:ss}} {{level: <7}} {_braces(head)}{{message}}{_braces(origin)}{tail}\n"
-        )
+        # the stamp in runs.timezone, the zone of the run ids and of every date arsync derives
+        stamp = record["time"].astimezone(clock.zone()).strftime("%H:%M:%S")
+        return f"{stamp} {{level: <7}} {_braces(head)}{{message}}{_braces(origin)}{tail}\n"
 
     def sink(message: Message) -> None:
         # the current stderr (a test runner swaps it); the process's own when the standard
