@@ -104,11 +104,13 @@ def statements_stage(ctx) -> tuple[dict, str]:
     customers = int(wl.loc[wl["customer"].isin(chosen), "customer"].nunique())
 
     def progress(done: int, total: int) -> None:
-        if done == total or done % max(1, total // 5) == 0:
+        if done == total:  # the summary's statements= and customers= explained
             ctx.echo(
                 f"  statements: {done}/{total} (one per customer and company code, "
                 f"{customers} customers)"
             )
+        elif done % max(1, total // 5) == 0:
+            ctx.echo(f"  statements: {done}/{total}")
 
     issued = issue_statements(
         ctx.store,
