@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -237,7 +238,7 @@ _GRID = [
 TH_SIZE, TH_LEADING = 7.5, 9
 
 
-def _heads(texts: list[str], widths_mm: list[float], s: dict) -> list[str]:
+def _heads(texts: list[str], widths_mm: Sequence[float], s: dict) -> list[str]:
     """Column heads as plain cell text, broken into lines between words to fit each column.
     The heads are the same on every statement: breaking them once (cached) instead of as a
     Paragraph in every PDF took a fifth of a statement's drawing time."""
