@@ -376,8 +376,23 @@ def test_portals_login_without_a_display_suggests_the_terminal(monkeypatch):
         ["statements", "--out", "statements"],
         ["report", "supervisor", "--out", "report"],
         ["plan", "--out", "plan"],
+        ["outbox", "list"],
+        ["outbox", "show", "abc123"],
+        ["outbox", "approve", "--by", "王丽", "--all-drafts"],
+        ["outbox", "send"],
     ],
-    ids=["history", "disputes", "aging", "statements", "report", "plan"],
+    ids=[
+        "history",
+        "disputes",
+        "aging",
+        "statements",
+        "report",
+        "plan",
+        "outbox-list",
+        "outbox-show",
+        "outbox-approve",
+        "outbox-send",
+    ],
 )
 def test_the_collectors_day_commands_outside_a_project_create_no_store(args, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -387,8 +402,10 @@ def test_the_collectors_day_commands_outside_a_project_create_no_store(args, tmp
         f"no run store at {tmp_path / 'out' / 'runs.sqlite'}: run `arsync nightly` first"
         in r.output
     )
-    # the option that names the store's folder: --out for history / disputes, --runs otherwise
+    # the option that names the store's folder: --out for history / disputes, --runs for the
+    # reports; the outbox has none: the setting is named
     assert ("give --out" in r.output) == (args[0] in ("history", "disputes"))
+    assert ("set runs.out_dir" in r.output) == (args[0] == "outbox")
     assert not (tmp_path / "out").exists()
 
 

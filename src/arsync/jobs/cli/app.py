@@ -140,6 +140,24 @@ def settings_from(ctx: click.Context, **flags):
     return s
 
 
+def existing_store(settings, option: str | None = "--out"):
+    """The run store a reading command works on: never created by it.  A folder that holds
+    no run store is an :class:`InputError` naming where it looked and how to point at one
+    (``option``: the command's folder option; ``None`` when it has none)."""
+    from arsync.jobs.pipeline.runstore import RunStore, store_url
+
+    store = RunStore.existing(settings)
+    if store is None:
+        where = store_url(settings).removeprefix("sqlite:///")
+        point = (
+            f"give {option} the folder of one"
+            if option
+            else "set runs.out_dir (ARSYNC_RUNS__OUT_DIR) to the folder of one"
+        )
+        raise InputError(f"no run store at {where}: run `arsync nightly` first, or {point}")
+    return store
+
+
 def _use_zone(settings) -> None:
     """Every date this command derives is in ``runs.timezone``, whatever the host's zone."""
     from arsync.common import clock

@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from arsync.common import clock
-from arsync.jobs.cli.app import cli, settings_from
+from arsync.jobs.cli.app import cli, existing_store, settings_from
 
 _OUT = click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), help="Output folder of the run store."
@@ -15,19 +15,9 @@ _OUT = click.option(
 
 
 def _store(ctx, out_dir, option="--out"):
-    """The run store these commands read and annotate: never created here (a folder that holds
-    no run store is an input error naming where it looked, as `arsync runs` says)."""
-    from arsync.common.errors import InputError
-    from arsync.jobs.pipeline.runstore import RunStore, store_url
-
+    """The run store these commands read and annotate: never created here."""
     s = settings_from(ctx, **{"runs.out_dir": out_dir})
-    store = RunStore.existing(s)
-    if store is None:
-        where = store_url(s).removeprefix("sqlite:///")
-        raise InputError(
-            f"no run store at {where}: run `arsync nightly` first, or give {option} the folder of one"
-        )
-    return s, store
+    return s, existing_store(s, option)
 
 
 def customer_no(value: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from arsync.jobs.cli.app import cli, settings_from, start_logging
+from arsync.jobs.cli.app import cli, existing_store, settings_from, start_logging
 
 OPEN = ("draft", "approved", "unknown", "failed")
 #: the states a message can be in (:data:`arsync.jobs.pipeline.outbox.STATUSES`; kept here so
@@ -25,10 +25,10 @@ def outbox_group() -> None:
 
 
 def _store(ctx):
-    from arsync.jobs.pipeline.runstore import RunStore
-
+    """The run store whose outbox the command works on: never created here (the nightly
+    drafts the messages; a folder without a store has none)."""
     s = settings_from(ctx)
-    return s, RunStore.for_settings(s)
+    return s, existing_store(s, None)
 
 
 @outbox_group.command("list")

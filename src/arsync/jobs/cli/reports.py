@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from arsync.jobs.cli.app import cli, settings_from
+from arsync.jobs.cli.app import cli, existing_store, settings_from
 from arsync.jobs.cli.runs import _date
 
 _LANG = click.Choice(["zh", "en", "both"])
@@ -17,21 +17,6 @@ _LANG = click.Choice(["zh", "en", "both"])
 @cli.group("report")
 def report() -> None:
     """Reports for the Cash & Collection (信控) supervisor."""
-
-
-def _existing_store(s):
-    """The run store the report reads: never created here (a folder without one is an input
-    error naming where it looked, as the collector's-day commands say)."""
-    from arsync.common.errors import InputError
-    from arsync.jobs.pipeline.runstore import RunStore, store_url
-
-    store = RunStore.existing(s)
-    if store is None:
-        where = store_url(s).removeprefix("sqlite:///")
-        raise InputError(
-            f"no run store at {where}: run `arsync nightly` first, or give --runs the folder of one"
-        )
-    return store
 
 
 @report.command("supervisor")
@@ -48,7 +33,7 @@ def supervisor(ctx, period, as_of, out_dir, language, runs_dir):
     from arsync.jobs.pipeline.supervision import supervisor_report
 
     s = settings_from(ctx, **{"runs.out_dir": runs_dir, "reports.language": language})
-    store = _existing_store(s)
+    store = existing_store(s, "--runs")
     paths = supervisor_report(s, store, as_of=as_of, period=period, out_dir=out_dir)
     for name, p in paths.items():
         if name.endswith((".xlsx", ".html")):
@@ -81,7 +66,7 @@ def plan(ctx, week, month, as_of, out_dir, language, runs_dir):
     from arsync.reports.plan_book import write_plan
 
     s = settings_from(ctx, **{"runs.out_dir": runs_dir, "reports.language": language})
-    store = _existing_store(s)
+    store = existing_store(s, "--runs")
     frames = load_run(last_run(store, as_of))
     data = make_plan(s, store, frames, kind)
     path = write_plan(data, Path(out_dir))
