@@ -580,3 +580,22 @@ def test_a_run_tells_its_outcome_once_on_a_terminal_and_its_log_keeps_it(inputs,
     assert [x for x in shown if x.endswith(f"run {info.run_id}: ok")] == [f"run {info.run_id}: ok"]
     logged = [x["message"] for x in logs.read_run_log(Path(info.folder))]
     assert f"run {info.run_id}: ok" in logged
+
+
+@pytest.mark.parametrize("typed", ["26442000000012345678", "1000|2026|90000003", "1000|26|9|1"])
+def test_an_item_key_that_is_not_one_is_bad_input_saying_its_form(day_store, typed):
+    out, _, _ = day_store
+    r = CliRunner().invoke(
+        cli, ["history", "--item", typed], env={"ARSYNC_RUNS__OUT_DIR": str(out)}
+    )
+    assert r.exit_code == 2, r.output
+    assert f"{typed!r} is not an item key: company code|fiscal year|document|line" in r.output
+
+
+def test_an_item_key_typed_without_leading_zeros_is_the_worklists_key(day_store):
+    out, _, _ = day_store
+    r = CliRunner().invoke(
+        cli, ["history", "--item", "9999|2026|4711|2"], env={"ARSYNC_RUNS__OUT_DIR": str(out)}
+    )
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == "no history for item 9999|2026|0000004711|002"

@@ -30,9 +30,38 @@ def customer_no(value: str) -> str:
         raise click.BadParameter(str(e), param_hint="--customer") from None
 
 
+def item_key_option(value: str) -> str:
+    """An item key as typed (``1000|2026|90000003|1``) → the worklist's form
+    (``1000|2026|0090000003|001``: document ALPHA, BELNR; line NUMC 3, BUZEI).  Anything else —
+    an invoice number typed in its place, a missing part — is the option's error (exit 2)."""
+    from arsync.common.parse import ParseError, alpha
+
+    parts = [p.strip() for p in value.split("|")]
+    bad = click.BadParameter(
+        f"{value!r} is not an item key: company code|fiscal year|document|line, "
+        "e.g. 1000|2026|0090000003|001 (the worksheet's item key column)",
+        param_hint="--item",
+    )
+    if len(parts) != 4 or not all(parts):
+        raise bad
+    code, year, doc, line = parts
+    if not (len(year) == 4 and year.isdigit() and line.isdigit() and len(line) <= 3):
+        raise bad
+    try:
+        doc = alpha(doc)
+    except ParseError:
+        raise bad from None
+    return f"{code}|{year}|{doc}|{int(line):03d}"
+
+
 @cli.command("history")
 @click.option("--customer", help="SAP customer number.")
-@click.option("--item", "item_key", help="Item key company|year|document|line.")
+@click.option(
+    "--item",
+    "item_key",
+    callback=lambda ctx, p, v: item_key_option(v) if v else v,
+    help="Item key company|year|document|line.",
+)
 @_OUT
 @click.pass_context
 def history_cmd(ctx, customer, item_key, out_dir):
@@ -48,7 +77,7 @@ def history_cmd(ctx, customer, item_key, out_dir):
         check_customers(store, [customer])
     log = contact_log(store, customer=customer, item_key=item_key)
     if log.empty:
-        click.echo("no history")
+        click.echo("no history" if customer else f"no history for item {item_key}")
         return
     for r in log.to_dict("records"):
         what = {
