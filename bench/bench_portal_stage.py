@@ -79,6 +79,8 @@ def main() -> None:
     )
     ap.add_argument("--search-batch", type=int, default=0, help="0: as the family declares")
     ap.add_argument("--max-numbers", type=int, default=0, help="cap the numbers per search portal")
+    ap.add_argument("--stop-after", type=float, default=0, help="seconds: stop the fetch then")
+    ap.add_argument("--every", type=float, default=60, help="seconds between progress lines")
     a = ap.parse_args()
     load0 = os.getloadavg()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in load0)} on {os.cpu_count()} cores")
@@ -122,7 +124,21 @@ def main() -> None:
                 async with launch(s) as browser:
                     cpu0 = (descendants_cpu(), self_cpu(), sum(map(thread_cpu, sim_threads)))
                     t0 = time.perf_counter()
-                    res = await fetch_async(
+
+                    async def progress():
+                        while True:
+                            await asyncio.sleep(a.every)
+                            print(
+                                f"  {time.perf_counter() - t0:6.0f} s: {dict(requests)} requests; "
+                                f"CPU Chromium {descendants_cpu() - cpu0[0]:.0f} s, this process "
+                                f"{self_cpu() - cpu0[1]:.0f} s, simulators "
+                                f"{sum(map(thread_cpu, sim_threads)) - cpu0[2]:.0f} s; "
+                                f"load {os.getloadavg()[0]:.1f}",
+                                flush=True,
+                            )
+
+                    ticker = asyncio.ensure_future(progress())
+                    work = fetch_async(
                         s,
                         portals,
                         out_dir=f"{tmp}/run",
@@ -131,6 +147,13 @@ def main() -> None:
                         invoice_numbers=numbers,
                         today=AS_OF,
                     )
+                    try:
+                        res = await asyncio.wait_for(work, a.stop_after or None)
+                    except TimeoutError:
+                        res = None
+                        print(f"stopped after {a.stop_after:.0f} s (--stop-after)")
+                    finally:
+                        ticker.cancel()
                     wall = time.perf_counter() - t0
                     cpu1 = (descendants_cpu(), self_cpu(), sum(map(thread_cpu, sim_threads)))
                     return res, wall, [y - x for x, y in zip(cpu0, cpu1)]
@@ -138,6 +161,16 @@ def main() -> None:
             res, wall, (chromium, me, sim) = asyncio.run(run())
             load1 = os.getloadavg()
             ev = ev_cpu[0]
+            total = chromium + me
+            cpu_line = (
+                f"CPU: {total:.1f} s = Chromium {chromium:.1f} s ({chromium / total:.0%}), runner "
+                f"{me - sim - ev:.1f} s, simulators {sim:.1f} s, evidence writes {ev:.1f} s; "
+                f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB"
+            )
+            if res is None:
+                print(f"{wall:.1f} s wall, {dict(requests)} portal requests\n{cpu_line}")
+                print(f"load average after: {' '.join(f'{x:.2f}' for x in load1)}")
+                return
             by_fam: Counter = Counter()
             secs: Counter = Counter()
             fam_of = {p.id: p.family for p in portals}
@@ -157,12 +190,7 @@ def main() -> None:
             bad = [o for o in res.outcomes if o.outcome != "ok"]
             for o in bad[:5]:
                 print(f"  {o.portal}/{o.account}: {o.outcome} — {o.reason[:160]}")
-            total = chromium + me
-            print(
-                f"CPU: {total:.1f} s = Chromium {chromium:.1f} s ({chromium / total:.0%}), runner "
-                f"{me - sim - ev:.1f} s, simulators {sim:.1f} s, evidence writes {ev:.1f} s; "
-                f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB"
-            )
+            print(cpu_line)
             print(f"load average after: {' '.join(f'{x:.2f}' for x in load1)}")
 
 
