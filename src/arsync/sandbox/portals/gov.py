@@ -43,6 +43,10 @@ REDESIGN = {"acceptStatus": ("履约验收", "checkState"), "payStatus": ("付�
 
 
 class GovSim(PortalSim):
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._sub: dict[str, np.ndarray] = {}  # account → when each record was submitted
+
     def routes(self) -> dict[str, Handler]:
         return {**super().routes(), "login": self.login, "main": self.main, "api/orders": self.api}
 
@@ -163,13 +167,12 @@ load(1);
 
     def _submitted(self, account: str) -> np.ndarray:
         """When each of the account's records was submitted (datetime64[ns]), computed once."""
-        cache = self.__dict__.setdefault("_sub", {})
-        if account not in cache:
-            cache[account] = np.array(
+        if account not in self._sub:
+            self._sub[account] = np.array(
                 [_submitted(r).to_datetime64() for r in self.records.get(account, [])],
                 dtype="datetime64[ns]",
             )
-        return cache[account]
+        return self._sub[account]
 
     def _item(self, r: dict) -> str:
         accept, pay = WORDS[r["status"]]

@@ -54,6 +54,10 @@ def invoice_keys(text: str) -> set[str]:
 
 
 class UniSim(PortalSim):
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._keys: dict[str, dict[str, list[int]]] = {}  # account → its search index
+
     def hits(self, account: str, query: str) -> list[dict]:
         """The account's records a query finds, in the account's order: every record sharing a
         key (:func:`invoice_keys`) with the query."""
@@ -67,14 +71,13 @@ class UniSim(PortalSim):
 
     def _index(self, account: str) -> dict[str, list[int]]:
         """key → positions of the account's records holding it (built on the first search)."""
-        cache = self.__dict__.setdefault("_keys", {})
-        if account not in cache:
+        if account not in self._keys:
             index: dict[str, list[int]] = {}
             for i, r in enumerate(self.records.get(account, [])):
                 for k in invoice_keys(r["invoice_no"]):
                     index.setdefault(k, []).append(i)
-            cache[account] = index
-        return cache[account]
+            self._keys[account] = index
+        return self._keys[account]
 
     @property
     def home(self) -> str:
