@@ -168,6 +168,7 @@ class ReportSettings(_Section):
     language: Literal["zh", "en", "both"] = "both"
     keep_versions: int = Field(5, ge=0)
     owner_file_max_age_hours: float = Field(12, gt=0)
+    workers: int = Field(0, ge=0, le=64)
 
 
 class PromiseSettings(_Section):

@@ -183,7 +183,7 @@ def _item_sheet(
                 paint = S.PROMISE.get(L.promise_code(v) or "")
             elif row.key is not None and fid == "due" and v:
                 paint = S.ALERT
-            styles.apply(cell, nf, c in wraps, paint)
+            styles.apply(cell, nf, c in wraps, paint, isinstance(v, Link))
             if fid in row.styles:
                 row.styles[fid].apply(cell)
             if T.needs_flag(fid, v) and cell.comment is None:
@@ -349,8 +349,12 @@ class _StyleCache:
     def __init__(self) -> None:
         self._made: dict[tuple, object] = {}
 
-    def apply(self, cell, number_format: str | None, wrap: bool, fill: str | None) -> None:
-        k = (number_format, wrap, fill, cell.font.u is not None)  # a link keeps its font
+    def apply(
+        self, cell, number_format: str | None, wrap: bool, fill: str | None, link: bool
+    ) -> None:
+        # a link keeps its font (set with its value); asking the cell for its font would build
+        # a Font object each time
+        k = (number_format, wrap, fill, link)
         made = self._made.get(k)
         if made is not None:
             cell._style = copy.copy(made)

@@ -33,6 +33,7 @@ One collector's failure (a bad item, a file in the way) fails only that workbook
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -57,6 +58,10 @@ from arsync.reports._system import Sources, evidence_map, system_rows
 from arsync.reports.worksheet_day import DayView, annotate, dispute_rows, statement_cells
 
 MERGE_ATTEMPTS = 3
+
+#: Fewer worklist rows than this are refreshed in the job's own process: starting workers
+#: (imports, the shared maps sent to each) costs more than it saves.
+POOL_FROM = 5000
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ def refresh_worksheets(
     customers: pd.DataFrame | None = None,
     portal_records: pd.DataFrame | None = None,
     day: DayView | None = None,
+    pool_from: int = POOL_FROM,
 ) -> list[RefreshResult]:
     """Refresh each collector's workbook from ``worklist`` (all collectors, or ``collectors``).
 
@@ -100,6 +106,10 @@ def refresh_worksheets(
     read from (linked from the item); ``day`` (promises, disputes, statements from the run
     store) the promise status and date alert columns, the Disputes sheet and the Summary's
     last statement.  Each collector is one result; warnings say what needs a person.
+
+    From ``pool_from`` worklist rows on, with more than one workbook and
+    ``settings.workers`` ≠ 1 (0: one per core), worker processes refresh the workbooks side
+    by side; each workbook has its own lock, so the result is the same.
     """
     wl = WORKLIST.validate(worklist, where="refresh_worksheets(worklist)")
     wl = annotate(wl, day, as_of, settings.language)  # promise status and date alerts
@@ -121,30 +131,83 @@ def refresh_worksheets(
         stems[stem.casefold()] = name
     keys = _keys(wl)
     owners = dict(zip(keys, wl["collector"]))
-    results = []
-    for name in names:
-        mask = (wl["collector"] == name).to_numpy()
-        path = out / f"{_atomic.safe_name(name)}.xlsx"
-        try:
-            results.append(
-                _refresh_one(
-                    name,
-                    wl[mask],
-                    path,
-                    as_of=as_of,
-                    settings=settings,
-                    clearing=clearing,
-                    owners=owners,
-                    sources=sources,
-                    day=day,
-                )
-            )
-        except Exception as exc:  # one workbook's failure fails only that workbook, visibly
-            logger.opt(exception=True).debug("worksheet {} failed", name)
-            msg = f"{path.name} not refreshed: {_describe(exc)}"
-            logger.error("worksheet {}: {}", name, msg)
-            results.append(_result(name, path, "failed", None, 0, None, [msg]))
-    return results
+    shared = _Shared(as_of, settings, clearing, owners, sources, day, _zone_name())
+    jobs = [
+        (name, wl[(wl["collector"] == name).to_numpy()], out / f"{_atomic.safe_name(name)}.xlsx")
+        for name in names
+    ]
+    n = settings.workers or os.cpu_count() or 1
+    if n <= 1 or len(jobs) < 2 or len(wl) < pool_from:
+        return [_refresh_safely(shared, *job) for job in jobs]
+    return _in_workers(shared, jobs, n)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every collector's refresh reads: sent once to each worker process."""
+
+    as_of: date
+    settings: ReportSettings
+    clearing: dict
+    owners: dict
+    sources: Sources
+    day: DayView | None
+    zone: str
+
+
+def _zone_name() -> str:
+    return getattr(clock.zone(), "key", clock.DEFAULT_ZONE)
+
+
+def _in_workers(shared: _Shared, jobs: list, n: int) -> list[RefreshResult]:
+    """The refreshes in ``n`` spawned processes (never forked: the nightly's process runs
+    threads), largest workbook first so that no worker is left with a big one at the end;
+    results in ``jobs``' order.  Writing a workbook is CPU-bound (openpyxl), and the GIL keeps
+    threads to one core."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))
+    with ProcessPoolExecutor(
+        max_workers=min(n, len(jobs)), mp_context=ctx, initializer=_share, initargs=(shared,)
+    ) as pool:
+        futures = {i: pool.submit(_refresh_in_worker, *jobs[i]) for i in order}
+        return [futures[i].result() for i in range(len(jobs))]
+
+
+_worker_shared: _Shared | None = None
+
+
+def _share(shared: _Shared) -> None:
+    global _worker_shared
+    _worker_shared = shared
+    clock.use(shared.zone)
+
+
+def _refresh_in_worker(name: str, items: pd.DataFrame, path: Path) -> RefreshResult:
+    assert _worker_shared is not None  # set by the pool's initializer
+    return _refresh_safely(_worker_shared, name, items, path)
+
+
+def _refresh_safely(shared: _Shared, name: str, items: pd.DataFrame, path: Path) -> RefreshResult:
+    try:
+        return _refresh_one(
+            name,
+            items,
+            path,
+            as_of=shared.as_of,
+            settings=shared.settings,
+            clearing=shared.clearing,
+            owners=shared.owners,
+            sources=shared.sources,
+            day=shared.day,
+        )
+    except Exception as exc:  # one workbook's failure fails only that workbook, visibly
+        logger.opt(exception=True).debug("worksheet {} failed", name)
+        msg = f"{path.name} not refreshed: {_describe(exc)}"
+        logger.error("worksheet {}: {}", name, msg)
+        return _result(name, path, "failed", None, 0, None, [msg])
 
 
 def _describe(exc: Exception) -> str:
