@@ -1,7 +1,7 @@
 """The nightly's worksheets and reports stages on a sandbox world, timed; asserts nothing.
 
     .venv/bin/python bench/bench_sheets.py [--size medium] [--stage worksheets|reports|both]
-        [--profile FILE] [--typed 20]
+        [--profile FILE] [--typed 20] [--keep DIR]
 
 Builds the world's frames and reconciles them once (not timed), then:
 
@@ -168,6 +168,7 @@ def main() -> None:
     ap.add_argument("--stage", default="both", choices=["worksheets", "reports", "both"])
     ap.add_argument("--typed", type=int, default=20, help="items typed into per workbook")
     ap.add_argument("--profile", help="cProfile stats to FILE.<phase>")
+    ap.add_argument("--keep", help="write into this folder (kept) instead of a temporary one")
     args = ap.parse_args()
     t0 = time.perf_counter()
     f = world_frames(World(size=args.size, as_of=AS_OF))
@@ -183,6 +184,9 @@ def main() -> None:
         flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
+        if args.keep:
+            tmp = args.keep
+            Path(tmp).mkdir(parents=True, exist_ok=True)
         if args.stage in ("worksheets", "both"):
             worksheets(f, wl, settings, Path(tmp), args.typed, args.profile)
         if args.stage in ("reports", "both"):

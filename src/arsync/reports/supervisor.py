@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +40,7 @@ class SupervisorData:
     run_id: str = ""
     language: str = "both"
 
-    @property
+    @cached_property
     def currencies(self) -> list[str]:
         """Currencies by team AR, largest first (the first is the report's main currency)."""
         f = self.figures
@@ -58,13 +59,21 @@ class SupervisorData:
     def value(
         self, measure: str, scope: str = TEAM, currency: str | None = None, which: str = "current"
     ) -> float | None:
-        f = self.figures
-        cur = currency or self.main_currency
-        sel = f[(f["scope"] == scope) & (f["currency"] == cur) & (f["measure"] == measure)]
-        if sel.empty:
+        row = self._rows.get((scope, currency or self.main_currency, measure))
+        if row is None:
             return None
-        v = sel[which].iloc[0]
+        v = row[which]
         return None if pd.isna(v) else float(v)
+
+    @cached_property
+    def _rows(self) -> dict[tuple[str, str, str], dict]:
+        """The figures by scope, currency and measure (the first row of each): the writers ask
+        for about a thousand values, and a filter over the whole frame for each was most of
+        their time."""
+        out: dict[tuple[str, str, str], dict] = {}
+        for rec in self.figures.to_dict("records"):
+            out.setdefault((rec["scope"], rec["currency"], rec["measure"]), rec)
+        return out
 
     def major(self, minor: float | None, currency: str | None = None) -> float | None:
         """Minor units → the currency's major unit (a number)."""
