@@ -26,12 +26,13 @@ _DEAD_RANK = {"REJECTED": 1, "CANCELLED": 2}
 def choose(cand: pd.DataFrame, recs: pd.DataFrame) -> pd.DataFrame:
     """One row per item: ``ipos, rpos, rule, confidence, n_records`` (records that matched) and
     ``history``: the other records, newest first, ``, ``-separated
-    (``hosp-sh/JS01 rejected 2026-10-01 (reason)``)."""
-    r = recs.set_index("rpos")
+    (``hosp-sh/JS01 rejected 2026-10-01 (reason)``).  ``rpos`` is a row's position in
+    ``recs``."""
+    rp = cand["rpos"].to_numpy(dtype=np.int64)
     c = cand.copy()
-    c["_dead"] = c["rpos"].map(r["status"].map(_DEAD_RANK).fillna(0))
-    c["_date"] = c["rpos"].map(r["status_date"])
-    c["_read"] = c["rpos"].map(r["fetched_at"])
+    c["_dead"] = _dead_rank(recs["status"].to_numpy()[rp])
+    c["_date"] = recs["status_date"].to_numpy()[rp]
+    c["_read"] = recs["fetched_at"].to_numpy()[rp]
     c["n_records"] = c.groupby("ipos")["rpos"].transform("size").astype("int64")
     undated = c["_date"].isna()
     c["_first"] = 0
@@ -51,7 +52,7 @@ def choose(cand: pd.DataFrame, recs: pd.DataFrame) -> pd.DataFrame:
     out["history"] = ""
     if len(rest):
         top = rest.loc[rest.groupby("ipos").cumcount().to_numpy() < 3]
-        hist = _history(top, r).groupby(top["ipos"].to_numpy()).agg(", ".join)
+        hist = _history(top, recs).groupby(top["ipos"].to_numpy()).agg(", ".join)
         more = rest.groupby("ipos").size().sub(3)
         more = more.loc[more.gt(0)]
         hist.loc[more.index] = hist.loc[more.index] + ", … " + more.astype(str) + " more"
@@ -59,16 +60,29 @@ def choose(cand: pd.DataFrame, recs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _history(rest: pd.DataFrame, r: pd.DataFrame) -> pd.Series:
+def _dead_rank(status: np.ndarray) -> np.ndarray:
+    """0 for a live status, then ``_DEAD_RANK`` (REJECTED 1, CANCELLED 2)."""
+    rank = np.zeros(len(status), dtype=np.float64)
+    for word, n in _DEAD_RANK.items():
+        rank[status == word] = n
+    return rank
+
+
+def _history(rest: pd.DataFrame, recs: pd.DataFrame) -> pd.Series:
     """``portal/record_id status date (reason)`` of each record in ``rest``."""
     rp = rest["rpos"].to_numpy()
-    status = r["status"].reindex(rp).to_numpy(dtype=object)
+    status = recs["status"].to_numpy(dtype=object)[rp]
     word = np.where(
         status == "REJECTED", "rejected", np.where(status == "CANCELLED", "cancelled", status)
     )
-    date = r["status_date"].reindex(rp).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
-    reason = r["reason"].reindex(rp).fillna("").to_numpy(dtype=object)
-    ident = (r["portal"].reindex(rp) + "/" + r["record_id"].reindex(rp)).to_numpy(dtype=object)
+    date = (
+        pd.Series(recs["status_date"].to_numpy()[rp])
+        .dt.strftime("%Y-%m-%d")
+        .fillna("")
+        .to_numpy(dtype=object)
+    )
+    reason = recs["reason"].to_numpy(dtype=object)[rp]
+    ident = recs["portal"].to_numpy(dtype=object)[rp] + "/" + recs["record_id"].to_numpy()[rp]
     text = [
         " ".join(x for x in (i, w, d) if x) + (f" ({why})" if why else "")
         for i, w, d, why in zip(ident, word, date, reason)
@@ -105,11 +119,11 @@ def split(
         return chosen.assign(
             share_amount=pd.Series(dtype="Int64"), share_paid=pd.Series(dtype="Int64")
         )
-    it = items.set_index("ipos")
+    ip = chosen["ipos"].to_numpy(dtype=np.int64)  # positions in items (as rpos in recs)
     ch = chosen.assign(
-        customer=chosen["ipos"].map(it["customer"]),
-        basis_id=chosen["ipos"].map(it["basis_id"]),
-        basis_amount=chosen["ipos"].map(it["basis_amount"]).astype("int64"),
+        customer=items["customer"].to_numpy()[ip],
+        basis_id=items["basis_id"].to_numpy()[ip],
+        basis_amount=items["basis_amount"].to_numpy()[ip].astype("int64"),
     )
     # Cleared invoices the same records name (only records that name more than one invoice).
     multi = rkeys.loc[rkeys["rpos"].isin(ch["rpos"])]
@@ -126,7 +140,6 @@ def split(
     )
     cover["cum"] = cover.groupby("rpos")["basis_amount"].cumsum()
     cover["total"] = cover.groupby("rpos")["basis_amount"].transform("sum")
-    rr = recs.set_index("rpos")
     out = ch.merge(cover[["rpos", "basis_id", "cum", "total"]], on=["rpos", "basis_id"], how="left")
     prev = out["cum"] - out["basis_amount"]
     # A record may name an invoice SAP does not have (not posted yet, another company code):
@@ -135,12 +148,13 @@ def split(
     n_keys = out["rpos"].map(rkeys.groupby("rpos")["key"].nunique()).fillna(0)
     n_docs = out["rpos"].map(cover.groupby("rpos").size())
     partial = n_keys.gt(n_docs).to_numpy()
-    record = out["rpos"].map(rr["amount"])
+    rp = out["rpos"].to_numpy(dtype=np.int64)
+    record = pd.Series(recs["amount"].array.take(rp), index=out.index)
     # pandas-stubs: `Series.where`'s `other` may be an ndarray.
     bigger = np.maximum(out["total"], record.fillna(0).astype("int64"))
     total = out["total"].where(~partial, bigger)  # type: ignore[arg-type]
     for col, src in (("share_amount", "amount"), ("share_paid", "paid_amount")):
-        whole = out["rpos"].map(rr[src])
+        whole = pd.Series(recs[src].array.take(rp), index=out.index)
         out[col] = _share(whole, out["cum"], prev, total)
     return out.drop(columns=["customer", "basis_id", "basis_amount", "cum", "total"])
 
