@@ -18,8 +18,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from arsync.jobs.engine.invoice_no import TAIL_DIGITS, invoice_keys
-
 _DEAD_RANK = {"REJECTED": 1, "CANCELLED": 2}
 
 
@@ -90,23 +88,6 @@ def _history(rest: pd.DataFrame, recs: pd.DataFrame) -> pd.Series:
     return pd.Series(text, index=rest.index, dtype=object)
 
 
-def cleared_invoice_keys(ci: pd.DataFrame, offset: int) -> pd.DataFrame:
-    """``customer, key, tail, basis_id, basis_amount`` of cleared invoices (debits);
-    ``basis_id`` = ``offset`` + position in ``ci`` (as ``_match.prepare_items`` numbers them)."""
-    inv = ci.loc[ci["amount"].gt(0)]
-    k = invoice_keys(inv["reference"])
-    p = k["pos"].to_numpy()
-    return pd.DataFrame(
-        {
-            "customer": inv["customer"].to_numpy()[p],
-            "key": k["key"],
-            "tail": k["tail"],
-            "basis_id": offset + inv.index.to_numpy()[p],
-            "basis_amount": inv["amount"].to_numpy()[p],
-        }
-    )
-
-
 def split(
     chosen: pd.DataFrame,
     items: pd.DataFrame,
@@ -127,12 +108,14 @@ def split(
     )
     # Cleared invoices the same records name (only records that name more than one invoice).
     multi = rkeys.loc[rkeys["rpos"].isin(ch["rpos"])]
-    multi = multi.loc[multi.groupby("rpos")["key"].transform("size").gt(1), ["rpos", "key", "tail"]]
+    multi = multi.loc[
+        multi.groupby("rpos")["key"].transform("size").gt(1), ["rpos", "key", "tail", "long"]
+    ]
     rcust = ch.drop_duplicates("rpos").set_index("rpos")["customer"]
     multi = multi.assign(customer=multi["rpos"].map(rcust))
     exact = multi.merge(ckeys, on=["customer", "key"])[["rpos", "basis_id", "basis_amount"]]
     tails = multi.merge(ckeys, on=["customer", "tail"], suffixes=("", "_c"))
-    long_both = tails["key"].str.len().gt(TAIL_DIGITS) & tails["key_c"].str.len().gt(TAIL_DIGITS)
+    long_both = tails["long"].astype(bool) & tails["long_c"].astype(bool)
     tails = tails.loc[~long_both, ["rpos", "basis_id", "basis_amount"]]
     cover = pd.concat([ch[["rpos", "basis_id", "basis_amount"]], exact, tails], ignore_index=True)
     cover = cover.drop_duplicates(["rpos", "basis_id"]).sort_values(
@@ -144,11 +127,12 @@ def split(
     prev = out["cum"] - out["basis_amount"]
     # A record may name an invoice SAP does not have (not posted yet, another company code):
     # then the known invoices' share of the record is their own amount, as long as the record
-    # is large enough to hold them.
-    n_keys = out["rpos"].map(rkeys.groupby("rpos")["key"].nunique()).fillna(0)
+    # is large enough to hold them.  (A field's keys are distinct, so a record's number of keys
+    # is its number of rows in rkeys.)
+    rp = out["rpos"].to_numpy(dtype=np.int64)
+    n_keys = pd.Series(np.bincount(rkeys["rpos"], minlength=len(recs))[rp], index=out.index)
     n_docs = out["rpos"].map(cover.groupby("rpos").size())
     partial = n_keys.gt(n_docs).to_numpy()
-    rp = out["rpos"].to_numpy(dtype=np.int64)
     record = pd.Series(recs["amount"].array.take(rp), index=out.index)
     # pandas-stubs: `Series.where`'s `other` may be an ndarray.
     bigger = np.maximum(out["total"], record.fillna(0).astype("int64"))

@@ -47,54 +47,134 @@ def invoice_keys(values: pd.Series) -> pd.DataFrame:
 
     Each distinct field is normalized once, with pyarrow's vectorised string kernels.
     """
-    s = pd.Series(values, dtype=object).reset_index(drop=True).fillna("")
+    codes, arr = _distinct(values)
+    u, key, tail = _keys_of_unique(arr)
+    pos, at = _expand(codes, len(arr), u)
+    return pd.DataFrame(
+        {
+            "pos": pos,
+            "key": _objects(key)[at],
+            "tail": _objects(tail)[at],
+        }
+    )
+
+
+def key_codes(columns: list[pd.Series]) -> list[pd.DataFrame]:
+    """The keys of several columns of invoice-number fields as integer codes, so that joins
+    compare integers, not text.
+
+    Per column, the rows :func:`invoice_keys` gives, in the same order: ``pos`` (int64),
+    ``key`` and ``tail`` (int64 codes, see :func:`_codes`: two codes are equal exactly when
+    the texts are, in any column, key or tail) and ``long`` (bool: the key has more than
+    :data:`TAIL_DIGITS` characters).  The keys are never made into Python strings.  Unlike
+    :func:`invoice_keys`, fields are not deduplicated first: invoice numbers are mostly
+    distinct, and the codes hash the keys anyway.
+    """
+    arrs = [_as_text(c) for c in columns]
+    arr = pa.concat_arrays(arrs) if arrs else pa.array([], pa.string())
+    u, key, tail = _keys_of_unique(arr)
+    kc, tc = _codes(key, tail)
+    long = pc.greater(pc.utf8_length(key), TAIL_DIGITS).to_numpy(zero_copy_only=False)
+    out, first = [], 0
+    for a in arrs:
+        lo, hi = np.searchsorted(u, [first, first + len(a)])
+        out.append(
+            pd.DataFrame(
+                {"pos": u[lo:hi] - first, "key": kc[lo:hi], "tail": tc[lo:hi], "long": long[lo:hi]}
+            )
+        )
+        first += len(a)
+    return out
+
+
+#: codes of texts that are not short numbers start here (above any number of 18 digits)
+_TEXT_CODES = 10**18
+
+
+def _codes(key: pa.Array, tail: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """int64 codes of keys and tails: a number of at most 18 digits (keys and tails have no
+    leading zeros, so the digits and the value are one) is its own value; any other text is
+    ``_TEXT_CODES`` + its position in a dictionary of those texts.  Equal codes ⇔ equal texts.
+    Most keys and all numeric tails are numbers, so few texts are hashed."""
+    both = pa.concat_arrays([key, tail])
+    num = pc.and_(
+        pc.fill_null(pc.ascii_is_decimal(both), False), pc.less_equal(pc.utf8_length(both), 18)
+    )
+    is_num = num.to_numpy(zero_copy_only=False)
+    out = np.empty(len(both), dtype=np.int64)
+    out[is_num] = pc.cast(both.filter(num), pa.int64()).to_numpy(zero_copy_only=False)
+    text = both.filter(pc.invert(num)).dictionary_encode().indices
+    out[~is_num] = _TEXT_CODES + text.to_numpy(zero_copy_only=False).astype(np.int64)
+    return out[: len(key)], out[len(key) :]
+
+
+def _as_text(values: pd.Series) -> pa.Array:
+    """A column of fields as Arrow text, a missing field as ""."""
+    s = pd.Series(values, dtype=object)
+    try:
+        arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # not all str: numbers from a hand-made frame
+        arr = pa.array([_as_str(v) for v in s.fillna("")], type=pa.string())
+    return pc.fill_null(arr, "") if arr.null_count else arr
+
+
+def _as_str(v: object) -> str:
+    return v if isinstance(v, str) else str(v)
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """``(codes, distinct)``: each row's position in ``distinct``, the distinct fields as
+    Arrow text (a missing field is "")."""
+    s = pd.Series(values, dtype=object).reset_index(drop=True)
+    if s.isna().any():
+        s = s.fillna("")
     codes, uniq = pd.factorize(s)
     try:
         arr = pa.array(np.asarray(uniq, dtype=object), type=pa.string())
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # not all str: numbers from a hand-made frame
         arr = pa.array([str(u) for u in uniq], type=pa.string())
-    ukeys = _keys_of_unique(arr)
-    # Expand back: row i gets the keys of its distinct value codes[i], in order.
-    count = (
-        np.bincount(ukeys["u"].to_numpy(), minlength=len(uniq)) if len(uniq) else np.zeros(0, int)
-    )
+    return codes, arr
+
+
+def _expand(codes: np.ndarray, n_uniq: int, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(pos, at)``: row ``pos[j]`` has the ``at[j]``-th key, where keys are sorted by the
+    distinct field ``u`` they come from; row i gets the keys of its field ``codes[i]``, in
+    order."""
+    count = np.bincount(u, minlength=n_uniq) if n_uniq else np.zeros(0, np.int64)
     start = np.concatenate([[0], np.cumsum(count)[:-1]]) if len(count) else count
-    rep = count[codes] if len(codes) else np.zeros(0, int)
-    pos = np.repeat(np.arange(len(codes)), rep)
+    rep = count[codes] if len(codes) else np.zeros(0, np.int64)
+    pos = np.repeat(np.arange(len(codes), dtype=np.int64), rep)
     offset = np.arange(len(pos)) - np.repeat(np.cumsum(rep) - rep, rep)
     at = np.repeat(start[codes] if len(codes) else codes, rep) + offset
-    return pd.DataFrame(
-        {
-            "pos": pos.astype(np.int64),
-            "key": ukeys["key"].to_numpy()[at],
-            "tail": ukeys["tail"].to_numpy()[at],
-        }
-    )
+    return pos, at.astype(np.int64)
 
 
-def _keys_of_unique(arr: pa.Array) -> pd.DataFrame:
-    """``u, key, tail`` for each distinct field ``arr[u]``, in order of ``u``.  A field of ASCII
-    digits only (most of them) is its own single key: it skips the label, separator and
-    grouping rules, which cannot change it."""
+def _objects(a: pa.Array) -> np.ndarray:
+    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _keys_of_unique(arr: pa.Array) -> tuple[np.ndarray, pa.Array, pa.Array]:
+    """``(u, key, tail)`` for each distinct field ``arr[u]``, sorted by ``u`` (a field's keys in
+    order).  A field of ASCII digits only (most of them) is its own single key: it skips the
+    label, separator and grouping rules, which cannot change it."""
     digits = pc.fill_null(pc.ascii_is_decimal(arr), False).to_numpy(zero_copy_only=False)
     if not digits.any():
         return _keys_of_text(arr)
     fast = np.flatnonzero(digits)
     key = _bare(arr.filter(pa.array(digits)))
-    quick = pd.DataFrame(
-        {
-            "u": fast,
-            "key": np.asarray(key.to_numpy(zero_copy_only=False), dtype=object),
-            "tail": np.asarray(_tail(key, True).to_numpy(zero_copy_only=False), dtype=object),
-        }
-    )
+    tail = _tail(key, True)
     if digits.all():
-        return quick
+        return fast.astype(np.int64), key, tail
     slow = np.flatnonzero(~digits)
-    rest = _keys_of_text(arr.filter(pa.array(~digits)))
-    rest["u"] = slow[rest["u"].to_numpy()]
-    out = pd.concat([quick, rest], ignore_index=True)
-    return out.iloc[np.argsort(out["u"].to_numpy(), kind="stable")].reset_index(drop=True)
+    u, k, t = _keys_of_text(arr.filter(pa.array(~digits)))
+    u = np.concatenate([fast, slow[u]])
+    order = np.argsort(u, kind="stable")
+    take = pa.array(order)
+    return (
+        u[order].astype(np.int64),
+        pa.concat_arrays([key, k]).take(take),
+        pa.concat_arrays([tail, t]).take(take),
+    )
 
 
 def _bare(numeric: pa.Array) -> pa.Array:
@@ -108,7 +188,7 @@ def _tail(key: pa.Array, numeric: pa.Array | bool) -> pa.Array:
     return pc.if_else(long, _bare(pc.utf8_slice_codeunits(key, -TAIL_DIGITS)), key)
 
 
-def _keys_of_text(arr: pa.Array) -> pd.DataFrame:
+def _keys_of_text(arr: pa.Array) -> tuple[np.ndarray, pa.Array, pa.Array]:
     t = pc.utf8_upper(pc.utf8_normalize(arr, "NFKC"))
     t = pc.replace_substring(pc.replace_substring(t, "\u200b", ""), "\u00a0", " ")
     spaced = pc.match_substring_regex(t, "[0-9] [0-9]")
@@ -119,20 +199,17 @@ def _keys_of_text(arr: pa.Array) -> pd.DataFrame:
         t = pa.array(py, type=pa.string())
     t = pc.replace_substring_regex(t, _LABEL, r"\1 \2")
     parts = pc.split_pattern_regex(t, _SEPARATORS)
-    parent = pc.list_parent_indices(parts).to_numpy()
+    parent = pc.list_parent_indices(parts).to_numpy().astype(np.int64)
     tok = pc.replace_substring_regex(pc.list_flatten(parts), "[^0-9A-Z]", "")
     numeric = pc.match_substring_regex(tok, "^[0-9]+$")
     key = pc.if_else(numeric, _bare(tok), tok)
     tail = _tail(key, numeric)
-    keep = pc.not_equal(tok, "").to_numpy(zero_copy_only=False)
-    out = pd.DataFrame(
-        {
-            "u": parent[keep],
-            "key": np.asarray(key.to_numpy(zero_copy_only=False), dtype=object)[keep],
-            "tail": np.asarray(tail.to_numpy(zero_copy_only=False), dtype=object)[keep],
-        }
-    )
-    return out.drop_duplicates(["u", "key"], ignore_index=True)
+    # a field's first occurrence of each key, empty tokens dropped
+    word = key.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    seen = pd.DataFrame({"u": parent, "w": word}).duplicated().to_numpy()
+    keep = pc.not_equal(tok, "").to_numpy(zero_copy_only=False) & ~seen
+    mask = pa.array(keep)
+    return parent[keep], key.filter(mask), tail.filter(mask)
 
 
 def normalize(field: str) -> list[str]:

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arsync.jobs.engine.invoice_no import TAIL_DIGITS, invoice_keys
+from arsync.jobs.engine.invoice_no import key_codes
 
 CONFIDENCE = {
     "invoice_no": 1.0,
@@ -112,20 +112,79 @@ def _doc_id(f: pd.DataFrame) -> pd.Series:
     ).astype(object)
 
 
-def record_keys(recs: pd.DataFrame) -> pd.DataFrame:
-    """``rpos, key, tail, customer, portal`` for every invoice number in every record."""
-    k = invoice_keys(recs["invoice_no"]).rename(columns={"pos": "rpos"})
-    k["customer"] = recs["customer"].to_numpy()[k["rpos"].to_numpy()]
-    k["portal"] = recs["portal"].to_numpy()[k["rpos"].to_numpy()]
-    return k
+def keys(
+    items: pd.DataFrame, recs: pd.DataFrame, ci: pd.DataFrame, offset: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``(ikeys, rkeys, ckeys)``: the invoice-number keys of the open debit items (their
+    ``ref``), of the records (``invoice_no``) and of the cleared invoices (``reference``), as
+    integer codes (:func:`invoice_no.key_codes`: equal exactly when the texts are, across the
+    three), so that every join on a key compares integers:
 
+    - ikeys: ``ipos, key, tail, long, customer, jkey, jtail``
+    - rkeys: ``rpos, key, tail, long, customer, portal, jkey, jtail``
+    - ckeys: ``customer, key, tail, long, basis_id, basis_amount`` (``basis_id`` = ``offset`` +
+      position in ``ci``, as :func:`prepare_items` numbers them)
 
-def item_keys(items: pd.DataFrame) -> pd.DataFrame:
-    deb = items.loc[items["debit"]]
-    k = invoice_keys(deb["ref"])
-    k["ipos"] = deb["ipos"].to_numpy()[k["pos"].to_numpy()]
-    k["customer"] = deb["customer"].to_numpy()[k["pos"].to_numpy()]
-    return k.drop(columns="pos")
+    ``key`` and ``tail`` are codes, ``long`` whether the key has more than 8 characters;
+    ``jkey`` / ``jtail`` put the customer and the key / tail in one int64 (equal exactly when
+    both are), to join an item with the records of its own customer.  ``rpos`` and ``ipos``
+    are positions in ``recs`` and ``items``."""
+    deb = np.flatnonzero(items["debit"].to_numpy(dtype=bool))
+    inv = np.flatnonzero(ci["amount"].gt(0).to_numpy())
+    ref = pd.Series(items["ref"].to_numpy(dtype=object)[deb])
+    ik, rk, ck = key_codes([ref, recs["invoice_no"], ci["reference"].iloc[inv]])
+    ipos = deb[ik["pos"].to_numpy()]
+    rpos = rk["pos"].to_numpy()
+    icust = items["customer"].to_numpy(dtype=object)
+    rcust = recs["customer"].to_numpy(dtype=object)
+    cust, _ = pd.factorize(np.concatenate([icust, rcust]))
+    ic, rc = cust[: len(icust)][ipos], cust[len(icust) :][rpos]
+    # customer × key in one int64: the key's code made dense (< rows) so that the product fits
+    joined = {}
+    for c in ("key", "tail"):
+        dense, words = pd.factorize(np.concatenate([ik[c].to_numpy(), rk[c].to_numpy()]))
+        joined[c] = (
+            ic * max(len(words), 1) + dense[: len(ik)],
+            rc * max(len(words), 1) + dense[len(ik) :],
+        )
+    ikeys = pd.DataFrame(
+        {
+            "ipos": ipos,
+            "key": ik["key"].to_numpy(),
+            "tail": ik["tail"].to_numpy(),
+            "long": ik["long"].to_numpy(),
+            "customer": icust[ipos],
+            "jkey": joined["key"][0],
+            "jtail": joined["tail"][0],
+        },
+        copy=False,
+    )
+    rkeys = pd.DataFrame(
+        {
+            "rpos": rpos,
+            "key": rk["key"].to_numpy(),
+            "tail": rk["tail"].to_numpy(),
+            "long": rk["long"].to_numpy(),
+            "customer": rcust[rpos],
+            "portal": recs["portal"].to_numpy(dtype=object)[rpos],
+            "jkey": joined["key"][1],
+            "jtail": joined["tail"][1],
+        },
+        copy=False,
+    )
+    cp = inv[ck["pos"].to_numpy()]
+    ckeys = pd.DataFrame(
+        {
+            "customer": ci["customer"].to_numpy(dtype=object)[cp],
+            "key": ck["key"].to_numpy(),
+            "tail": ck["tail"].to_numpy(),
+            "long": ck["long"].to_numpy(),
+            "basis_id": offset + cp,
+            "basis_amount": ci["amount"].to_numpy()[cp],
+        },
+        copy=False,
+    )
+    return ikeys, rkeys, ckeys
 
 
 def candidates(
@@ -158,20 +217,25 @@ def candidates(
             waiting[ipos[live]] = False
             left[ipos[live]] = False
 
+    nobody = rkeys["customer"].eq("").to_numpy()
+    rk_mapped = rkeys.loc[~nobody, ["rpos", "key", "long", "jkey", "jtail"]]
+    rk_unmapped = rkeys.loc[nobody]
     for rule, on in (("invoice_no", "key"), ("invoice_tail", "tail")):
         ik = ikeys.loc[left[ikeys["ipos"].to_numpy()]]
-        mapped = ik.merge(
-            rkeys.loc[rkeys["customer"].ne("")], on=["customer", on], suffixes=("", "_r")
+        # the customer and the key in one integer: one hash join on int64
+        mapped = ik[["ipos", "key", "long", "j" + on]].merge(
+            rk_mapped[["rpos", "key", "long", "j" + on]], on="j" + on, suffixes=("", "_r")
         )
-        unmapped = _unmapped(ik, rkeys.loc[rkeys["customer"].eq("")], pairs, on, recs["buyer"])
-        c = pd.concat(
-            [mapped.assign(unmapped=False), unmapped.assign(unmapped=True)], ignore_index=True
-        )
+        parts = [mapped.assign(unmapped=False)]
+        if len(rk_unmapped):
+            unmapped = _unmapped(ik, rk_unmapped, pairs, on, recs["buyer"])
+            parts.append(unmapped.assign(unmapped=True))
+        c = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         if rule == "invoice_tail":
             # A tail joins a long number to its short form only: two different long numbers
             # sharing their last 8 digits are two invoices.
-            klen, rlen = c["key"].str.len(), c["key_r"].str.len()
-            c = c.loc[c["key"].ne(c["key_r"]) & ~(klen.gt(TAIL_DIGITS) & rlen.gt(TAIL_DIGITS))]
+            both_long = c["long"].astype(bool) & c["long_r"].astype(bool)
+            c = c.loc[c["key"].ne(c["key_r"]) & ~both_long]
         # A live record mapped to the item's customer beats one whose buyer nobody could map.
         sure = np.zeros(len(items), dtype=bool)
         mapped_live = (
@@ -208,8 +272,10 @@ def _unmapped(
     ik: pd.DataFrame, rk: pd.DataFrame, pairs: pd.DataFrame, on: str, buyer: pd.Series
 ) -> pd.DataFrame:
     if not len(rk):
-        return pd.DataFrame(columns=["ipos", "rpos", "key", "key_r"])
-    c = ik.merge(rk.drop(columns="customer"), on=on, suffixes=("", "_r"))
+        return pd.DataFrame(columns=["ipos", "rpos", "key", "key_r", "long", "long_r"])
+    c = ik.drop(columns=["jkey", "jtail"]).merge(
+        rk.drop(columns=["customer", "jkey", "jtail"]), on=on, suffixes=("", "_r")
+    )
     c = c.merge(pairs, on=["customer", "portal"])
     # Unique: the number in that record points at one item of one customer, nothing else.
     n = c.groupby(["rpos", on if on == "key" else "key_r"])["ipos"].transform("nunique")

@@ -70,18 +70,18 @@ def reconcile(
 
     recs["customer"] = _match.map_buyers(recs, cu, pairs)
     items = _match.prepare_items(oi, ci)
-    rkeys = _match.record_keys(recs)
+    ikeys, rkeys, ckeys = _match.keys(items, recs, ci, len(oi))
     cand, ambiguous = _match.candidates(
         items,
         recs,
         rkeys,
-        _match.item_keys(items),
+        ikeys,
         pairs,
         tolerance=tol,
         window_days=settings.date_window_days,
     )
     chosen = _shares.choose(cand, recs)
-    chosen = _shares.split(chosen, items, recs, rkeys, _shares.cleared_invoice_keys(ci, len(oi)))
+    chosen = _shares.split(chosen, items, recs, rkeys, ckeys)
 
     memos = _credit_memos.pair(oi, tol)
     rec = _findings.decide(
