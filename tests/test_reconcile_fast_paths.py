@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.test_reconcile import AS_OF, OTHER, cust, frames, item, rec, run
 
+from arsync.common.errors import SchemaError
 from arsync.jobs.engine.invoice_no import TAIL_DIGITS, invoice_keys, key_codes
-from arsync.jobs.engine.reconcile import _in_order, reconcile
+from arsync.jobs.engine.reconcile import _ties, reconcile
 
 # --- inputs already in key order are not sorted again ----------------------------------------
 
@@ -38,15 +39,16 @@ def test_rows_are_in_order_exactly_when_sorting_would_not_move_them(seed):
     ):
         frame = frame.reset_index(drop=True)
         expected = frame.sort_values(by, kind="stable", ignore_index=True).equals(frame)
-        assert _in_order(frame, by) == expected
+        assert (_ties(frame, by) is not None) == expected
 
 
 def test_ties_on_the_first_columns_are_decided_by_the_later_ones():
     by = ["a", "b"]
     df = pd.DataFrame({"a": ["x", "x", "y"], "b": ["2", "1", "0"]}, dtype=object)
-    assert not _in_order(df, by)
-    assert _in_order(df.iloc[[1, 0, 2]].reset_index(drop=True), by)
-    assert _in_order(df.iloc[:0], by) and _in_order(df.iloc[:1], by)
+    assert _ties(df, by) is None
+    assert _ties(df.iloc[[1, 0, 2]].reset_index(drop=True), by).tolist() == []
+    assert _ties(df.iloc[:0], by).tolist() == [] and _ties(df.iloc[:1], by).tolist() == []
+    assert _ties(df.iloc[[1, 1, 0, 2, 2]].reset_index(drop=True), by).tolist() == [0, 3]
 
 
 def _world():
@@ -67,7 +69,8 @@ def test_sorted_and_unsorted_inputs_give_the_same_worklist():
     key = ["company_code", "fiscal_year", "document_no", "line_item"]
     oi_sorted = oi.sort_values(key, ignore_index=True)
     pr_sorted = pr.sort_values(["portal", "account", "record_id"], ignore_index=True)
-    assert _in_order(oi_sorted, key) and not _in_order(pr, ["portal", "account", "record_id"])
+    assert _ties(oi_sorted, key) is not None
+    assert _ties(pr, ["portal", "account", "record_id"]) is None
     a = reconcile(oi_sorted, ci, cu, pr_sorted, as_of=AS_OF)
     b = reconcile(oi.iloc[::-1], ci, cu, pr.iloc[::-1], as_of=AS_OF)
     pd.testing.assert_frame_equal(a, b)
@@ -161,3 +164,13 @@ def test_long_numbers_differing_above_their_tail_are_two_invoices():
     assert wl["match_rule"].tolist() == ["", ""]
     wl = run([item(reference=long_a)], [rec(invoice_no="67890123456789"[-8:], amount=123456)])
     assert wl["match_rule"].tolist() == ["invoice_tail"]
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["in-order", "out-of-order"])
+def test_a_duplicate_key_is_refused_whether_or_not_the_rows_are_in_order(reverse):
+    items = [item(), item(document_no="0090000002"), item(document_no="0090000002")]
+    recs = [rec(), rec(record_id="JS2"), rec(record_id="JS2")]
+    for bad_items, bad_recs, name in ((items, recs[:1], "open_items"), (items[:1], recs, "portal")):
+        oi, ci, cu, pr = frames(bad_items[::-1] if reverse else bad_items, bad_recs)
+        with pytest.raises(SchemaError, match=f"{name}.*duplicate key"):
+            reconcile(oi, ci, cu, pr, as_of=AS_OF)

@@ -194,7 +194,8 @@ def _take(recs: pd.DataFrame, rpos: np.ndarray) -> pd.DataFrame:
             }
             | {"paid_amount": pd.Series([pd.NA] * len(rpos), dtype="Int64")}
         )
-    return recs[REC_COLS].iloc[safe].reset_index(drop=True)
+    # column by column: recs[REC_COLS] would copy them all once more before taking rows
+    return pd.DataFrame({c: recs[c].iloc[safe].reset_index(drop=True) for c in REC_COLS})
 
 
 def _first_stale(portals: pd.Series, stale: dict[str, pd.Timestamp]) -> pd.Series:

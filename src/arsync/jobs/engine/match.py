@@ -46,21 +46,25 @@ _DEAD = {"REJECTED": 1, "CANCELLED": 2}  # a live record wins over these (its re
 def prepare_items(oi: pd.DataFrame, ci: pd.DataFrame) -> pd.DataFrame:
     """Open items with what matching needs: the reference and assignment to match with,
     and the basis (the invoice a record is expected to carry) for splitting record amounts."""
+    # Not consolidated into 2-D blocks (a copy of every value); the columns written below for
+    # residual items are copies, the others are the open items' own, only read.
     it = pd.DataFrame(
         {
-            "ipos": range(len(oi)),
+            "ipos": np.arange(len(oi), dtype=np.int64),
             "customer": oi["customer"],
             "currency": oi["currency"],
             "amount": oi["amount"],
             "document_date": oi["document_date"],
             "debit": oi["amount"].ge(0),
-            "ref": oi["reference"],
-            "assignment": oi["assignment"],
-            "basis_amount": oi["amount"],
+            "ref": oi["reference"].copy(),
+            "assignment": oi["assignment"].copy(),
+            "basis_amount": oi["amount"].copy(),
             "basis_id": np.arange(len(oi), dtype=np.int64),
-            "basis_doc": "",
-            "via_ref": False,
-        }
+            "basis_doc": pd.Series([""] * len(oi), index=oi.index, dtype=object),
+            "via_ref": np.zeros(len(oi), dtype=bool),
+        },
+        index=oi.index,
+        copy=False,
     )
     # basis_id: the open item's position, or len(oi) + the cleared invoice's position in ci.
     inv = ci.loc[ci["amount"].gt(0)].assign(basis_id=lambda d: len(oi) + d.index.to_numpy())

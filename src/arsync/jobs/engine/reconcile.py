@@ -19,12 +19,12 @@ import pandas as pd
 from arsync.common.frames import (
     CLEARED_ITEMS,
     CUSTOMERS,
-    ITEM_KEY,
     NEXT_ACTIONS,
     OPEN_ITEMS,
     PORTAL_RECORDS,
     WORKLIST,
 )
+from arsync.common.schema import Schema
 from arsync.config.settings import ReconcileSettings
 from arsync.jobs.engine import allocation as _shares
 from arsync.jobs.engine import clearing as _clearing
@@ -49,13 +49,12 @@ def reconcile(
     ``stale_portals`` maps a portal that could not be read this run to when it was last
     read; ``portal_records`` then holds its last known records and its items become STALE.
     """
-    oi = _sorted(OPEN_ITEMS.validate(open_items, "reconcile: open_items"), list(ITEM_KEY))
+    oi = _checked(open_items, OPEN_ITEMS, "reconcile: open_items")
     ci = CLEARED_ITEMS.validate(cleared_items, "reconcile: cleared_items")
     cu = CUSTOMERS.validate(customers, "reconcile: customers")
-    pr = PORTAL_RECORDS.validate(portal_records, "reconcile: portal_records")
     # a new frame either way (validate's shallow copy or the sorted copy): adding and
     # replacing columns below leaves the caller's frame as it was
-    recs = _sorted(pr, ["portal", "account", "record_id"])
+    recs = _checked(portal_records, PORTAL_RECORDS, "reconcile: portal_records")
     recs["rpos"] = np.arange(len(recs), dtype=np.int64)
     day = pd.Timestamp(as_of).normalize()
     stale = {str(p): pd.Timestamp(t) for p, t in (stale_portals or {}).items()}
@@ -82,6 +81,7 @@ def reconcile(
     )
     chosen = _shares.choose(cand, recs)
     chosen = _shares.split(chosen, items, recs, rkeys, ckeys)
+    del cand, ikeys, rkeys, ckeys  # a million rows each, not needed past here: memory's peak
 
     memos = _credit_memos.pair(oi, tol)
     rec = _findings.decide(
@@ -137,18 +137,28 @@ def reconcile(
     return _WORKLIST_ROWS.validate(frame, "reconcile: worklist")
 
 
-def _sorted(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """``df`` sorted by ``by`` (stable, with a fresh 0..n-1 index); ``df`` itself when its rows
-    are in that order already (SAP's and the portals' extracts mostly are), which saves
-    factorising and copying a million rows."""
-    if _in_order(df, by):
-        return df
-    return df.sort_values(by, kind="stable", ignore_index=True)
+def _checked(frame: pd.DataFrame, schema: Schema, where: str) -> pd.DataFrame:
+    """``schema.validate(frame)``, sorted by the schema's key (stable, index 0..n-1).
+
+    Rows already in key order (SAP's and the portals' extracts mostly are) are not sorted
+    again, which saves factorising and copying a million rows.  The key is checked unique on
+    the sorted rows, where a duplicate is the next row, instead of hashing every key; a
+    duplicate is then reported by ``schema.validate`` itself, in its words."""
+    df = replace(schema, key=()).validate(frame, where)
+    by = list(schema.key)
+    ties = _ties(df, by)
+    if ties is None:
+        df = df.sort_values(by, kind="stable", ignore_index=True)
+        ties = _ties(df, by)
+    if ties is None or len(ties):
+        schema.validate(frame, where)  # raises SchemaError: duplicate key …
+    return df
 
 
-def _in_order(df: pd.DataFrame, by: list[str]) -> bool:
-    """Whether each row is ≤ the next in the order of ``by`` (column by column, Python's order
-    of values: what ``sort_values`` gives for text)."""
+def _ties(df: pd.DataFrame, by: list[str]) -> np.ndarray | None:
+    """``None`` unless each row is ≤ the next in the order of ``by`` (column by column, in
+    Python's order of values: what ``sort_values`` gives for text); then the positions of the
+    rows equal to the next one on all of ``by``."""
     at = np.arange(max(len(df) - 1, 0))
     for c in by:
         if not len(at):
@@ -156,9 +166,9 @@ def _in_order(df: pd.DataFrame, by: list[str]) -> bool:
         v = df[c].to_numpy()
         a, b = v[at], v[at + 1]
         if (b < a).any():
-            return False
+            return None
         at = at[b == a]
-    return True
+    return at
 
 
 # The worklist has one row per open item, and the open items' key (the worklist's) was checked
