@@ -70,32 +70,29 @@ def key_codes(columns: list[pd.Series]) -> list[pd.DataFrame]:
     :func:`invoice_keys`, fields are not deduplicated first: invoice numbers are mostly
     distinct, and the codes hash the keys anyway.
     """
-    arrs = [_as_text(c) for c in columns]
-    arr = pa.concat_arrays(arrs) if arrs else pa.array([], pa.string())
+    sizes = [len(c) for c in columns]
+    arr = _as_text(pd.concat([pd.Series(c, dtype=object) for c in columns], ignore_index=True))
     u, key, tail = _keys_of_unique(arr)
     kc, tc = _codes(key, tail)
     long = pc.greater(pc.utf8_length(key), TAIL_DIGITS).to_numpy(zero_copy_only=False)
     out, first = [], 0
-    for a in arrs:
-        lo, hi = np.searchsorted(u, [first, first + len(a)])
+    for n in sizes:
+        lo, hi = np.searchsorted(u, [first, first + n])
         out.append(
             pd.DataFrame(
                 {"pos": u[lo:hi] - first, "key": kc[lo:hi], "tail": tc[lo:hi], "long": long[lo:hi]}
             )
         )
-        first += len(a)
+        first += n
     return out
-
-
-#: codes of texts that are not short numbers start here (above any number of 18 digits)
-_TEXT_CODES = 10**18
 
 
 def _codes(key: pa.Array, tail: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """int64 codes of keys and tails: a number of at most 18 digits (keys and tails have no
-    leading zeros, so the digits and the value are one) is its own value; any other text is
-    ``_TEXT_CODES`` + its position in a dictionary of those texts.  Equal codes ⇔ equal texts.
-    Most keys and all numeric tails are numbers, so few texts are hashed."""
+    leading zeros, so the digits and the value are one) is its own value, ≥ 0; any other
+    text is −1 − its position in a dictionary of those texts, < 0.  Equal codes ⇔ equal texts.
+    Most keys and all numeric tails are numbers, so few texts are hashed; a numeric tail has
+    at most 8 digits, so tail codes lie in [−texts, 10**8)."""
     both = pa.concat_arrays([key, tail])
     num = pc.and_(
         pc.fill_null(pc.ascii_is_decimal(both), False), pc.less_equal(pc.utf8_length(both), 18)
@@ -104,7 +101,7 @@ def _codes(key: pa.Array, tail: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     out = np.empty(len(both), dtype=np.int64)
     out[is_num] = pc.cast(both.filter(num), pa.int64()).to_numpy(zero_copy_only=False)
     text = both.filter(pc.invert(num)).dictionary_encode().indices
-    out[~is_num] = _TEXT_CODES + text.to_numpy(zero_copy_only=False).astype(np.int64)
+    out[~is_num] = -1 - text.to_numpy(zero_copy_only=False).astype(np.int64)
     return out[: len(key)], out[len(key) :]
 
 

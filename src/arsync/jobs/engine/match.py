@@ -143,14 +143,15 @@ def keys(
     rcust = recs["customer"].to_numpy(dtype=object)
     cust, _ = pd.factorize(np.concatenate([icust, rcust]))
     ic, rc = cust[: len(icust)][ipos], cust[len(icust) :][rpos]
-    # customer × key in one int64: the key's code made dense (< rows) so that the product fits
-    joined = {}
-    for c in ("key", "tail"):
-        dense, words = pd.factorize(np.concatenate([ik[c].to_numpy(), rk[c].to_numpy()]))
-        joined[c] = (
-            ic * max(len(words), 1) + dense[: len(ik)],
-            rc * max(len(words), 1) + dense[len(ik) :],
-        )
+    # Customer and tail in one int64: tail codes lie in [-texts, 10**8) (invoice_no._codes).
+    tails = np.concatenate([ik["tail"].to_numpy(), rk["tail"].to_numpy()])
+    low = int(tails.min(initial=0))
+    span = int(tails.max(initial=0)) - low + 1
+    jtail = ic * span + (ik["tail"].to_numpy() - low), rc * span + (rk["tail"].to_numpy() - low)
+    # Customer and key (up to 18 digits) do not fit one int64: the key's code made dense first.
+    dense, words = pd.factorize(np.concatenate([ik["key"].to_numpy(), rk["key"].to_numpy()]))
+    span = max(len(words), 1)
+    jkey = ic * span + dense[: len(ik)], rc * span + dense[len(ik) :]
     ikeys = pd.DataFrame(
         {
             "ipos": ipos,
@@ -158,8 +159,8 @@ def keys(
             "tail": ik["tail"].to_numpy(),
             "long": ik["long"].to_numpy(),
             "customer": icust[ipos],
-            "jkey": joined["key"][0],
-            "jtail": joined["tail"][0],
+            "jkey": jkey[0],
+            "jtail": jtail[0],
         },
         copy=False,
     )
@@ -171,8 +172,8 @@ def keys(
             "long": rk["long"].to_numpy(),
             "customer": rcust[rpos],
             "portal": recs["portal"].to_numpy(dtype=object)[rpos],
-            "jkey": joined["key"][1],
-            "jtail": joined["tail"][1],
+            "jkey": jkey[1],
+            "jtail": jtail[1],
         },
         copy=False,
     )
