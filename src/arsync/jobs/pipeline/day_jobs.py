@@ -61,7 +61,7 @@ def run_frames(store: RunStore, as_of: date | None = None) -> RunFrames:
             WORKLIST.coerce(pd.read_parquet(wl_path)),
             CUSTOMERS.coerce(pd.read_parquet(cu_path)),
         )
-    from arsync.jobs.pipeline.known import where
+    from arsync.jobs.pipeline.runstore import where
 
     when = f" as of {as_of}" if as_of else ""
     make = "run `arsync nightly" + (f" --as-of {as_of}" if as_of else "") + "` first"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from arsync.jobs.pipeline.runstore import meta
+from arsync.jobs.pipeline.storemeta import meta
 
 #: One row per change of a value the collector typed, or per event (a statement issued or
 #: answered, a reminder sent).  ``value`` None with change 'cleared': the cell was emptied.

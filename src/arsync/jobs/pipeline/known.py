@@ -16,18 +16,12 @@ import sqlalchemy as sa
 
 from arsync.common.errors import InputError
 from arsync.jobs.pipeline import daytables as dt
+from arsync.jobs.pipeline.day_jobs import newest_customers
 from arsync.jobs.pipeline.outboxtables import outbox
-from arsync.jobs.pipeline.runstore import RunStore
+from arsync.jobs.pipeline.runstore import RunStore, where
 
 #: how many known names an error lists before "… and N more"
 SHOWN = 8
-
-
-def where(store: RunStore) -> str:
-    """The store as people name it: the SQLite file, else the URL without its password."""
-    if store.url.startswith("sqlite:///"):
-        return store.url.removeprefix("sqlite:///")
-    return sa.engine.make_url(store.url).render_as_string(hide_password=True)
 
 
 def known_customers(store: RunStore) -> set[str]:
@@ -102,8 +96,6 @@ def check_known(
 
 
 def _newest_customers(store: RunStore) -> pd.DataFrame:
-    from arsync.jobs.pipeline.day_jobs import newest_customers
-
     return newest_customers(store)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from arsync.jobs.pipeline.runstore import meta
+from arsync.jobs.pipeline.storemeta import meta
 
 #: States of a message: draft (waiting for approval) → approved → claimed (a sender took it;
 #: nothing has left) → sending (handed over: from here the other side may have it) → sent.

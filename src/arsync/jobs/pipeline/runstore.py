@@ -22,8 +22,7 @@ from arsync.common import clock
 from arsync.common.errors import ArsyncError
 from arsync.common.private import create_private, private_file
 from arsync.jobs.pipeline.lock import Holder, judge, this_process
-
-meta = sa.MetaData()
+from arsync.jobs.pipeline.storemeta import meta
 
 runs = sa.Table(
     "runs",
@@ -484,3 +483,10 @@ from arsync.jobs.pipeline import outboxtables as _outboxtables  # noqa: E402, F4
 
 # The supervisor report's and the plans' tables, likewise.
 from arsync.jobs.pipeline import supervisiontables as _supervisiontables  # noqa: E402, F401
+
+
+def where(store: RunStore) -> str:
+    """The store as people name it: the SQLite file, else the URL without its password."""
+    if store.url.startswith("sqlite:///"):
+        return store.url.removeprefix("sqlite:///")
+    return sa.engine.make_url(store.url).render_as_string(hide_password=True)

@@ -71,7 +71,7 @@ def last_run(store: RunStore, as_of: date | None = None) -> RunInfo:
     for r in full:
         if as_of is None or r.as_of <= as_of:
             return r
-    from arsync.jobs.pipeline.known import where
+    from arsync.jobs.pipeline.runstore import where
 
     when = f" on or before {as_of}" if as_of else ""
     have = (

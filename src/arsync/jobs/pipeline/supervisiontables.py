@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from arsync.jobs.pipeline.runstore import meta
+from arsync.jobs.pipeline.storemeta import meta
 
 snapshots = sa.Table(
     "snapshots",
