@@ -26,7 +26,7 @@ SHOWN = 8
 
 def known_customers(store: RunStore) -> set[str]:
     """Customer numbers (internal form) of the newest run and of the collector's-day tables."""
-    names = set(_newest_customers(store).get("customer", pd.Series(dtype=str)))
+    names = set(newest_customers(store).get("customer", pd.Series(dtype=str)))
     return names | _column_values(
         store,
         dt.contact_history.c.customer,
@@ -40,7 +40,7 @@ def known_customers(store: RunStore) -> set[str]:
 def known_collectors(store: RunStore) -> set[str]:
     """Collectors of the newest run's customers and of the collector's-day tables (dispute
     owners included)."""
-    names = set(_newest_customers(store).get("collector", pd.Series(dtype=str)))
+    names = set(newest_customers(store).get("collector", pd.Series(dtype=str)))
     return names | _column_values(
         store,
         dt.contact_history.c.collector,
@@ -93,10 +93,6 @@ def check_known(
         + (f"; known: {names}" if listed else f"; it knows no {what} yet")
         + (f" ({hint})" if hint and len(listed) > SHOWN else "")
     )
-
-
-def _newest_customers(store: RunStore) -> pd.DataFrame:
-    return newest_customers(store)
 
 
 def _column_values(store: RunStore, *columns: sa.Column) -> set[str]:
